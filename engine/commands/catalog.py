@@ -1,0 +1,125 @@
+"""``derive list``, ``derive show`` and ``derive answers``."""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import textwrap
+
+from engine.cli import add_set_option, parse_sets
+
+
+def configure_list(parser: argparse.ArgumentParser) -> None:
+    parser.epilog = "example:\n  derive list"
+
+
+def run_list(args) -> int:
+    from engine import catalog
+
+    for problem in catalog.available():
+        print(f"{problem.id:<12} {problem.sheet}  {problem.title}")
+    return 0
+
+
+def configure_show(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("problem", metavar="ID", help="a problem id from 'derive list'")
+    add_set_option(parser)
+    parser.epilog = "examples:\n  derive show vgg16\n  derive show adam --set beta_1=0.8 --set beta_2=0.99"
+
+
+def run_show(args) -> int:
+    from engine import catalog, numbers
+
+    problem = catalog.get(args.problem)
+    sol = problem.solve(parse_sets(args.sets, [problem])[problem.id])
+    width = shutil.get_terminal_size((100, 20)).columns
+    bold = (lambda s: f"\033[1m{s}\033[0m") if sys.stdout.isatty() else (lambda s: s)
+    print(bold(f"{problem.id}: {problem.title}"))
+    params = ", ".join(f"{name} = {_plain_value(v)}" for name, v in sol.params.items() if not isinstance(v, list))
+    if params:
+        print(f"parameters: {params}")
+    key_width = max(len(a) for a in problem.answer_ids)
+    for answer_id in problem.answer_ids:
+        answer = sol.answers[answer_id]
+        text = answer_text(answer, numbers)
+        lines = text.splitlines() or [""]
+        wrapped = []
+        for line in lines:
+            wrapped += textwrap.wrap(line, max(30, width - key_width - 4)) or [""]
+        print(f"  {bold(answer_id.ljust(key_width))}  {wrapped[0]}")
+        for line in wrapped[1:]:
+            print(" " * (key_width + 4) + line)
+    return 0
+
+
+def _plain_value(v) -> str:
+    from engine import numbers
+
+    try:
+        return numbers.format_number(v, 15)
+    except (ValueError, TypeError):
+        return str(v)
+
+
+def answer_text(answer, numbers) -> str:
+    """A terminal rendering of one answer: numbers by the display policy,
+    matrices row by row, symbolic expressions in sympy's plain notation."""
+    import sympy as sp
+
+    value = answer.value
+    parts = []
+    if value is not None:
+        if isinstance(value, (list, tuple)):
+            value = sp.Matrix([value])
+        if isinstance(value, sp.MatrixBase) and numbers.is_numeric(value):
+            rows = [[numbers.format_number(value[i, j]) for j in range(value.cols)] for i in range(value.rows)]
+            parts.append("; ".join("[" + ", ".join(r) + "]" for r in rows))
+        elif numbers.is_numeric(value):
+            parts.append(numbers.format_number(value))
+        else:
+            parts.append(sp.sstr(value))
+    if answer.text:
+        parts.append(answer.text)
+    return "\n".join(parts)
+
+
+def configure_answers(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("problems", metavar="ID", nargs="*", help="problem ids from 'derive list'")
+    parser.add_argument("--all", action="store_true", help="every problem of the catalog")
+    add_set_option(parser)
+    parser.add_argument("--format", choices=("json",), default="json",
+                        help="output format (json: {id: {parameters, answers: {answer_id: {latex, value, text}}}})")
+    parser.epilog = ("examples:\n  derive answers --all --format json\n"
+                     "  derive answers autodiff --set x=2 --set c=7 --format json")
+
+
+def answers_json(problems, sets) -> dict:
+    """The JSON document of ``derive answers`` for solved problems."""
+    from engine.problem import _plain
+
+    out = {}
+    for problem in problems:
+        sol = problem.solve(sets.get(problem.id, {}))
+        out[problem.id] = {
+            "parameters": {name: _plain(v) for name, v in sol.params.items()},
+            "answers": {
+                answer_id: {
+                    "latex": sol.answers[answer_id].latex,
+                    "value": sol.answers[answer_id].json_value,
+                    "text": sol.answers[answer_id].text,
+                }
+                for answer_id in problem.answer_ids
+            },
+        }
+    return out
+
+
+def run_answers(args) -> int:
+    from engine import catalog
+
+    problems = catalog.select(args.problems, args.all)
+    sets = parse_sets(args.sets, problems)
+    json.dump(answers_json(problems, sets), sys.stdout, indent=2)
+    print()
+    return 0

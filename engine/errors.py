@@ -1,0 +1,34 @@
+"""The engine's exceptions.
+
+Errors are raised where they happen and caught only at the display boundary
+(the CLI, a notebook): the CLI turns a :class:`UsageError` into one line on
+stderr and exit code 2. Nothing inside the engine swallows them.
+"""
+
+
+class DeriveError(Exception):
+    """Base class of every error the engine raises on purpose."""
+
+
+class UsageError(DeriveError):
+    """Invalid input from the user: an unknown problem or answer id, an
+    unknown parameter, a value that is not a number, an unreadable file.
+    The message says what to fix; the CLI prints it and exits with 2."""
+
+
+class ToolMissing(UsageError):
+    """An external program (latexmk, pdflatex) is not installed. The message
+    names the packages to install."""
+
+
+class VerificationError(DeriveError):
+    """A step of a built-in derivation does not follow from the one before it.
+
+    This is a bug in a derivation module, never in user input: the message
+    names the problem, the part and the step, so no solution with a wrong
+    line in it is ever rendered."""
+
+
+class NotSupported(DeriveError):
+    """The engine has no rule for this construct yet (not invalid input).
+    For example a function without a derivative rule in ``derive diff``."""

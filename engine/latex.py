@@ -1,0 +1,63 @@
+"""sympy -> LaTeX with the catalog's conventions.
+
+``\\log`` is the natural logarithm (problems.md), ``sign`` prints as
+``\\operatorname{sign}``, symbols keep the LaTeX names they were created
+with (``Symbol(r"\\bar{v}_{3}")`` prints as ``\\bar{v}_{3}``).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import sympy as sp
+from sympy.printing.latex import LatexPrinter
+
+
+class CoursePrinter(LatexPrinter):
+    """sympy's LatexPrinter with the course's notation."""
+
+    def __init__(self, settings: dict | None = None):
+        base = {"ln_notation": False, "mat_delim": "[", "mat_str": "matrix"}
+        base.update(settings or {})
+        super().__init__(base)
+
+    def _print_sign(self, expr, exp=None):
+        arg = self._print(expr.args[0])
+        tex = rf"\operatorname{{sign}}\left({arg}\right)"
+        return tex if exp is None else rf"{tex}^{{{exp}}}"
+
+    def _print_log(self, expr, exp=None):
+        # Natural log, always written \log (never \ln, never a base).
+        if len(expr.args) == 2:  # pragma: no cover - sympy folds log(x, b) into a quotient
+            return rf"\log_{{{self._print(expr.args[1])}}}\left({self._print(expr.args[0])}\right)"
+        arg = expr.args[0]
+        inner = self._print(arg)
+        if arg.is_Symbol or arg.is_Number:
+            tex = rf"\log {inner}"
+        else:
+            tex = rf"\log\left({inner}\right)"
+        return tex if exp is None else rf"\log^{{{exp}}}\left({inner}\right)"
+
+    def _print_Derivative(self, expr):
+        # d f / d x written as a fraction of differentials, partial when the
+        # derived expression has more than one free symbol.
+        function, *variables = expr.args
+        partial = len(function.free_symbols) > 1 or len(variables) > 1
+        d = r"\partial " if partial else "d "
+        num_order = sum(count for _, count in variables)
+        numerator = d.strip() if num_order == 1 else rf"{d.strip()}^{{{num_order}}}"
+        denominator = " ".join(
+            rf"{d}{self._print(var)}" + (f"^{{{count}}}" if count > 1 else "") for var, count in variables
+        )
+        if function.is_Symbol or isinstance(function, sp.Indexed):
+            return rf"\frac{{{numerator} {self._print(function)}}}{{{denominator}}}"
+        return rf"\frac{{{numerator}}}{{{denominator}}}\left({self._print(function)}\right)"
+
+
+_PRINTER = CoursePrinter()
+
+
+def to_latex(expr: Any) -> str:
+    """LaTeX of one of our sympy expressions (or a Python number)."""
+    if isinstance(expr, sp.Eq):
+        return f"{to_latex(expr.lhs)} = {to_latex(expr.rhs)}"
+    return _PRINTER.doprint(expr)

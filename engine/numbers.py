@@ -1,0 +1,122 @@
+"""The one display policy for numbers, in every output.
+
+* Integers are exact, always (``138357544``).
+* Other values are evaluated with mpmath at :data:`WORK_DIGITS` digits and
+  shown to :data:`DISPLAY_DIGITS` significant digits (problems.md: "numeric
+  answers are reported to at least 6 significant digits") in the rendered
+  solutions and the terminal.
+* JSON carries integers as integers and everything else as a float that is
+  correctly rounded from the exact value (17 significant digits, so at least
+  15 are right), nested lists for vectors and matrices.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import mpmath
+import sympy as sp
+
+#: Significant digits shown in solutions, tables and the terminal.
+DISPLAY_DIGITS = 6
+#: Digits of the mpmath evaluation behind every number we print.
+WORK_DIGITS = 40
+
+
+def as_basic(value: Any) -> sp.Basic:
+    """A sympy object for one of our own values (int, float, Fraction, sympy).
+
+    Never used on user text: strings are rejected with TypeError."""
+    if isinstance(value, sp.Basic):
+        return value
+    if isinstance(value, bool) or isinstance(value, str):
+        raise TypeError(f"not a number: {value!r}")
+    if isinstance(value, int):
+        return sp.Integer(value)
+    if isinstance(value, float):
+        return sp.Float(value, 17)
+    if hasattr(value, "numerator") and hasattr(value, "denominator"):
+        return sp.Rational(value.numerator, value.denominator)
+    raise TypeError(f"not a number: {value!r}")
+
+
+def is_numeric(expr: Any) -> bool:
+    """True when ``expr`` is a sympy expression or matrix with no free symbols."""
+    if isinstance(expr, (int, float)):
+        return True
+    if isinstance(expr, sp.MatrixBase):
+        return all(is_numeric(e) for e in expr)
+    if isinstance(expr, sp.Basic):
+        return not expr.free_symbols and not expr.has(sp.Order)
+    return False
+
+
+def evaluate(expr: Any) -> sp.Basic:
+    """Evaluate a closed expression to a sympy Integer (when it is one) or a
+    Float of :data:`WORK_DIGITS` digits.
+
+    Raises ValueError when ``expr`` has free symbols or is not finite."""
+    expr = as_basic(expr)
+    if expr.free_symbols:
+        raise ValueError(f"cannot evaluate {expr}: free symbols {sorted(map(str, expr.free_symbols))}")
+    if expr.is_Integer:
+        return expr
+    if expr.is_Rational and expr.q == 1:
+        return sp.Integer(expr.p)
+    value = sp.N(expr, WORK_DIGITS)
+    if not value.is_number or value.has(sp.zoo, sp.oo, -sp.oo, sp.nan):
+        raise ValueError(f"{expr} is not a finite number")
+    if value.is_real is False or (isinstance(value, sp.Add) and value.as_real_imag()[1] != 0):
+        raise ValueError(f"{expr} is not real")
+    if value == int(value) and expr.is_integer:
+        return sp.Integer(int(value))
+    return sp.Float(value, WORK_DIGITS)
+
+
+def to_json(expr: Any) -> int | float | list | None:
+    """The JSON value of an answer: int for integers, float otherwise,
+    nested lists for matrices (a column or row vector becomes a flat list),
+    None for symbolic expressions."""
+    if isinstance(expr, sp.MatrixBase):
+        if not is_numeric(expr):
+            return None
+        if 1 in expr.shape:
+            return [to_json(e) for e in expr]
+        return [[to_json(expr[i, j]) for j in range(expr.cols)] for i in range(expr.rows)]
+    if isinstance(expr, (list, tuple)):
+        values = [to_json(e) for e in expr]
+        return None if any(v is None for v in values) else values
+    if not is_numeric(expr):
+        return None
+    value = evaluate(expr)
+    if value.is_Integer:
+        return int(value)
+    with mpmath.workdps(WORK_DIGITS):
+        return float(mpmath.mpf(value._mpf_))
+
+
+def format_number(expr: Any, digits: int = DISPLAY_DIGITS) -> str:
+    """Plain-text display of a closed number: exact for integers, otherwise
+    ``digits`` significant digits without trailing zeros (``73.7290`` keeps
+    its zero only when it is significant in the rounding: we strip them)."""
+    value = evaluate(expr)
+    if value.is_Integer:
+        return str(int(value))
+    with mpmath.workdps(WORK_DIGITS):
+        text = mpmath.nstr(mpmath.mpf(value._mpf_), digits, strip_zeros=True, min_fixed=-4, max_fixed=digits + 3)
+    return text
+
+
+def latex_number(expr: Any, digits: int = DISPLAY_DIGITS) -> str:
+    """LaTeX display of a closed number; scientific notation as ``a \\times 10^{k}``."""
+    text = format_number(expr, digits)
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        return rf"{mantissa} \times 10^{{{int(exponent)}}}"
+    return text
+
+
+def is_exact_simple(expr: Any) -> bool:
+    """True when a closed value is shown exactly as it stands: an integer or a
+    rational with a short denominator. Others get ``\\approx`` and 6 digits."""
+    expr = as_basic(expr)
+    return bool(expr.is_Integer or (expr.is_Rational and expr.q <= 1000))
