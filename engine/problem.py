@@ -67,7 +67,7 @@ def parse_number(text: str, name: str = "value") -> sp.Rational:
             frac = Fraction(Decimal(num.strip())) / Fraction(Decimal(den.strip()))
         else:
             frac = Fraction(Decimal(t))
-    except (InvalidOperation, ValueError, ZeroDivisionError):
+    except (InvalidOperation, ValueError, ZeroDivisionError, OverflowError):
         raise UsageError(
             f"{name}={text!r} is not a number; write a decimal like 0.9, 1e-8 or a fraction like 9/10"
         ) from None

@@ -88,19 +88,30 @@ def configure_answers(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("problems", metavar="ID", nargs="*", help="problem ids from 'derive list'")
     parser.add_argument("--all", action="store_true", help="every problem of the catalog")
     add_set_option(parser)
+    parser.add_argument("--variant", type=int, metavar="SEED",
+                        help="an exam variant: parameters drawn from SEED within each problem's well-posed "
+                        "ranges (the same seed always gives the same variant); --set still overrides")
     parser.add_argument("--format", choices=("json",), default="json",
                         help="output format (json: {id: {parameters, answers: {answer_id: {latex, value, text}}}})")
     parser.epilog = ("examples:\n  derive answers --all --format json\n"
-                     "  derive answers autodiff --set x=2 --set c=7 --format json")
+                     "  derive answers autodiff --set x=2 --set c=7 --format json\n"
+                     "  derive answers autodiff --variant 7 --format json")
 
 
-def answers_json(problems, sets) -> dict:
-    """The JSON document of ``derive answers`` for solved problems."""
+def answers_json(problems, sets, variant: int | None = None) -> dict:
+    """The JSON document of ``derive answers`` for solved problems; with
+    ``variant``, at the parameters drawn from that seed (engine.variants)."""
     from engine.problem import _plain
 
     out = {}
     for problem in problems:
-        sol = problem.solve(sets.get(problem.id, {}))
+        overrides = {}
+        if variant is not None:
+            from engine.variants import draw
+
+            overrides.update(draw(problem, variant))
+        overrides.update(sets.get(problem.id, {}))
+        sol = problem.solve(overrides)
         out[problem.id] = {
             "parameters": {name: _plain(v) for name, v in sol.params.items()},
             "answers": {
@@ -120,6 +131,6 @@ def run_answers(args) -> int:
 
     problems = catalog.select(args.problems, args.all)
     sets = parse_sets(args.sets, problems)
-    json.dump(answers_json(problems, sets), sys.stdout, indent=2)
+    json.dump(answers_json(problems, sets, args.variant), sys.stdout, indent=2)
     print()
     return 0
