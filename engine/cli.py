@@ -88,13 +88,16 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "command", None):
         parser.print_help()
         return 2
-    from engine.errors import UsageError, VerificationError
+    from engine.errors import BuildFailed, UsageError, VerificationError
 
     try:
         return int(args._run(args) or 0)
     except UsageError as exc:
         print(f"derive {args.command}: {exc}", file=sys.stderr)
         return 2
+    except BuildFailed as exc:
+        print(f"derive {args.command}: {exc}", file=sys.stderr)
+        return 1
     except VerificationError as exc:
         print(f"derive {args.command}: a built-in derivation failed verification: {exc}", file=sys.stderr)
         return 1

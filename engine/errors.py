@@ -32,3 +32,9 @@ class VerificationError(DeriveError):
 class NotSupported(DeriveError):
     """The engine has no rule for this construct yet (not invalid input).
     For example a function without a derivative rule in ``derive diff``."""
+
+
+class BuildFailed(DeriveError):
+    """An external build failed (pdflatex stopped on an error in the
+    document). The message names the log file and its first error line; the
+    CLI prints it and exits with 1."""

@@ -39,12 +39,13 @@ from engine.verify import Context, NotEqual, Proof, prove_equal, prove_series
 # --------------------------------------------------------------------------- parameters
 
 
-def exact(value: Any) -> Any:
+def exact(value: Any, words: tuple[str, ...] = ()) -> Any:
     """An exact sympy value for a parameter default: ``0.9`` -> ``9/10``
     (through the decimal string, so no binary rounding creeps in), ints stay
-    ints, nested lists become lists of exact values."""
+    ints, nested lists become lists of exact values; inside lists, strings
+    listed in ``words`` (layer kinds such as ``"conv"``) stay strings."""
     if isinstance(value, (list, tuple)):
-        return [exact(v) for v in value]
+        return [v if isinstance(v, str) and v in words else exact(v, words) for v in value]
     if isinstance(value, sp.MatrixBase):
         return value.applyfunc(exact)
     if isinstance(value, float):
@@ -95,6 +96,7 @@ class Parameter:
     domain: tuple[Any, Any] | None = None
     sample: Callable[[random.Random], Any] | None = None
     integer: bool = False
+    words: tuple[str, ...] = ()  # strings allowed inside a "list" value (layer kinds)
 
     def parse(self, text: str) -> Any:
         """The exact value of ``--set name=text``; UsageError if it is not one."""
@@ -109,7 +111,7 @@ class Parameter:
             raise UsageError(
                 f"{self.name}={text!r} is not a list; write it as JSON, e.g. {json.dumps(_plain(self.default))}"
             ) from None
-        return _exact_nested(raw, self.name)
+        return _exact_nested(raw, self.name, self.words)
 
 
 def _plain(value: Any) -> Any:
@@ -124,9 +126,13 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _exact_nested(raw: Any, name: str) -> Any:
+def _exact_nested(raw: Any, name: str, words: tuple[str, ...] = ()) -> Any:
     if isinstance(raw, list):
-        return [_exact_nested(v, name) for v in raw]
+        return [_exact_nested(v, name, words) for v in raw]
+    if isinstance(raw, str) and raw in words:
+        return raw
+    if isinstance(raw, str) and words and raw.isalpha():
+        raise UsageError(f"{name}: {raw!r} is not one of {', '.join(words)}")
     if isinstance(raw, bool) or raw is None:
         raise UsageError(f"{name}: {raw!r} is not a number")
     if isinstance(raw, (int, float)):
@@ -376,8 +382,12 @@ class Solution:
 
     def latex(self, name: str) -> str:
         """LaTeX of a parameter's value at this solution: ``3``, ``\\frac{9}{10}``
-        is shown as ``0.9`` (decimals read as the sheet writes them)."""
-        return value_latex(self.params[name])
+        is shown as ``0.9`` (decimals read as the sheet writes them); a
+        ``kind="matrix"`` parameter is shown as a matrix."""
+        value = self.params[name]
+        if isinstance(value, list) and self.problem.parameter(name).kind == "matrix":
+            value = sp.Matrix(value)
+        return value_latex(value)
 
     def statement(self, source: str) -> None:
         """Set the problem statement (prose with ``$...$`` math)."""
@@ -389,11 +399,25 @@ class Solution:
         self.parts.append(part)
         yield part
 
+    def _repr_markdown_(self) -> str:
+        """Jupyter: the worked solution as Markdown (engine.render)."""
+        from engine.render import render_markdown
+
+        return render_markdown([self])
+
+    def _repr_latex_(self) -> str:
+        """Jupyter/nbconvert: the worked solution as a LaTeX fragment (engine.render)."""
+        from engine.render import render_fragment
+
+        return render_fragment(self)
+
 
 def value_latex(value: Any) -> str:
     """LaTeX of a parameter value as a sheet writes it (0.9, 1e-8, 3)."""
     if isinstance(value, (list, tuple)):
         return r"\left(" + ", ".join(value_latex(v) for v in value) + r"\right)"
+    if isinstance(value, str):
+        return rf"\text{{{value}}}"
     if isinstance(value, sp.MatrixBase):
         return to_latex(value.applyfunc(lambda e: sp.Float(numbers.format_number(e, 15), 15) if e.q != 1 else e))
     value = numbers.as_basic(value)
@@ -439,14 +463,14 @@ class Problem:
         raise UsageError(f"problem {self.id!r} has no parameter {name!r} (its parameters: {known})")
 
     def defaults(self) -> dict[str, Any]:
-        return {p.name: exact(p.default) for p in self.parameters}
+        return {p.name: exact(p.default, p.words) for p in self.parameters}
 
     def values(self, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """Defaults updated with overrides (strings are parsed exactly)."""
         values = self.defaults()
         for name, raw in (overrides or {}).items():
             param = self.parameter(name)
-            values[name] = param.parse(raw) if isinstance(raw, str) else exact(raw)
+            values[name] = param.parse(raw) if isinstance(raw, str) else exact(raw, param.words)
         if self.well_posed is not None:
             reason = self.well_posed(values)
             if reason:

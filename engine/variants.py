@@ -24,6 +24,11 @@ MAX_TRIES = 200
 
 def _nice(param: Parameter, rng: random.Random) -> Any:
     lo, hi = (exact(v) for v in param.domain)
+    if 0 < lo and hi <= sp.Rational(1, 1000):
+        # a tiny positive scale (a stabilizer epsilon): a power of ten inside the interval
+        powers = [sp.Rational(10) ** k for k in range(-30, -2) if lo < sp.Rational(10) ** k < hi]
+        if powers:
+            return rng.choice(powers)
     if param.integer:
         return sp.Integer(rng.randint(int(sp.ceiling(lo)), int(sp.floor(hi))))
     # one decimal when the interval is wide, else enough decimals to vary
@@ -51,7 +56,7 @@ def draw(problem: Problem, seed: int) -> dict[str, Any]:
         values = problem.defaults()
         for param in problem.parameters:
             if param.sample is not None:
-                values[param.name] = exact(param.sample(rng))
+                values[param.name] = exact(param.sample(rng), param.words)
             elif param.domain is not None:
                 values[param.name] = _nice(param, rng)
         reason = problem.well_posed(values) if problem.well_posed else None

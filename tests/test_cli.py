@@ -9,7 +9,8 @@ from tests.conftest import run_derive
 
 def expand_ids(text: str) -> set[str]:
     """Answer ids of problems.md, with the sheet's '...' ranges written out."""
-    ids = set(re.findall(r"`([a-z_0-9]+\.[A-Za-z_0-9.\-]+)`", text))
+    prefixes = "autodiff|adam|vgg16|cnn|softmax|ce|autograd|delta_rule"
+    ids = set(re.findall(rf"`((?:{prefixes})\.[A-Za-z_0-9.\-]+)`", text))
     ids = {i for i in ids if not i.endswith(".")}
     ids |= {f"autodiff.trace.v{i}" for i in range(0, 7)} | {"autodiff.trace.v_-1"}
     ids |= {f"autodiff.adjoint.v{i}" for i in range(0, 7)} | {"autodiff.adjoint.v_-1"}

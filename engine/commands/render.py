@@ -1,24 +1,155 @@
-"""``derive render`` and ``derive pdf`` (placeholder until the renderer lands)."""
+"""``derive render`` and ``derive pdf``: verified worked solutions through
+the templates of ``templates/`` (:mod:`engine.render`), each problem solved
+once, then rendered; ``pdf`` builds with latexmk (:mod:`engine.pdf`)."""
 from __future__ import annotations
 
 import argparse
+import sys
+import time
+from pathlib import Path
+
+from engine.cli import add_set_option, parse_sets
+
+FORMATS = ("tex", "fragment", "md")
+
+RENDER_EPILOG = """\
+formats:
+  tex       a standalone LaTeX document (several problems: title, contents, one section per sheet)
+  fragment  one LaTeX fragment per problem for \\input into course notes: no preamble; its header
+            comment lists the packages it needs (amsmath amssymb booktabs graphicx listings).
+            With several problems, -o names a directory that receives ID.tex for each problem;
+            without -o the fragments are printed one after another, each with its header.
+  md        Markdown with $...$ and $$...$$ math (Jupyter, MyST): tables as Markdown tables,
+            code fenced
+
+Without -o the output goes to stdout.
+
+examples:
+  derive render autodiff --format tex -o autodiff.tex
+  derive render --all --format fragment -o notes/solutions/
+  derive render adam --format md --set beta_1=0.8 -o adam.md
+"""
+
+PDF_EPILOG = """\
+The PDF is built with latexmk -pdf -no-shell-escape in a temporary directory
+(needs the Debian packages texlive-latex-base texlive-latex-recommended
+texlive-fonts-recommended latexmk). Progress goes to stderr; the path of the
+PDF is printed on stdout at the end.
+
+examples:
+  derive pdf                                   # every problem -> build/solutions.pdf
+  derive pdf autodiff vgg16 -o build/a.pdf
+  derive pdf autodiff --set x=2 --set c=7 -o build/autodiff.pdf
+"""
+
+
+def _progress(message: str) -> None:
+    print(f"derive: {message}", file=sys.stderr, flush=True)
+
+
+def _solve(problems, sets, progress=None) -> list:
+    """Solve each problem once (every step verified)."""
+    solutions = []
+    for problem in problems:
+        start = time.perf_counter()
+        if progress:
+            progress(f"solving {problem.id} ...")
+        solutions.append(problem.solve(sets.get(problem.id, {})))
+        if progress:
+            progress(f"solved {problem.id} in {time.perf_counter() - start:.1f} s")
+    return solutions
+
+
+def _labels() -> dict[str, str]:
+    """A1, A2, ... by the catalog's order, whatever subset is rendered."""
+    from engine import catalog, render
+
+    return render.problem_numbers(catalog.available())
 
 
 def configure_render(parser: argparse.ArgumentParser) -> None:
-    pass
+    parser.add_argument("problems", metavar="ID", nargs="*", help="problem ids from 'derive list'")
+    parser.add_argument("--all", action="store_true", help="every problem of the catalog")
+    parser.add_argument("--format", choices=FORMATS, default="tex",
+                        help="tex (default), fragment or md; see below")
+    parser.add_argument("-o", "--output", metavar="PATH",
+                        help="write here instead of stdout (a directory for several fragments)")
+    add_set_option(parser)
+    parser.epilog = RENDER_EPILOG
+
+
+def _write(path: Path, text: str) -> None:
+    from engine.errors import UsageError
+
+    if path.is_dir():
+        raise UsageError(f"-o {path}: is a directory; name a file")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"-o {path}: cannot write: {exc.strerror}") from None
 
 
 def run_render(args) -> int:
+    from engine import catalog, render
     from engine.errors import UsageError
 
-    raise UsageError("render is not built yet")
+    problems = catalog.select(args.problems, args.all)
+    sets = parse_sets(args.sets, problems)
+    solutions = _solve(problems, sets)
+    labels = _labels()
+    out = Path(args.output) if args.output else None
+    if args.format == "fragment":
+        fragments = {s.problem.id: render.render_fragment(s, labels.get(s.problem.id)) for s in solutions}
+        if out is None:
+            sys.stdout.write("\n".join(fragments.values()))
+            return 0
+        if len(fragments) == 1 and not out.is_dir():
+            _write(out, next(iter(fragments.values())))
+            _progress(f"wrote {out}")
+            return 0
+        if out.exists() and not out.is_dir():
+            raise UsageError(f"-o {out}: with several fragments -o names a directory, and this is a file")
+        for problem_id, text in fragments.items():
+            _write(out / f"{problem_id}.tex", text)
+        _progress(f"wrote {len(fragments)} fragments to {out}/")
+        return 0
+    text = render.render_latex(solutions, labels) if args.format == "tex" else render.render_markdown(solutions, labels)
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        _write(out, text)
+        _progress(f"wrote {out}")
+    return 0
 
 
 def configure_pdf(parser: argparse.ArgumentParser) -> None:
-    pass
+    parser.add_argument("problems", metavar="ID", nargs="*", help="problem ids (default: every problem)")
+    parser.add_argument("--all", action="store_true", help="every problem of the catalog (the default)")
+    parser.add_argument("-o", "--output", metavar="PATH", default="build/solutions.pdf",
+                        help="the PDF to write (default: build/solutions.pdf)")
+    add_set_option(parser)
+    parser.epilog = PDF_EPILOG
 
 
 def run_pdf(args) -> int:
-    from engine.errors import UsageError
+    from engine import catalog, pdf, render
 
-    raise UsageError("pdf is not built yet")
+    pdf.check_tools()
+    problems = catalog.select(args.problems, args.all or not args.problems)
+    sets = parse_sets(args.sets, problems)
+    start = time.perf_counter()
+    solutions = _solve(problems, sets, _progress)
+    tex = render.render_latex(solutions, _labels())
+    out = Path(args.output)
+    if out.is_dir():
+        out = out / "solutions.pdf"
+    result = pdf.build_pdf(tex, out, progress=_progress)
+    _progress(f"{result.pages} pages; latexmk {result.seconds:.1f} s, "
+              f"total {time.perf_counter() - start:.1f} s")
+    if result.scaled:
+        _progress(f"note: {len(result.scaled)} wide boxes were scaled down to the line")
+    if result.overfull:
+        _progress(f"warning: {len(result.overfull)} overfull lines, the first: {result.overfull[0]}")
+    print(out)
+    return 0

@@ -1,0 +1,593 @@
+"""The mathematics of checking a student's lines (runs in a bounded worker).
+
+A :class:`ProblemMath` holds what the problem defines, in *canonical keys*
+(the :func:`engine.align.quantity_key` of a symbol's name): the givens
+(``x = 3``), the answers (``@autodiff.trace.v3``: the value of v_3), the
+definitions of the worked solution (``u = x^2/log x``, ``\\hat{m}_1 =
+m_1/(1 - beta_1)``) and the one-step definitions used for local partials
+(the primal trace ``v_6 = v_4 v_5``). A student's symbol is mapped to a key
+by the alias table of :mod:`engine.align` (``N_3`` and ``v_3`` are both
+``@autodiff.trace.v3``), so the student's notation and the problem's meet.
+
+An expression is *resolved* in one of two modes:
+
+* ``problem``: every quantity takes the problem's value;
+* ``student``: a quantity the student has already given a value (the
+  environment ``env``) takes the student's value, with the half unit of its
+  last written digit as its uncertainty, propagated to first order
+  (|df/dx_i| h_i summed). This is "error carried forward".
+
+Comparison (:func:`compare`) is numeric at the precision written (round half
+away from zero: ``0.25`` is ``0.3`` at one digit, not ``0.2``), elementwise for
+matrices, and symbolic (``simplify``, then random points) otherwise. It says
+"equal", "different" or "undecided" with the reason; it never guesses.
+
+Nothing here reads raw text except through :func:`engine.parse.parse_latex`;
+no ``sympify``/``eval`` anywhere.
+"""
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any, Mapping
+
+import mpmath
+import sympy as sp
+
+from engine.align import ALIASES, SAME_QUANTITY, match_name, quantity_key
+
+#: Digits of the numeric evaluations.
+DIGITS = 40
+#: Relative agreement required at random points for a symbolic "equal".
+SPOT_TOLERANCE = mpmath.mpf(10) ** -12
+#: Random points of a symbolic comparison.
+SPOT_POINTS = 6
+#: Substitution rounds before a resolution gives up (cyclic definitions).
+MAX_ROUNDS = 25
+#: Largest printed size of an expression kept (characters of its str).
+MAX_EXPR_SIZE = 20_000
+
+_ACCENT_NAME = re.compile(r"^(bar|hat|tilde|vec|dot|ddot|check|breve|acute|grave)\{")
+
+
+class Undecided(Exception):
+    """The comparison cannot be decided; the message says why (one line)."""
+
+
+def symbol_key(sym: Any) -> str:
+    """The canonical key of a symbol made by :mod:`engine.parse` or by a
+    derivation module: ``bar{v}_{-1}`` -> ``bar(v)_-1``, ``p[y]`` -> ``p_y``."""
+    if isinstance(sym, sp.Indexed):
+        base = symbol_key(sym.base.label)
+        return base + "_" + ",".join(symbol_key(i) if isinstance(i, sp.Symbol) else str(i) for i in sym.indices)
+    name = sym.name if hasattr(sym, "name") else str(sym)
+    name = _ACCENT_NAME.sub(lambda m: "\\" + m.group(1) + "{", name)
+    name = name.replace(r"\prime", "'")
+    return quantity_key(name)
+
+
+# --------------------------------------------------------------------------- the problem's side
+
+
+@dataclass
+class ProblemMath:
+    """A problem's definitions in canonical keys (built from the catalog).
+
+    givens: key -> exact value; expected: answer id -> canonical value;
+    definitions: key -> canonical expression; local: key -> one-step
+    definition (for partials); assumptions: key -> sympy assumptions;
+    domain: key -> sampling interval; small: keys set to 0 for ``\\approx``;
+    notation: student key -> problem key (``beta`` -> ``beta_1``), used when
+    the student never writes the problem key; index_letters: letters whose
+    superscripts are indices; functions: names applied as functions."""
+
+    pid: str
+    givens: dict[str, Any] = field(default_factory=dict)
+    expected: dict[str, Any] = field(default_factory=dict)
+    definitions: dict[str, Any] = field(default_factory=dict)
+    local: dict[str, Any] = field(default_factory=dict)
+    assumptions: dict[str, dict] = field(default_factory=dict)
+    domain: dict[str, tuple[float, float]] = field(default_factory=dict)
+    small: tuple[str, ...] = ()
+    notation: dict[str, str] = field(default_factory=dict)
+    index_letters: frozenset = frozenset()
+    functions: frozenset = frozenset()
+
+    def canon(self, key: str) -> sp.Symbol:
+        return sp.Symbol(key, **self.assumptions.get(key, {}))
+
+    def known(self, key: str) -> bool:
+        return (key in self.givens or key.startswith("@") or key in self.definitions or key in self.assumptions)
+
+
+def resolve_key(pm: ProblemMath, key: str, notation: Mapping[str, str] | None = None) -> str:
+    """The canonical key a name stands for in this problem: a given, an
+    answer (``@id``, ``@id[i,j]`` for an entry), or the name itself."""
+    if notation and key in notation:
+        key = notation[key]
+    if key in pm.givens:
+        return key
+    for alias, index in match_name(key, pm.pid, None):
+        if alias.kind == "text" or alias.answer_id not in pm.expected:
+            continue
+        value = pm.expected[alias.answer_id]
+        if isinstance(value, sp.Eq) or value is None:
+            continue
+        answer = SAME_QUANTITY.get(alias.answer_id, alias.answer_id)
+        if index is not None:
+            return f"@{answer}[{','.join(str(i) for i in index)}]"
+        return f"@{answer}"
+    return key
+
+
+def canonicalize(pm: ProblemMath, expr: Any, notation: Mapping[str, str] | None = None) -> Any:
+    """``expr`` with every symbol (and indexed symbol) replaced by the
+    canonical symbol of its key."""
+    if isinstance(expr, (list, tuple)) and not isinstance(expr, sp.Tuple):
+        return sp.ImmutableMatrix([[canonicalize(pm, e, notation) for e in expr]])
+    if isinstance(expr, sp.Tuple):
+        return sp.ImmutableMatrix([[canonicalize(pm, e, notation) for e in expr]])
+    if isinstance(expr, sp.MatrixBase):
+        return sp.ImmutableMatrix(expr.rows, expr.cols, [canonicalize(pm, e, notation) for e in expr])
+    if not isinstance(expr, sp.Basic):
+        return expr
+    mapping = {}
+    for ind in expr.atoms(sp.Indexed):
+        if not expr.has(sp.Sum):
+            mapping[ind] = pm.canon(resolve_key(pm, symbol_key(ind), notation))
+    if mapping:
+        expr = expr.xreplace(mapping)
+    mapping = {s: pm.canon(resolve_key(pm, symbol_key(s), notation)) for s in expr.free_symbols
+               if isinstance(s, sp.Symbol)}
+    return expr.xreplace(mapping) if mapping else expr
+
+
+# --------------------------------------------------------------------------- student values
+
+
+@dataclass(frozen=True)
+class StudentValue:
+    """A value the student gave a quantity: the expression (canonical),
+    the half unit of its last written digit (0 when exact), the line."""
+
+    value: Any
+    half_unit: Fraction = Fraction(0)
+    line: int = 0
+
+
+@dataclass
+class Evaluated:
+    """An expression resolved in one mode.
+
+    expr: the resolved expression (canonical symbols, givens substituted);
+    number: its value (mpf) when closed and real, else None; error: the
+    propagated uncertainty from the student's rounded values; used: the
+    student keys it used; unknown: keys neither the problem nor the
+    student defines."""
+
+    expr: Any
+    number: Any = None
+    error: Any = 0
+    used: tuple[str, ...] = ()
+    unknown: tuple[str, ...] = ()
+
+
+def _replace_partials(pm: ProblemMath, expr: Any) -> Any:
+    """Every Partial(f, x) of ``expr`` replaced by the derivative, with f
+    expanded through the local and worked definitions (not the numbers).
+    Raises Undecided when f is not defined in terms of x."""
+    from engine.parse import Partial
+
+    if not isinstance(expr, sp.Basic) or not expr.has(Partial):
+        return expr
+
+    def derivative(p):
+        top, *wrt = p.args
+        for w in wrt:
+            if not isinstance(w, sp.Symbol):
+                raise Undecided("a derivative with respect to an expression, not a variable")
+        f = _expand_symbolic(pm, _replace_partials(pm, top), set(wrt))
+        if not any(f.has(w) for w in wrt):
+            if isinstance(top, sp.Symbol) and top not in wrt and not _defined(pm, top):
+                raise Undecided(f"{symbol_key(top)} is not defined in terms of {symbol_key(wrt[0])}")
+        return sp.diff(f, *wrt)
+
+    return expr.replace(lambda e: isinstance(e, Partial), derivative)
+
+
+def _defined(pm: ProblemMath, sym: sp.Symbol) -> bool:
+    return sym.name in pm.local or sym.name in pm.definitions
+
+
+def _expand_symbolic(pm: ProblemMath, expr: Any, keep: set) -> Any:
+    """Substitute local, then worked definitions until nothing changes
+    (never the numbers of the answers, never the symbols of ``keep``)."""
+    for _ in range(MAX_ROUNDS):
+        mapping = {}
+        for s in expr.free_symbols:
+            if s in keep:
+                continue
+            if s.name in pm.local:
+                mapping[s] = pm.local[s.name]
+            elif s.name in pm.definitions:
+                mapping[s] = pm.definitions[s.name]
+        if not mapping:
+            return expr
+        expr = expr.xreplace(mapping)
+    raise Undecided("the definitions do not terminate")
+
+
+def resolve(pm: ProblemMath, expr: Any, mode: str, env: Mapping[str, StudentValue] | None = None,
+            literals: Mapping[Any, Fraction] | None = None) -> Evaluated:
+    """Resolve ``expr`` (canonical) in ``mode``: "problem", "student", or
+    "symbolic" (the problem's symbolic definitions only: quantities whose
+    value is a number, and the givens, stay symbols; for comparing formulas
+    as formulas).
+
+    literals: Rational atoms of the student's text -> the half unit of the
+    digits they were written with (propagated like student values)."""
+    env = env or {}
+    if isinstance(expr, sp.MatrixBase):
+        parts = [resolve(pm, e, mode, env, literals) for e in expr]
+        numbers = [p.number for p in parts]
+        mat = sp.ImmutableMatrix(expr.rows, expr.cols, [p.expr for p in parts])
+        closed = all(n is not None for n in numbers)
+        return Evaluated(mat, numbers if closed else None, [p.error for p in parts],
+                         tuple(sorted({u for p in parts for u in p.used})),
+                         tuple(sorted({u for p in parts for u in p.unknown})))
+    expr = _replace_partials(pm, expr)
+    uncertain: dict[sp.Dummy, tuple[Any, Fraction]] = {}
+    used: set[str] = set()
+    if literals:
+        repl = {}
+        for atom, half in literals.items():
+            if half and expr.has(atom):
+                d = sp.Dummy("lit")
+                repl[atom] = d
+                uncertain[d] = (atom, half)
+        if repl:
+            expr = expr.xreplace(repl)
+    student_dummies: dict[str, sp.Dummy] = {}
+    for _ in range(MAX_ROUNDS):
+        mapping = {}
+        for s in expr.free_symbols:
+            if not isinstance(s, sp.Symbol) or isinstance(s, sp.Dummy):
+                continue
+            key = s.name
+            if mode == "student" and key in env:
+                sv = env[key]
+                used.add(key)
+                if isinstance(sv.value, sp.Basic) and not sv.value.free_symbols and sv.half_unit:
+                    d = student_dummies.setdefault(key, sp.Dummy(key))
+                    uncertain[d] = (sv.value, sv.half_unit)
+                    mapping[s] = d
+                else:
+                    mapping[s] = sv.value
+            elif key.startswith("@"):
+                value = _answer_value(pm, key)
+                if value is not None and not (mode == "symbolic" and _is_number(value)):
+                    mapping[s] = value
+            elif key in pm.definitions:
+                value = pm.definitions[key]
+                if not (mode == "symbolic" and _is_number(value)):
+                    mapping[s] = value
+        if not mapping:
+            break
+        expr = expr.xreplace(mapping)
+    else:
+        raise Undecided("the definitions do not terminate")
+    if mode != "symbolic":
+        givens = {pm.canon(k): v for k, v in pm.givens.items() if not isinstance(v, (list, sp.MatrixBase))}
+        expr = expr.xreplace(givens)
+    unknown = tuple(sorted(s.name for s in expr.free_symbols
+                           if isinstance(s, sp.Symbol) and not isinstance(s, sp.Dummy) and not pm.known(s.name)))
+    free = [s for s in expr.free_symbols if s not in uncertain]
+    number, error = None, mpmath.mpf(0)
+    if not free:
+        point = {d: v for d, (v, _) in uncertain.items()}
+        number = _number(expr.xreplace(point))
+        if number is not None:
+            for d, (_, half) in uncertain.items():
+                slope = _number(sp.diff(expr, d).xreplace(point))
+                if slope is None:
+                    number = None
+                    break
+                error += abs(slope) * mpmath.mpf(half.numerator) / half.denominator
+    plain = expr.xreplace({d: v for d, (v, _) in uncertain.items()})
+    return Evaluated(plain, number, error, tuple(sorted(used)), unknown)
+
+
+def _is_number(value: Any) -> bool:
+    if isinstance(value, sp.MatrixBase):
+        return all(_is_number(e) for e in value)
+    return isinstance(value, sp.Basic) and not value.free_symbols
+
+
+def _answer_value(pm: ProblemMath, key: str) -> Any:
+    m = re.fullmatch(r"@([^\[]+)(?:\[([\d,]+)\])?", key)
+    if not m:
+        return None
+    value = pm.expected.get(m.group(1))
+    if value is None:
+        return None
+    if m.group(2):
+        index = tuple(int(i) for i in m.group(2).split(","))
+        try:
+            if isinstance(value, sp.MatrixBase):
+                if len(index) == 1:
+                    return value[index[0]] if 1 in value.shape else None
+                return value[index[0], index[1]]
+        except IndexError:
+            return None
+        return None
+    return value
+
+
+def _number(expr: Any) -> Any:
+    """The mpf value of a closed real expression, None otherwise."""
+    if not isinstance(expr, sp.Basic) or expr.free_symbols:
+        return None
+    try:
+        value = sp.N(expr.doit() if expr.has(sp.Sum, sp.Derivative) else expr, DIGITS)
+    except (TypeError, ValueError, ZeroDivisionError, NotImplementedError):
+        return None
+    if not value.is_number or value.has(sp.zoo, sp.oo, -sp.oo, sp.nan):
+        return None
+    if value.is_real is False:
+        re_, im_ = value.as_real_imag()
+        if abs(im_) > 10 ** -(DIGITS - 5):
+            return None
+        value = re_
+    try:
+        return mpmath.mpf(sp.Float(value, DIGITS)._mpf_)
+    except (TypeError, ValueError, AttributeError):
+        return None
+
+
+# --------------------------------------------------------------------------- comparison
+
+
+@dataclass(frozen=True)
+class Written:
+    """A number literal as written: exact value and half unit of the last digit."""
+
+    value: Fraction
+    half_unit: Fraction
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The outcome of :func:`compare`: "equal", "different" or "undecided",
+    with a phrase for the reader and, for numbers, the two values."""
+
+    verdict: str
+    detail: str
+    left: Any = None
+    right: Any = None
+
+
+def _mpf(x: Fraction) -> Any:
+    return mpmath.mpf(x.numerator) / x.denominator
+
+
+def rounds_to(value: Any, written: Written, slack: Any = 0) -> bool:
+    """Whether ``value`` written to the digits of ``written`` gives it
+    (round half away from zero), allowing ``slack`` more."""
+    b = _mpf(written.value)
+    h = _mpf(written.half_unit)
+    diff = value - b
+    if slack:
+        return abs(diff) <= h + slack
+    if written.value >= 0:
+        return -h <= diff < h
+    return -h < diff <= h
+
+
+def fmt(value: Any, digits: int = 8) -> str:
+    """A short decimal of an mpf, for messages."""
+    return mpmath.nstr(value, digits, strip_zeros=True) if value is not None else "?"
+
+
+def compare_numbers(a: Evaluated, b: Evaluated, wa: Written | None, wb: Written | None,
+                    relation: str = "equal") -> Comparison:
+    """Two closed numbers at the precision written (see the module docstring)."""
+    x, y = a.number, b.number
+    slack = a.error + b.error
+    if wa is not None and wb is not None:
+        coarse = wa if wa.half_unit >= wb.half_unit else wb
+        fine = y if coarse is wa else x
+        ok = rounds_to(fine, coarse, slack)
+        where = f"to the {_digits_phrase(coarse)} written"
+    elif wb is not None:
+        ok = rounds_to(x, wb, a.error)
+        where = f"to the {_digits_phrase(wb)} written"
+    elif wa is not None:
+        ok = rounds_to(y, wa, b.error)
+        where = f"to the {_digits_phrase(wa)} written"
+    else:
+        scale = max(mpmath.mpf(1), abs(x), abs(y))
+        ok = abs(x - y) <= slack + mpmath.mpf(10) ** -(DIGITS - 10) * scale
+        if not ok and relation == "approx":
+            ok = abs(x - y) <= slack + mpmath.mpf("0.005") * max(abs(x), abs(y))
+        where = "within the rounding of the values used" if slack else "exactly"
+    if ok:
+        return Comparison("equal", f"{fmt(x)} and {fmt(y)} agree {where}", x, y)
+    return Comparison("different", f"{fmt(x)} is not {fmt(y)} ({where.replace('agree ', '')})", x, y)
+
+
+def _digits_phrase(w: Written) -> str:
+    text = w.text or str(w.value)
+    return f"digits of {text}"
+
+
+def compare(pm: ProblemMath, a: Evaluated, b: Evaluated, wa: Written | None = None, wb: Written | None = None,
+            relation: str = "equal", seed: int = 20181) -> Comparison:
+    """Compare two resolved expressions (scalars or matrices)."""
+    ea, eb = a.expr, b.expr
+    if isinstance(ea, sp.MatrixBase) or isinstance(eb, sp.MatrixBase):
+        return _compare_matrices(pm, a, b, relation, seed)
+    if a.number is not None and b.number is not None:
+        return compare_numbers(a, b, wa, wb, relation)
+    return compare_symbolic(pm, ea, eb, relation, seed, unknown=set(a.unknown) ^ set(b.unknown))
+
+
+def _compare_matrices(pm: ProblemMath, a: Evaluated, b: Evaluated, relation: str, seed: int) -> Comparison:
+    ea, eb = a.expr, b.expr
+    if not (isinstance(ea, sp.MatrixBase) and isinstance(eb, sp.MatrixBase)):
+        return Comparison("different", "a matrix or vector is compared with a single value")
+    if ea.shape != eb.shape and 1 in ea.shape and 1 in eb.shape and len(ea) == len(eb):
+        eb = eb.reshape(*ea.shape)
+    if ea.shape != eb.shape:
+        return Comparison("different", f"shape {ea.rows}x{ea.cols} is not {eb.rows}x{eb.cols}")
+    errors_a = a.error if isinstance(a.error, list) else [0] * len(ea)
+    errors_b = b.error if isinstance(b.error, list) else [0] * len(eb)
+    for k, (x, y) in enumerate(zip(ea, eb)):
+        ex = Evaluated(x, _number(x), errors_a[k])
+        ey = Evaluated(y, _number(y), errors_b[k])
+        c = compare(pm, ex, ey, None, None, relation, seed)
+        if c.verdict != "equal":
+            i, j = divmod(k, ea.cols)
+            return Comparison(c.verdict, f"entry ({i + 1}, {j + 1}): {c.detail}")
+    return Comparison("equal", f"all {len(ea)} entries agree")
+
+
+def compare_symbolic(pm: ProblemMath, a: Any, b: Any, relation: str = "equal", seed: int = 20181,
+                     unknown: set | None = None) -> Comparison:
+    """Symbolic comparison: simplify(a - b) == 0, else random points."""
+    if isinstance(a, sp.Eq) or isinstance(b, sp.Eq):
+        raise Undecided("an equation is compared with an expression")
+    if relation == "approx" and pm.small:
+        zero = {pm.canon(k): 0 for k in pm.small}
+        a, b = _limit_small(a, zero), _limit_small(b, zero)
+    if a.has(sp.Order) or b.has(sp.Order):
+        return _compare_series(pm, a, b, seed)
+    diff = sp.Add(a, -b)
+    if diff == 0:
+        return Comparison("equal", "identical")
+    if len(sp.srepr(diff)) > MAX_EXPR_SIZE:
+        raise Undecided("the expressions are too large to compare")
+    try:
+        if sp.simplify(diff) == 0:
+            return Comparison("equal", "the difference simplifies to 0")
+    except (TypeError, ValueError, NotImplementedError, AttributeError, sp.PolynomialError):
+        pass
+    verdict = _spot_check(pm, a, b, seed)
+    if verdict.verdict == "different" and unknown:
+        raise Undecided(f"uses {', '.join(sorted(unknown))}, which neither the problem nor the solution defines")
+    return verdict
+
+
+def _limit_small(expr: Any, zero: dict) -> Any:
+    """The leading order of ``expr`` in the problem's small quantities
+    (epsilon, delta): they are set to 0."""
+    if expr.has(sp.Order):
+        expr = expr.removeO()
+    return expr.xreplace(zero)
+
+
+def _compare_series(pm: ProblemMath, a: Any, b: Any, seed: int) -> Comparison:
+    orders = [o for e in (a, b) for o in e.atoms(sp.Order)]
+    order = orders[0]
+    var = order.variables[0] if order.variables else None
+    if var is None:
+        raise Undecided("an O-term without a variable")
+    pa, pb = a.removeO(), b.removeO()
+    try:
+        n = sp.Poly(order.expr, var).degree()
+    except (sp.PolynomialError, ValueError):
+        raise Undecided("an O-term that is not a power of one variable") from None
+    diff = sp.Add(pa, -pb)
+    try:
+        series = sp.series(diff, var, 0, n).removeO()
+        if sp.simplify(series) == 0:
+            return Comparison("equal", f"the expansions agree up to O({var}^{n})")
+    except (TypeError, ValueError, NotImplementedError, sp.PolynomialError):
+        pass
+    # numeric: the difference must vanish like var^n
+    rng = random.Random(seed)
+    syms = sorted(diff.free_symbols - {var}, key=str)
+    worst = None
+    for _ in range(SPOT_POINTS):
+        point = _sample(pm, syms, rng)
+        small = mpmath.mpf(10) ** -8
+        try:
+            value = _number(diff.xreplace(point).xreplace({var: sp.Float(small, DIGITS)}))
+        except (TypeError, ValueError):
+            value = None
+        if value is None:
+            continue
+        if abs(value) > mpmath.mpf(10) ** 4 * small ** n:
+            worst = value
+            break
+    if worst is not None:
+        return Comparison("different", f"the expansions differ at order below O({var}^{n})")
+    return Comparison("equal", f"the expansions agree up to O({var}^{n}) at random points")
+
+
+def _sample(pm: ProblemMath, syms: list, rng: random.Random) -> dict:
+    point = {}
+    for s in syms:
+        lo, hi = pm.domain.get(s.name, (None, None))
+        if lo is None:
+            if s.is_positive or s.is_nonnegative:
+                lo, hi = 0.3, 2.5
+            elif s.is_integer:
+                point[s] = sp.Integer(rng.randint(2, 6))
+                continue
+            else:
+                sign = rng.choice((-1, 1))
+                value = sign * rng.uniform(0.3, 2.5)
+                point[s] = sp.Float(value, DIGITS)
+                continue
+        point[s] = sp.Float(rng.uniform(lo, hi), DIGITS)
+    return point
+
+
+def _spot_check(pm: ProblemMath, a: Any, b: Any, seed: int) -> Comparison:
+    rng = random.Random(seed)
+    syms = sorted((a.free_symbols | b.free_symbols), key=str)
+    good = 0
+    for _ in range(SPOT_POINTS * 4):
+        point = _sample(pm, syms, rng)
+        va, vb = _number(a.xreplace(point)), _number(b.xreplace(point))
+        if va is None or vb is None:
+            continue
+        scale = max(mpmath.mpf(1), abs(va), abs(vb))
+        if abs(va - vb) > SPOT_TOLERANCE * scale:
+            where = ", ".join(f"{symbol_label(k)} = {fmt(mpmath.mpf(v._mpf_) if hasattr(v, '_mpf_') else v, 4)}"
+                              for k, v in list(point.items())[:4])
+            return Comparison("different", f"at {where or 'the given values'} they are {fmt(va, 6)} and {fmt(vb, 6)}",
+                              va, vb)
+        good += 1
+        if good >= SPOT_POINTS:
+            break
+    if good < SPOT_POINTS // 2:
+        raise Undecided("too few random points where both sides are finite and real")
+    return Comparison("equal", f"equal at {good} random points (no closed-form proof)")
+
+
+def symbol_label(sym: Any) -> str:
+    name = getattr(sym, "name", str(sym))
+    return name[1:].split("[")[0].split(".")[-1] if name.startswith("@") else name
+
+
+# --------------------------------------------------------------------------- transformations for diagnoses
+
+
+def with_log10(expr: Any) -> Any:
+    """``expr`` with every natural log read as log base 10."""
+    if not isinstance(expr, sp.Basic) or not expr.has(sp.log):
+        return expr
+    return expr.replace(sp.log, lambda *a: sp.log(a[0]) / sp.log(10) if len(a) == 1 else sp.log(*a))
+
+
+def sign_flips(expr: Any) -> list[Any]:
+    """``-expr`` and ``expr`` with the sign of one of its terms flipped."""
+    out = [-expr]
+    if isinstance(expr, sp.Add):
+        for term in expr.args:
+            out.append(expr - 2 * term)
+    return out

@@ -1,0 +1,701 @@
+"""Is a student's answer equal to the reference? ``equal``, ``different`` or
+``undecided``, with the reason.
+
+:func:`equivalent` is not symmetric: the **reference** is exact (our own
+answer, or a value given to as many digits as it has), the **student**'s
+answer is read as written: a number is compared at the precision it was
+written with. Strategies, cheapest first (Math-Verify's order, with visible
+failures instead of swallowed ones):
+
+1. the same text after normalisation (:func:`engine.parse.clean`);
+2. the same sympy expression after parsing and evaluation;
+3. numbers at the precision written (:func:`compare_rounded`): the student's
+   number is right when the reference rounds to it at its last written digit,
+   ties rounding away from zero (school rounding: 1/4 at one decimal is 0.3,
+   so 0.2 is different); ``48.757`` matches 48.756893..., ``1.38 \\times 10^8``
+   matches 138357544, ``42,7`` does not match 42.111. When the reference is
+   itself a decimal written with fewer digits than the answer, the answer is
+   compared at the reference's last digit. An integer whose trailing zeros may
+   be rounding (``138000000``) is "undecided". Vectors, tuples and matrices:
+   entry by entry with the same rule;
+4. symbolic: ``expand`` and ``cancel`` of ``reference - answer``;
+5. a numeric spot check (mpmath, :data:`SPOT_DIGITS` digits) at random points,
+   as evidence that the two differ: a relative difference above
+   :data:`MISMATCH` at :data:`MISMATCH_POINTS` points or more is "different"
+   (only points where both sides are real and finite count);
+6. ``simplify`` and ``expand_log(force=True)`` under a soft time budget;
+7. numeric agreement alone, without a symbolic proof, is "equal" only at
+   :data:`AGREE_POINTS` points or more, all within :data:`AGREE` relative,
+   with no mismatch; otherwise "undecided" with the reason.
+
+A correct step called wrong is the worst failure for a grader, so whatever
+is not shown equal or clearly different is "undecided". Everything that
+touches student text (parsing and comparing) runs in a worker process of
+:mod:`engine.sandbox` under a wall-time and a memory limit: ``9^{9^9}``,
+``\\frac`` nested 500 deep or a megabyte of garbage end as "undecided".
+
+With ``problem``, the problem's definitions are substituted first (the table
+:data:`PROBLEMS`: ``p_{y'}`` is the softmax for ``softmax``, ``\\sigma`` the
+sigmoid for ``delta_rule``, ``u = x^2/\\log x`` for ``autodiff``...); its
+given values are substituted into the answer only when the reference is a
+number.
+
+>>> equivalent(r"\\frac{1}{4}", "0.25").verdict
+'equal'
+>>> equivalent(r"\\frac{1}{4}", "0.2").verdict
+'different'
+>>> equivalent("42.111371424908064", "42.11").verdict
+'equal'
+>>> equivalent(r"\\frac{x}{\\log x}", r"x/\\ln(x)").verdict
+'equal'
+>>> equivalent(r"p_{y'}", r"\\frac{e^{z_{y'}}}{\\sum_j e^{z_j}}", problem="softmax").verdict
+'equal'
+>>> equivalent("W v", "w v").verdict
+'different'
+>>> equivalent(r"9^{9^9}", "1", timeout=2).verdict
+'undecided'
+"""
+from __future__ import annotations
+
+import random
+import re
+import signal
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+from typing import Iterable, Iterator
+
+import mpmath
+import sympy as sp
+from sympy.core.function import AppliedUndef
+
+from engine import sandbox
+from engine.equiv_problems import PROBLEMS, ProblemContext, context_for
+from engine.errors import UsageError
+from engine.parse import (
+    ParseError, Partial, WrittenNumber, ambiguous_commas, clean, literal_grid, number_literal, parse_latex,
+    top_level_relations, written_precision,
+)
+
+__all__ = ["Verdict", "equivalent", "compare", "compare_rounded", "pool", "equivalent_many", "PROBLEMS",
+           "ProblemContext"]
+
+VERDICTS = ("equal", "different", "undecided")
+#: Default wall-time limit of one comparison, seconds (the worker is killed after it).
+DEFAULT_TIMEOUT = 10.0
+#: Default address-space limit of a worker, MB.
+DEFAULT_MEMORY_MB = 1024
+#: Share of the time limit given to the slow symbolic strategies (simplify).
+SOFT_SHARE = 0.5
+#: Digits of the numeric spot check.
+SPOT_DIGITS = 40
+#: Relative difference under which two values agree at a point.
+AGREE = sp.Float("1e-25", SPOT_DIGITS)
+#: Relative difference above which two values clearly differ at a point.
+MISMATCH = sp.Float("1e-6", SPOT_DIGITS)
+#: Points of agreement needed for "equal" without a symbolic proof.
+AGREE_POINTS = 20
+#: Points of clear difference needed for "different".
+MISMATCH_POINTS = 3
+#: Random points tried at most.
+SPOT_TRIES = 60
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The checker's answer: ``verdict`` is "equal", "different" or
+    "undecided"; ``reason`` one line for the student or grader; ``ms`` the
+    wall time of the comparison in milliseconds (worker start included)."""
+
+    verdict: str
+    reason: str
+    ms: float = 0.0
+
+    def as_json(self) -> dict:
+        return {"verdict": self.verdict, "reason": self.reason, "ms": round(self.ms, 1)}
+
+
+# =========================================================================== the public API
+
+
+def equivalent(reference: str, student: str, *, problem: str | None = None, timeout: float = DEFAULT_TIMEOUT,
+               memory_mb: int = DEFAULT_MEMORY_MB, pool: sandbox.Pool | None = None) -> Verdict:
+    """Compare a student's LaTeX answer with the reference (see the module
+    docstring for the strategies and the precision rule).
+
+    Args:
+        reference: LaTeX of the exact answer (an expression, ``lhs = rhs``,
+            a matrix or a tuple).
+        student: LaTeX as the student wrote it (OCR'd).
+        problem: a problem id of the catalog whose definitions apply.
+        timeout: wall-time limit in seconds; the worker is killed after it.
+        memory_mb: address-space limit of the worker, MB.
+        pool: a :func:`pool` of persistent workers (else a fresh worker).
+
+    Returns a :class:`Verdict`. Raises UsageError for an unknown problem id.
+    """
+    context_for(problem)  # unknown ids are the caller's mistake: UsageError here, not a verdict
+    if pool is not None:
+        outcome = pool.run(compare, reference, student, problem, timeout * SOFT_SHARE, timeout=timeout)
+    else:
+        outcome = sandbox.run_bounded(compare, reference, student, problem, timeout * SOFT_SHARE,
+                                      timeout=timeout, memory_mb=memory_mb)
+    return verdict_of(outcome, timeout)
+
+
+def pool(jobs: int = 1, *, timeout: float = DEFAULT_TIMEOUT, memory_mb: int = DEFAULT_MEMORY_MB) -> sandbox.Pool:
+    """A :class:`engine.sandbox.Pool` of ``jobs`` workers for :func:`equivalent`
+    and :func:`equivalent_many` (sympy and the parser are loaded before the
+    workers are forked)."""
+    return sandbox.Pool(jobs, timeout=timeout, memory_mb=memory_mb, preload=("engine.equiv",))
+
+
+def equivalent_many(pairs: Iterable[tuple[str, str, str | None]], workers: sandbox.Pool,
+                    timeout: float | None = None) -> Iterator[Verdict]:
+    """:func:`equivalent` for each ``(reference, student, problem)``, spread
+    over the pool's workers; Verdicts in input order, as they are ready. An
+    unknown problem id gives an "undecided" verdict (not an exception)."""
+    limit = workers.timeout if timeout is None else timeout
+    tasks = ((r, s, p, limit * SOFT_SHARE) for r, s, p in pairs)
+    for outcome in workers.imap(compare, tasks, timeout=limit):
+        yield verdict_of(outcome, limit)
+
+
+def verdict_of(outcome: sandbox.Outcome, timeout: float) -> Verdict:
+    """The Verdict of a sandbox Outcome: a timeout, a memory overrun or an
+    error inside the worker is "undecided" with the reason, never hidden."""
+    if outcome.status == "ok":
+        verdict, reason = outcome.value
+        return Verdict(verdict, reason, outcome.ms)
+    if outcome.status == "timeout":
+        return Verdict("undecided", f"no decision within the time limit ({timeout:g} s)", outcome.ms)
+    if outcome.status == "memory":
+        return Verdict("undecided", f"the comparison ran out of memory: {outcome.reason}", outcome.ms)
+    return Verdict("undecided", f"internal error while comparing: {outcome.reason}", outcome.ms)
+
+
+# =========================================================================== the comparison (in the worker)
+
+
+class _SoftTimeout(Exception):
+    """The soft budget of a slow strategy ran out (pure-Python work only)."""
+
+
+@contextmanager
+def _soft_limit(seconds: float):
+    """SIGALRM after ``seconds`` in the main thread (the worker's); elsewhere
+    no limit. Big-integer arithmetic in C is not stopped by this: the
+    sandbox's SIGKILL is the hard limit."""
+    if seconds <= 0:
+        raise _SoftTimeout()
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def fire(signum, frame):
+        raise _SoftTimeout()
+
+    previous = signal.signal(signal.SIGALRM, fire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def compare(reference: str, student: str, problem: str | None = None, budget: float = 5.0) -> tuple[str, str]:
+    """The comparison itself, ``(verdict, reason)``; run it in a sandbox
+    worker (:func:`equivalent` does), never on student text in-process.
+    ``budget`` is the soft time budget (seconds) of the slow strategies."""
+    try:
+        ctx = context_for(problem)
+    except UsageError as exc:
+        return "undecided", str(exc)
+    deadline = time.monotonic() + budget
+    try:
+        ref_clean = clean(reference)
+    except ParseError as exc:
+        return "undecided", f"the reference cannot be read: {exc}"
+    try:
+        stu_clean = clean(student)
+    except ParseError as exc:
+        return "undecided", f"the answer cannot be read: {exc}"
+    if not stu_clean:
+        return "undecided", "the answer is empty"
+    if ref_clean.replace(" ", "") == stu_clean.replace(" ", ""):
+        return "equal", "the same expression as written (after normalisation)"
+    try:
+        ref = parse_latex(reference, **ctx.parse_options())
+    except ParseError as exc:
+        return "undecided", f"the reference cannot be read: {exc}"
+    ambiguous = ambiguous_commas(student)
+    results = []
+    for flip in ((False, True) if ambiguous else (False,)):
+        try:
+            stu = parse_latex(student, flip_ambiguous_commas=flip, **ctx.parse_options())
+        except ParseError as exc:
+            results.append(("undecided", f"the answer cannot be read: {exc}"))
+            continue
+        texts = (clean(reference), clean(student, flip_ambiguous_commas=flip))
+        results.append(_Comparison(ctx, deadline).top(ref, stu, *texts))
+    if len(results) == 2 and results[0][0] != results[1][0]:
+        c = ambiguous[0]
+        return ("undecided", f"'{c.text}' reads as {c.kind} or as {c.alternative} and the readings disagree "
+                f"({results[0][0]}: {results[0][1]}; {results[1][0]}: {results[1][1]})")
+    return results[0]
+
+
+def _sides(text: str) -> tuple[str, str] | None:
+    relations = top_level_relations(text)
+    if len(relations) != 1:
+        return None
+    start, end, _ = relations[0]
+    return text[:start].strip(), text[end:].strip()
+
+
+def _is_container(obj) -> bool:
+    return isinstance(obj, (sp.MatrixBase, sp.Tuple)) or (isinstance(obj, sp.Basic) and obj.is_Matrix)
+
+
+def _entries(obj) -> tuple[tuple[int, int], list, bool]:
+    """(shape, entries row by row, is_tuple) of a matrix or tuple."""
+    if isinstance(obj, sp.Tuple):
+        return (1, len(obj)), list(obj), True
+    matrix = sp.ImmutableMatrix(obj.doit() if hasattr(obj, "doit") else obj)
+    return matrix.shape, list(matrix), False
+
+
+def _is_number(expr) -> bool:
+    return isinstance(expr, sp.Expr) and not expr.free_symbols and not expr.has(AppliedUndef, Partial, sp.Indexed)
+
+
+def _show(value) -> str:
+    """A value for a reason: exact for integers and terminating decimals, else 12 digits."""
+    if isinstance(value, Fraction):
+        value = sp.Rational(value.numerator, value.denominator)
+    if isinstance(value, sp.Basic) and not value.is_Atom:
+        value = value.doit()
+    if isinstance(value, sp.Rational):
+        q = int(value.q)
+        while q % 2 == 0:
+            q //= 2
+        while q % 5 == 0:
+            q //= 5
+        if q == 1 and len(str(value.q)) <= 20:
+            text = format(Decimal(int(value.p)) / Decimal(int(value.q)), "f")
+            return text if len(text) <= 24 else mpmath.nstr(mpmath.mpf(value.p) / value.q, 12)
+    value = sp.N(value, 30)
+    if not value.is_Float:
+        return str(value)
+    with mpmath.workdps(30):
+        return mpmath.nstr(mpmath.mpf(value._mpf_), 12)
+
+
+def _like(value: Fraction, written: WrittenNumber) -> str:
+    """``value`` (already rounded at the written digit) in the written form."""
+    m = re.search(r"10\s*\^\s*\{?\s*([+-]?\s*\d+)", written.text) if "times" in written.text or "cdot" in written.text else None
+    if m:
+        power = int(m.group(1).replace(" ", ""))
+        decimals = max(0, power - written.exponent)
+        mantissa = Decimal(value.numerator) / Decimal(value.denominator) / (Decimal(10) ** power)
+        return rf"{mantissa:.{decimals}f} \times 10^{{{power}}}"
+    decimals = max(0, -written.exponent)
+    return f"{Decimal(value.numerator) / Decimal(value.denominator):.{decimals}f}"
+
+
+def _unit(exponent: int) -> str:
+    return f"1e{exponent}" if exponent < -4 or exponent > 4 else str(Fraction(10) ** exponent if exponent >= 0 else
+                                                                      f"0.{'0' * (-exponent - 1)}1")
+
+
+def _exact_or_mpf(expr: sp.Expr):
+    """A Fraction for a rational, else an mpf of 60 digits."""
+    expr = expr.doit() if not expr.is_Atom else expr
+    if expr.is_Rational:
+        return Fraction(int(expr.p), int(expr.q))
+    value = sp.N(expr, 60)
+    if not value.is_real or not value.is_finite:
+        raise ValueError(f"{expr} is not a finite real number")
+    return mpmath.mpf(sp.Float(value, 60)._mpf_)
+
+
+def _round_away(value, exponent: int) -> Fraction:
+    """``value`` rounded at 10**exponent, ties away from zero, as a Fraction."""
+    unit = Fraction(10) ** exponent
+    if isinstance(value, Fraction):
+        q = abs(value) / unit
+        n = int(q + Fraction(1, 2))
+    else:
+        with mpmath.workdps(80):
+            q = abs(value) / (mpmath.mpf(10) ** exponent)
+            n = int(mpmath.floor(q + mpmath.mpf(1) / 2))
+    sign = -1 if value < 0 else 1
+    return sign * n * unit
+
+
+def compare_rounded(reference: sp.Expr, written: WrittenNumber,
+                    reference_written: WrittenNumber | None = None) -> tuple[str, str]:
+    """A number written by the student against the exact reference value.
+
+    Equal when the reference rounded at the student's last written digit
+    (ties away from zero) is the written number; when the reference is a
+    written decimal with fewer digits than the answer (``reference_written``),
+    the answer is rounded at the reference's last digit instead. An integer
+    with trailing zeros that match only when they are not significant is
+    "undecided". Returns (verdict, reason)."""
+    value = _exact_or_mpf(reference)
+    w = written.value
+    if isinstance(value, Fraction) and value == w:
+        return "equal", f"{written.text} is exactly the reference"
+    if reference_written is not None and reference_written.exponent > written.exponent:
+        rounded = _round_away(Fraction(w), reference_written.exponent)
+        if rounded == _round_away(value, reference_written.exponent):
+            return "equal", (f"{written.text} rounds to the reference {reference_written.text} at the reference's "
+                             f"last digit ({_unit(reference_written.exponent)})")
+        return "different", f"{written.text} does not round to the reference {reference_written.text}"
+    rounded = _round_away(value, written.exponent)
+    where = f"at the last digit written ({_unit(written.exponent)})"
+    if rounded == w:
+        return "equal", f"the reference {_show(reference)} rounded {where} is {written.text}"
+    if written.trailing_zeros:
+        coarse = written.exponent + written.trailing_zeros
+        if _round_away(value, coarse) == w:
+            return "undecided", (f"{written.text} equals the reference {_show(reference)} only if its "
+                                 f"{written.trailing_zeros} trailing zeros are not significant")
+    return "different", f"the reference {_show(reference)} rounded {where} is {_like(rounded, written)}, not {written.text}"
+
+
+class _Comparison:
+    """One comparison under a problem context and a soft deadline."""
+
+    def __init__(self, ctx: ProblemContext, deadline: float):
+        self.ctx = ctx
+        self.deadline = deadline
+
+    def remaining(self) -> float:
+        return self.deadline - time.monotonic()
+
+    # ----------------------------------------------------------------- dispatch
+
+    def top(self, ref, stu, ref_text: str, stu_text: str) -> tuple[str, str]:
+        if isinstance(ref, sp.Eq) or isinstance(stu, sp.Eq):
+            return self.relations(ref, stu, ref_text, stu_text)
+        return self.objects(ref, stu, ref_text, stu_text)
+
+    def relations(self, ref, stu, ref_text: str, stu_text: str) -> tuple[str, str]:
+        ref_sides, stu_sides = _sides(ref_text), _sides(stu_text)
+        if isinstance(ref, sp.Eq) and not isinstance(stu, sp.Eq):
+            verdict, reason = self.objects(ref.rhs, stu, ref_sides[1], stu_text)
+            return verdict, f"against the right-hand side of the reference: {reason}"
+        if isinstance(stu, sp.Eq) and not isinstance(ref, sp.Eq):
+            verdict, reason = self.objects(ref, stu.rhs, ref_text, stu_sides[1])
+            return verdict, f"the right-hand side of the answer: {reason}"
+        left = self.objects(ref.lhs, stu.lhs, ref_sides[0], stu_sides[0])
+        if left[0] == "equal":
+            verdict, reason = self.objects(ref.rhs, stu.rhs, ref_sides[1], stu_sides[1])
+            return verdict, f"same left-hand side; right-hand sides: {reason}"
+        swapped = self.objects(ref.lhs, stu.rhs, ref_sides[0], stu_sides[1])
+        if swapped[0] == "equal":
+            verdict, reason = self.objects(ref.rhs, stu.lhs, ref_sides[1], stu_sides[0])
+            return verdict, f"the sides are swapped; {reason}"
+        return "undecided", f"the equations have different left-hand sides ({left[1]})"
+
+    def objects(self, ref, stu, ref_text: str, stu_text: str) -> tuple[str, str]:
+        for who, expr in (("reference", ref), ("answer", stu)):
+            huge = too_large(expr)
+            if huge:
+                return "undecided", f"the {who} holds {huge}: too large to evaluate"
+        ref = _evaluate(self.ctx.expand(ref))
+        stu = _evaluate(self.ctx.expand(stu))
+        if _is_container(ref) or _is_container(stu):
+            return self.containers(ref, stu, ref_text, stu_text)
+        return self.scalars(ref, stu, number_literal(ref_text), number_literal(stu_text), stu_text)
+
+    # ----------------------------------------------------------------- vectors and matrices
+
+    def containers(self, ref, stu, ref_text: str, stu_text: str) -> tuple[str, str]:
+        if not (_is_container(ref) and _is_container(stu)):
+            kind = "a vector or matrix" if _is_container(ref) else "a scalar"
+            return "different", f"the reference is {kind} and the answer is not"
+        (ref_shape, ref_items, ref_tuple), (stu_shape, stu_items, stu_tuple) = _entries(ref), _entries(stu)
+        if len(ref_items) != len(stu_items):
+            return "different", f"{len(stu_items)} entries where the reference has {len(ref_items)}"
+        vectors = 1 in ref_shape and 1 in stu_shape
+        if ref_shape != stu_shape and not vectors:
+            return "different", f"a {stu_shape[0]}×{stu_shape[1]} matrix where the reference is {ref_shape[0]}×{ref_shape[1]}"
+        ref_grid, stu_grid = literal_grid(ref_text), literal_grid(stu_text)
+        ref_lits = [w for row in ref_grid for w in row] if ref_grid else [None] * len(ref_items)
+        stu_lits = [w for row in stu_grid for w in row] if stu_grid else [None] * len(stu_items)
+        if len(ref_lits) != len(ref_items):
+            ref_lits = [None] * len(ref_items)
+        if len(stu_lits) != len(stu_items):
+            stu_lits = [None] * len(stu_items)
+        undecided = []
+        for k, (r, s, rl, sl) in enumerate(zip(ref_items, stu_items, ref_lits, stu_lits)):
+            verdict, reason = self.scalars(r, s, rl, sl, sl.text if sl else "")
+            where = f"entry {k + 1}" if vectors else f"entry ({k // ref_shape[1] + 1}, {k % ref_shape[1] + 1})"
+            if verdict == "different":
+                return "different", f"{where}: {reason}"
+            if verdict == "undecided":
+                undecided.append(f"{where}: {reason}")
+        if undecided:
+            return "undecided", "; ".join(undecided[:3])
+        if ref_shape != stu_shape and not (ref_tuple or stu_tuple):
+            return "undecided", (f"the same entries, but a {stu_shape[0]}×{stu_shape[1]} where the reference is "
+                                 f"{ref_shape[0]}×{ref_shape[1]} (transposed?)")
+        how = "at the precision written" if stu_grid else "exactly"
+        return "equal", f"all {len(ref_items)} entries agree {how}"
+
+    # ----------------------------------------------------------------- scalars
+
+    def scalars(self, ref, stu, ref_lit: WrittenNumber | None, stu_lit: WrittenNumber | None,
+                stu_text: str) -> tuple[str, str]:
+        ref, stu = _doit(ref), _doit(stu)
+        if not isinstance(ref, sp.Expr) or not isinstance(stu, sp.Expr):
+            return "undecided", f"cannot compare {type(ref).__name__} with {type(stu).__name__}"
+        if ref == stu:
+            return "equal", "the same expression"
+        if _is_number(ref):
+            return self.numbers(ref, stu, ref_lit, stu_lit, stu_text)
+        return self.symbolic(ref, stu, stu_text)
+
+    def numbers(self, ref, stu, ref_lit, stu_lit, stu_text: str) -> tuple[str, str]:
+        given = ""
+        if not _is_number(stu):
+            stu = _doit(self.ctx.substitute_givens(stu))
+            if not _is_number(stu):
+                names = ", ".join(sorted({str(s) for s in stu.free_symbols} | {str(f.func) for f in stu.atoms(AppliedUndef)}))
+                return "undecided", f"the answer depends on {names}, which have no value here"
+            given = " (with the problem's given values)"
+        if stu_lit is not None:
+            verdict, reason = compare_rounded(ref, stu_lit, ref_lit)
+            return verdict, reason
+        with mpmath.workdps(SPOT_DIGITS + 10):
+            r = sp.N(ref, SPOT_DIGITS + 10)
+            s = sp.N(stu, SPOT_DIGITS + 10)
+        if not (r.is_finite and s.is_finite) or r.has(sp.I) or s.has(sp.I):
+            return "undecided", "a value is not a finite real number"
+        diff = abs(r - s)
+        scale = max(abs(r), abs(s))
+        if diff == 0 or (scale != 0 and diff / scale < AGREE):
+            return "equal", f"the same value, {_show(ref)}{given}"
+        decimals = [w for w in written_precision(stu_text) if w.exponent < 0] if stu_text else []
+        if decimals:
+            digits = min(w.significant for w in decimals)
+            tolerance = sp.Rational(1, 2) * sp.Integer(10) ** (1 - digits)
+            if diff <= tolerance * abs(s):
+                return "equal", (f"{_show(stu)} agrees with the reference {_show(ref)} to the {digits} significant "
+                                 f"digits of the numbers written{given}")
+        return "different", f"the answer is {_show(stu)}, the reference {_show(ref)}{given}"
+
+    def symbolic(self, ref, stu, stu_text: str) -> tuple[str, str]:
+        diff = sp.Add(ref, -stu)
+        if diff == 0:
+            return "equal", "the same expression after evaluation"
+        failures = []
+        for name, method in (("expand", sp.expand), ("cancel", sp.cancel)):
+            proved, note = self._try(name, method, diff)
+            if proved:
+                return "equal", f"{name}(reference - answer) is 0"
+            if note:
+                failures.append(note)
+        evidence = _spot_check(ref, stu, self.ctx)
+        if evidence.mismatches >= MISMATCH_POINTS:
+            decimals = [w for w in written_precision(stu_text) if w.exponent < 0] if stu_text else []
+            if decimals:
+                digits = min(w.significant for w in decimals)
+                if evidence.worst <= sp.Float(10) ** (1 - digits):
+                    return "undecided", (f"agrees only to about {digits} significant digits (the decimals written); "
+                                         f"{evidence.example}")
+            return "different", f"{evidence.example} (differs at {evidence.mismatches} of {evidence.valid} random points)"
+        for name, method in (("simplify", sp.simplify), ("expand_log", lambda e: sp.expand_log(e, force=True)),
+                             ("simplify(expand_log)", lambda e: sp.simplify(sp.expand_log(e, force=True)))):
+            proved, note = self._try(name, method, diff)
+            if proved:
+                return "equal", f"{name}(reference - answer) is 0" + (
+                    " (logarithms of positive quantities)" if "log" in name else "")
+            if note:
+                failures.append(note)
+        if evidence.agreements >= AGREE_POINTS and evidence.mismatches == 0:
+            return "equal", (f"equal at {evidence.agreements} random points to {SPOT_DIGITS - 15} digits "
+                             "(no symbolic proof)")
+        why = evidence.why or f"{evidence.agreements} agreeing and {evidence.mismatches} differing points of {evidence.valid}"
+        extra = f"; {failures[0]}" if failures else ""
+        return "undecided", f"no proof either way: {why}{extra}"
+
+    def _try(self, name: str, method, diff) -> tuple[bool, str]:
+        seconds = self.remaining()
+        if seconds <= 0:
+            return False, f"{name} skipped (time budget spent)"
+        try:
+            with _soft_limit(seconds):
+                result = method(diff)
+        except _SoftTimeout:
+            return False, f"{name} ran out of time"
+        except (TypeError, ValueError, NotImplementedError, AttributeError, ZeroDivisionError,
+                sp.PolynomialError, RecursionError) as exc:
+            return False, f"{name} failed ({type(exc).__name__}: {str(exc)[:80]})"
+        return result == 0, ""
+
+
+#: Numbers with more digits than this are not evaluated (``9^{9^9}`` has 370 million).
+MAX_DIGITS = 100_000
+
+
+def _digits(expr) -> float | None:
+    """An upper estimate of log10|expr| for a closed numeric expression made of
+    numbers, sums, products and powers; None when it cannot be estimated."""
+    import math
+
+    if isinstance(expr, sp.Number):
+        if expr.is_Rational:
+            return max(math.log10(abs(int(expr.p))) if expr.p else 0.0, math.log10(int(expr.q))) if expr.p else 0.0
+        return float(mpmath.log10(abs(mpmath.mpf(expr._mpf_)))) if expr != 0 else 0.0
+    if isinstance(expr, sp.Pow):
+        base, exp = _digits(expr.base), _digits(expr.exp)
+        if base is None or exp is None:
+            return None
+        if exp > 300:
+            return math.inf
+        return max(base, 1.0) * 10 ** exp
+    if isinstance(expr, (sp.Add, sp.Mul)):
+        parts = [_digits(a) for a in expr.args]
+        if any(p is None for p in parts):
+            return None
+        return sum(parts) + len(parts)
+    return None
+
+
+def too_large(expr) -> str:
+    """A description of a power in ``expr`` whose value would have more than
+    :data:`MAX_DIGITS` digits (``9^(9^9)``), or "" when there is none."""
+    if not isinstance(expr, sp.Basic):
+        return ""
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, sp.Pow) and node.base.is_number and node.exp.is_number:
+            digits = _digits(node)
+            if digits is not None and digits > MAX_DIGITS:
+                size = "more than 10^300" if digits == float("inf") else f"about 10^{int(mpmath.log10(digits))}"
+                return f"a power with {size} digits ({node.base}^({node.exp}))"
+    return ""
+
+
+def _evaluate(expr):
+    """The parsed (unevaluated) tree rebuilt with sympy's evaluation, and
+    derivatives, sums and matrix products carried out."""
+    if isinstance(expr, sp.Tuple):
+        return sp.Tuple(*[_evaluate(e) for e in expr])
+    if isinstance(expr, sp.MatrixBase):
+        return expr.applyfunc(_evaluate)
+    if not isinstance(expr, sp.Basic):
+        return expr
+    try:
+        return expr.doit()
+    except (TypeError, ValueError, NotImplementedError, AttributeError) as exc:
+        raise ParseError(f"cannot evaluate {expr}: {type(exc).__name__}: {exc}") from None
+
+
+def _doit(expr):
+    if isinstance(expr, sp.Basic) and expr.has(sp.Derivative, sp.Subs, sp.Sum, sp.Product, sp.MatrixExpr):
+        try:
+            return expr.doit()
+        except (TypeError, ValueError, NotImplementedError) as exc:
+            raise ParseError(f"cannot evaluate {expr}: {exc}") from None
+    return expr
+
+
+# =========================================================================== the numeric spot check
+
+
+@dataclass
+class _Evidence:
+    valid: int = 0
+    agreements: int = 0
+    mismatches: int = 0
+    worst: sp.Float = sp.Float(0)
+    example: str = ""
+    why: str = ""
+
+
+def _opaque(expr) -> list[str]:
+    """Parts of ``expr`` that have no numeric value (undefined functions)."""
+    names = {str(f.func) for f in expr.atoms(AppliedUndef)}
+    if expr.has(Partial):
+        names.add("a partial derivative")
+    return sorted(names)
+
+
+def _spot_check(ref, stu, ctx: ProblemContext) -> _Evidence:
+    """Evaluate both sides at random points (random rationals, so the
+    substitution is exact) with ``SPOT_DIGITS`` digits. Even tries put every
+    symbol in (0.2, 2.5) (or its domain), odd tries give each a random sign.
+    Points where either side is not a finite real number are skipped."""
+    evidence = _Evidence()
+    opaque = _opaque(ref) + _opaque(stu)
+    if opaque:
+        evidence.why = f"{', '.join(sorted(set(opaque)))} cannot be evaluated (no definition here)"
+        return evidence
+    rng = random.Random(20181)
+    lengths = sorted({s for e in (ref, stu) for sm in e.atoms(sp.Sum, sp.Product) for lim in sm.limits
+                      for b in lim[1:] for s in b.free_symbols}, key=str)
+    for attempt in range(SPOT_TRIES):
+        if evidence.agreements >= AGREE_POINTS or (evidence.mismatches >= MISMATCH_POINTS and evidence.valid >= 6):
+            break
+        a_expr, b_expr = ref, stu
+        if lengths:
+            ints = {s: sp.Integer(rng.randint(2, 5)) for s in lengths}
+            a_expr, b_expr = _doit(ref.xreplace(ints)), _doit(stu.xreplace(ints))
+        atoms = _sample_atoms(a_expr) | _sample_atoms(b_expr)
+        point = {s: _sample(s, ctx, rng, mixed=attempt % 2 == 1) for s in sorted(atoms, key=str)}
+        a, b = _value(a_expr, point), _value(b_expr, point)
+        if a is None or b is None:
+            continue
+        evidence.valid += 1
+        scale = max(abs(a), abs(b))
+        rel = abs(a - b) / scale if scale != 0 else sp.Float(0)
+        if rel < AGREE:
+            evidence.agreements += 1
+        elif rel > MISMATCH:
+            evidence.mismatches += 1
+            evidence.worst = max(evidence.worst, rel)
+            if not evidence.example:
+                where = ", ".join(f"{k} = {_show(v)}" for k, v in list(point.items())[:4])
+                evidence.example = (f"at {where or 'the given values'} the reference is {_show(a)} "
+                                    f"and the answer {_show(b)}")
+    if evidence.valid < AGREE_POINTS and not evidence.why and evidence.mismatches < MISMATCH_POINTS:
+        evidence.why = f"only {evidence.valid} of {SPOT_TRIES} random points are in the domain of both sides"
+    return evidence
+
+
+def _sample_atoms(expr) -> set:
+    indexed = expr.atoms(sp.Indexed)
+    labels = {ix.base.label for ix in indexed}
+    return {s for s in expr.free_symbols if isinstance(s, sp.Symbol) and s not in labels} | indexed
+
+
+def _sample(sym, ctx: ProblemContext, rng: random.Random, mixed: bool) -> sp.Rational:
+    lo, hi = ctx.domain.get(sym, (0.2, 2.5))
+    value = sp.Rational(rng.randint(int(lo * 1000), int(hi * 1000)), 1000)
+    if mixed and sym not in ctx.domain and rng.random() < 0.5:
+        value = -value
+    return value
+
+
+def _value(expr, point):
+    """A real Float of ``expr`` at ``point``, or None outside its real domain."""
+    try:
+        value = sp.N(expr.xreplace(point), SPOT_DIGITS)
+    except (TypeError, ValueError, ZeroDivisionError, ArithmeticError):
+        return None
+    if not isinstance(value, sp.Expr) or value.free_symbols or value.has(sp.zoo, sp.oo, -sp.oo, sp.nan):
+        return None
+    re_part, im_part = value.as_real_imag()
+    if not re_part.is_Number:
+        return None
+    if im_part != 0 and abs(im_part) > sp.Float(10) ** (5 - SPOT_DIGITS) * max(abs(re_part), 1):
+        return None
+    return sp.Float(re_part, SPOT_DIGITS)

@@ -1,0 +1,667 @@
+"""Reading an OCR'd handwritten solution: lines, math rows, question segments.
+
+A submission is Markdown with LaTeX as an OCR service writes it from a photo
+of handwriting: ``$...$``, ``$$...$$``, ``\\[...\\]``, ``\\begin{aligned}``
+rows, tables, struck-out text (``~~...~~``, ``\\cancel{...}``), and lines of
+garbage. This module only cuts text: it never evaluates or parses the math
+(that is :mod:`engine.parse`, run in a bounded worker by :mod:`engine.check`).
+
+The result of :func:`read_submission` is a :class:`Submission`:
+
+* ``lines``: the decoded lines, 1-based, as the student wrote them;
+* ``rows``: every math row in reading order (one ``$...$`` fragment, or one
+  row of an aligned environment), with its line number, the prose before it
+  on the same line, the prose lines since the previous math (the context
+  that names a quantity: "parameters in total ="), and the question and
+  part it belongs to;
+* ``prose``: the prose pieces (text outside math) with their segment, for
+  claims written in words ("so the FOV is 224x224");
+* ``segments``: the question/part headers found (``1. (a)``, ``Q3``,
+  ``3 Receptive Field``, ``(b)``), mapped to the sheet's problems.
+
+Robust to NUL bytes, invalid UTF-8 (decoded with U+FFFD), CR/LF, an empty
+file and inputs up to :data:`MAX_BYTES`; every regular expression here is
+linear (no nested quantifiers), so a hostile line cannot stall the reader.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from engine.errors import UsageError
+
+#: Largest submission read, in bytes (a photo's OCR is a few kB; 4 MB is
+#: far beyond any real one and still read in well under a second).
+MAX_BYTES = 4 * 1024 * 1024
+#: Longest math fragment kept whole; longer ones are cut (and reported).
+MAX_FRAGMENT = 20_000
+
+#: Sheets and their questions, in order: question number -> problem id.
+SHEETS: dict[str, tuple[str, ...]] = {
+    "A": ("autodiff", "adam", "vgg16"),
+    "B": ("cnn", "softmax"),
+    "C": ("autograd", "delta_rule"),
+}
+
+#: Words in a header that name a problem when the number is missing or off
+#: (lower case, searched in the header line). Data: extend freely.
+TITLE_KEYWORDS: tuple[tuple[str, str], ...] = (
+    (r"auto-?diff|automatic differentiation|primal trace|adjoint|evaluation trace", "autodiff"),
+    (r"\badam(?!w)\b|optimi[sz]er", "adam"),
+    (r"vgg|receptive field|field of view|\bfov\b", "vgg16"),
+    (r"max-?pool|leaky ?relu|prelu|\bcnn\b|convolutional network", "cnn"),
+    (r"soft-?max|cross-?entropy", "softmax"),
+    (r"autograd|pytorch|torch|backward\(\)", "autograd"),
+    (r"delta rule|sigmoid unit|vanishing gradient", "delta_rule"),
+)
+
+# --------------------------------------------------------------------------- headers
+
+#: A question header at the start of a line (after Markdown decoration):
+#: ``1.``, ``1)``, ``Q3``, ``Question 2:``, ``A3``, ``3 Receptive Field``,
+#: ``3.(a)``. Group ``q``: the number; ``part``: a part letter right after it.
+QUESTION_HEADER = re.compile(
+    r"""^(?:\#{1,6}[ \t]*|\*\*|__|[ \t])*            # markdown heading / bold
+    (?:(?:Q|Question|Problem|Exercise|Aufgabe|Task|Ex\.?|Nr\.?)[ \t]*
+        |(?P<sheet>[ABC])(?=\d))?
+    (?P<q>[1-9])
+    (?:
+        [ \t]*[.):][ \t]*(?:\((?P<part1>[a-h])\)|(?P<part1b>[a-h])\))?(?![\d.,])
+      | [ \t]+\((?P<part2>[a-h])\)
+      | [ \t]+(?=[A-Z][a-z])                     # 3 Receptive Field
+      | (?=\*\*|__|[ \t]*$)
+    )""",
+    re.VERBOSE,
+)
+#: A question header written with its keyword (``Q3``, ``Question 3``) may
+#: stand anywhere on its own short line; the bare forms need the line start.
+KEYWORD_HEADER = re.compile(r"^(?:\#{1,6}[ \t]*|\*\*|__|[ \t])*(?:Q|Question|Problem|Exercise|Task)[ \t]*(?P<q>[1-9])\b")
+#: A part header at the start of a line: ``(b)``, ``b)``, ``**(c)**``, ``Part (d)``.
+PART_HEADER = re.compile(
+    r"^(?:\#{1,6}[ \t]*|\*\*|__|[ \t])*(?:Part[ \t]*)?(?:\((?P<p1>[a-h])\)|(?P<p2>[a-h])\)(?=[ \t]|$))"
+)
+
+
+@dataclass(frozen=True)
+class Header:
+    """A header found at the start of a line (or of a math fragment).
+
+    question: the number as written (``"3"``) or None; part: ``"a"`` or None;
+    length: characters of the header, to strip from the line."""
+
+    question: str | None
+    part: str | None
+    length: int
+    title: str = ""
+
+
+def match_header(text: str) -> Header | None:
+    """The question/part header at the start of ``text``, or None.
+
+    >>> match_header("3.(a) A perceptron in ...")
+    Header(question='3', part='a', length=5, title='A perceptron in ...')
+    >>> match_header("(b) Forward trace:").part
+    'b'
+    >>> match_header("3 x 3 x 64 + 1") is None
+    True
+    """
+    m = QUESTION_HEADER.match(text) or KEYWORD_HEADER.match(text)
+    if m:
+        part = None
+        for g in ("part1", "part1b", "part2"):
+            if g in m.groupdict() and m.group(g):
+                part = m.group(g)
+        rest = text[m.end():]
+        # ``3 x 3`` or ``2 \times 2`` is arithmetic, not a header
+        if re.match(r"[ \t]*(?:x\b|X\b|\\times|\*|\+|-|=|\\cdot|×)", rest):
+            return None
+        pm = PART_HEADER.match(rest) if part is None else None
+        length = m.end()
+        if pm:
+            part = pm.group("p1") or pm.group("p2")
+            length += pm.end()
+        return Header(m.group("q"), part, length, _clean_title(text[length:]))
+    m = PART_HEADER.match(text)
+    if m:
+        return Header(None, m.group("p1") or m.group("p2"), m.end(), _clean_title(text[m.end():]))
+    return None
+
+
+def _clean_title(rest: str) -> str:
+    return rest.strip().strip("*_#").strip()[:120]
+
+
+# --------------------------------------------------------------------------- data
+
+
+@dataclass
+class MathRow:
+    """One row of math: a ``$...$`` fragment or one row of an aligned block.
+
+    line: 1-based line where the row starts; source: the LaTeX (alignment
+    ``&`` removed, header stripped); display: from ``$$``/``\\[``/an
+    environment; before: prose on the same line before the row (``parameters
+    in total =``); context: prose lines since the previous math row;
+    fragment: index of the ``$...$`` fragment (rows of one aligned block
+    share it); row: the row's index in its fragment; question/part: the
+    segment (None when no header came before); problem: the problem id of
+    the segment; after_prose: True when prose (not only blank lines) lies
+    between this row and the previous math row."""
+
+    line: int
+    source: str
+    display: bool = False
+    before: str = ""
+    context: str = ""
+    fragment: int = 0
+    row: int = 0
+    question: str | None = None
+    part: str | None = None
+    problem: str | None = None
+    after_prose: bool = False
+    truncated: bool = False
+
+
+@dataclass
+class Prose:
+    """A run of text outside math on one line (struck-out text removed)."""
+
+    line: int
+    text: str
+    question: str | None = None
+    part: str | None = None
+    problem: str | None = None
+
+
+@dataclass
+class Segment:
+    """A question/part section: from its header line to the next header."""
+
+    question: str | None
+    part: str | None
+    problem: str | None
+    line: int
+    title: str = ""
+
+
+@dataclass
+class Submission:
+    """A decoded and segmented submission (see the module docstring)."""
+
+    path: str
+    sheet: str
+    text: str
+    lines: list[str]
+    rows: list[MathRow] = field(default_factory=list)
+    prose: list[Prose] = field(default_factory=list)
+    segments: list[Segment] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def decode(data: bytes) -> tuple[str, list[str]]:
+    """Bytes -> text: UTF-8 (BOM dropped) with U+FFFD for invalid bytes, NUL
+    bytes and other control characters removed, CR/LF normalised. Returns
+    (text, warnings)."""
+    warnings = []
+    if len(data) > MAX_BYTES:
+        warnings.append(f"the file is {len(data)} bytes; only the first {MAX_BYTES} were read")
+        data = data[:MAX_BYTES]
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    text = data.decode("utf-8", errors="replace")
+    if "\ufffd" in text:
+        warnings.append("invalid UTF-8 bytes were replaced by U+FFFD")
+    if "\x00" in text:
+        warnings.append("NUL bytes were removed")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", text)
+    return text, warnings
+
+
+def read_submission(path: str | Path, sheet: str) -> Submission:
+    """Read and segment the submission at ``path`` for ``sheet`` (A, B, C).
+
+    Raises UsageError when the file cannot be read (missing, a directory,
+    no permission) or the sheet is unknown."""
+    sheet = sheet.upper()
+    if sheet not in SHEETS:
+        raise UsageError(f"unknown sheet {sheet!r}; use --sheet A, B or C")
+    p = Path(path)
+    try:
+        with open(p, "rb") as fh:
+            data = fh.read(MAX_BYTES + 1)
+    except IsADirectoryError:
+        raise UsageError(f"{path}: is a directory, not a submission file") from None
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such file") from None
+    except PermissionError:
+        raise UsageError(f"{path}: permission denied") from None
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    return parse_submission(data, sheet, str(path))
+
+
+def parse_submission(data: bytes | str, sheet: str, path: str = "<text>") -> Submission:
+    """Segment a submission given as bytes or text (see :func:`read_submission`)."""
+    if isinstance(data, str):
+        data = data.encode("utf-8", errors="replace")
+    text, warnings = decode(data)
+    sub = Submission(path=path, sheet=sheet.upper(), text=text, lines=text.split("\n"), warnings=warnings)
+    _Segmenter(sub).run()
+    return sub
+
+
+# --------------------------------------------------------------------------- struck-out text
+
+
+#: Commands whose argument the student struck out (removed before reading).
+STRIKE_COMMANDS = ("cancel", "bcancel", "xcancel", "sout", "st", "xout", "cancelto")
+_STRIKE = re.compile(r"\\(?:" + "|".join(STRIKE_COMMANDS) + r")\s*(?=\{)")
+_MD_STRIKE = re.compile(r"~~[^~\n]*~~")
+
+
+def remove_struck(text: str) -> str:
+    """Drop struck-out text: ``~~...~~`` and ``\\cancel{...}`` (with its
+    braces, nesting respected). ``\\cancelto{v}{x}`` keeps nothing either."""
+    text = _MD_STRIKE.sub(" ", text)
+    out = []
+    pos = 0
+    for m in _STRIKE.finditer(text):
+        if m.start() < pos:
+            continue
+        out.append(text[pos:m.start()])
+        end = m.end()
+        n_args = 2 if m.group(0).startswith("\\cancelto") else 1
+        for _ in range(n_args):
+            end = skip_group(text, end)
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def skip_group(text: str, i: int) -> int:
+    """Index after the brace group starting at ``text[i]`` (whitespace
+    skipped); ``i`` when there is none; the end of text if unbalanced."""
+    while i < len(text) and text[i] in " \t":
+        i += 1
+    if i >= len(text) or text[i] != "{":
+        return i
+    depth = 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i += 1
+    return len(text)
+
+
+# --------------------------------------------------------------------------- math scanning
+
+#: Environments that make display math on their own (outside ``$``).
+MATH_ENVS = ("equation", "equation*", "align", "align*", "aligned", "gather", "gather*",
+             "multline", "multline*", "eqnarray", "eqnarray*", "displaymath", "math")
+#: Environments whose rows (``\\``) are separate lines of a derivation.
+ROW_ENVS = ("aligned", "align", "align*", "alignat", "alignat*", "alignedat", "gathered", "gather",
+            "gather*", "split", "eqnarray", "eqnarray*", "multline", "multline*", "flalign", "flalign*")
+
+_BEGIN = re.compile(r"\\begin\s*\{([A-Za-z*]+)\}")
+_END = re.compile(r"\\end\s*\{([A-Za-z*]+)\}")
+
+
+@dataclass
+class _Fragment:
+    start: int  # offset in the text
+    source: str
+    display: bool
+    truncated: bool = False
+
+
+def scan_math(text: str) -> list[tuple[str, int, str, bool]]:
+    """Split text into ("text"|"math", offset, content, display) pieces.
+
+    Unterminated ``$$`` or ``\\[`` runs to the next blank line; an
+    unterminated ``$`` is taken as text (OCR drops dollars more often than
+    it adds them). Escaped ``\\$`` is text. Fenced code blocks are text."""
+    pieces: list[tuple[str, int, str, bool]] = []
+    i, n = 0, len(text)
+    text_start = 0
+
+    def flush_text(upto: int) -> None:
+        if upto > text_start:
+            pieces.append(("text", text_start, text[text_start:upto], False))
+
+    while i < n:
+        ch = text[i]
+        if ch == "`" and text.startswith("```", i) and (i == 0 or text[i - 1] == "\n"):
+            end = text.find("\n```", i + 3)
+            i = n if end < 0 else end + 4
+            continue
+        if ch == "\\" and i + 1 < n:
+            nxt = text[i + 1]
+            if nxt in "[(":
+                close = "\\]" if nxt == "[" else "\\)"
+                end = _find_close(text, i + 2, close, stop_at_blank=True)
+                flush_text(i)
+                pieces.append(("math", i + 2, text[i + 2:end], nxt == "["))
+                i = min(n, end + 2)
+                text_start = i
+                continue
+            m = _BEGIN.match(text, i)
+            if m and m.group(1) in MATH_ENVS:
+                end = _find_env_end(text, m.end(), m.group(1))
+                flush_text(i)
+                pieces.append(("math", i, text[i:end], True))
+                i = end
+                text_start = i
+                continue
+            i += 2
+            continue
+        if ch == "$":
+            display = text.startswith("$$", i)
+            width = 2 if display else 1
+            if display:
+                end = _find_close(text, i + 2, "$$", stop_at_blank=True)
+            else:
+                end = _find_inline_dollar(text, i + 1)
+                if end < 0:  # a lone dollar: text
+                    i += 1
+                    continue
+            flush_text(i)
+            pieces.append(("math", i + width, text[i + width:end], display))
+            i = min(n, end + width)
+            text_start = i
+            continue
+        i += 1
+    flush_text(n)
+    return pieces
+
+
+def _find_close(text: str, start: int, close: str, stop_at_blank: bool) -> int:
+    end = text.find(close, start)
+    if stop_at_blank:
+        blank = text.find("\n\n", start)
+        if blank >= 0 and (end < 0 or blank < end):
+            return blank
+    return len(text) if end < 0 else end
+
+
+def _find_inline_dollar(text: str, start: int) -> int:
+    """The closing ``$`` of inline math on the same line, -1 if none."""
+    i = start
+    n = len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "\n":
+            return -1
+        if ch == "$":
+            return i
+        i += 1
+    return -1
+
+
+def _find_env_end(text: str, start: int, name: str) -> int:
+    depth = 1
+    pattern = re.compile(r"\\(begin|end)\s*\{" + re.escape(name) + r"\}")
+    for m in pattern.finditer(text, start):
+        depth += 1 if m.group(1) == "begin" else -1
+        if depth == 0:
+            return m.end()
+    return len(text)
+
+
+def split_rows(source: str) -> list[tuple[int, str]]:
+    """Rows of a math fragment: the rows of a top-level aligned environment
+    (split at ``\\\\`` outside braces and nested environments, ``&`` removed),
+    else the fragment itself. Returns (offset in source, row) pairs.
+
+    >>> [r for _, r in split_rows(r"\\begin{aligned} a &= 1 \\\\ b &= \\begin{bmatrix}1\\\\2\\end{bmatrix}\\end{aligned}")]
+    ['a = 1', 'b = \\\\begin{bmatrix}1\\\\\\\\2\\\\end{bmatrix}']
+    """
+    rows: list[tuple[int, str]] = []
+    i, n = 0, len(source)
+    depth = 0  # brace depth
+    env_stack: list[str] = []
+    row_start = 0
+    row_env_depth = None  # env-stack depth of the row environment being split
+    buf: list[str] = []
+    while i < n:
+        ch = source[i]
+        if ch == "\\":
+            m = _BEGIN.match(source, i)
+            if m:
+                env_stack.append(m.group(1))
+                if m.group(1) in ROW_ENVS and row_env_depth is None and depth == 0:
+                    row_env_depth = len(env_stack)
+                    # text before the environment starts the first row
+                    i = m.end()
+                    if m.group(1).startswith("alignat") or m.group(1) == "alignedat":
+                        i = skip_group(source, i)
+                    row_start = i
+                    continue
+                buf.append(source[i:m.end()])
+                i = m.end()
+                continue
+            m = _END.match(source, i)
+            if m:
+                if env_stack and row_env_depth == len(env_stack) and env_stack[-1] == m.group(1):
+                    env_stack.pop()
+                    rows.append((row_start, "".join(buf)))
+                    buf = []
+                    row_env_depth = None
+                    i = m.end()
+                    row_start = i
+                    continue
+                if env_stack:
+                    env_stack.pop()
+                buf.append(source[i:m.end()])
+                i = m.end()
+                continue
+            if source.startswith("\\\\", i) and row_env_depth == len(env_stack) and depth == 0:
+                rows.append((row_start, "".join(buf)))
+                buf = []
+                i += 2
+                # an optional spacing argument \\[2pt]
+                m2 = re.match(r"\s*\[[^\]\n]{0,12}\]", source[i:i + 16])
+                if m2:
+                    i += m2.end()
+                row_start = i
+                continue
+            buf.append(source[i:i + 2])
+            i += 2
+            continue
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth = max(0, depth - 1)
+        elif ch == "&" and row_env_depth == len(env_stack) and depth == 0:
+            buf.append(" ")
+            i += 1
+            continue
+        buf.append(ch)
+        i += 1
+    if buf or not rows:
+        rows.append((row_start, "".join(buf)))
+    cleaned = []
+    for offset, row in rows:
+        row = re.sub(r"\\(?:begin|end)\s*\{(?:equation|align|gather|multline|displaymath|math)\*?\}", " ", row)
+        row = re.sub(r"\\(?:label|tag)\s*\{[^{}]*\}", " ", row)
+        row = re.sub(r"\\(?:notag|nonumber)\b", " ", row)
+        row = " ".join(row.split())
+        row = re.sub(r"(?<![+\\])\+(?:\s*\+)+", "+", row)  # ``+ +`` left by a struck-out term
+        if row:
+            cleaned.append((offset, row))
+    return cleaned
+
+
+# --------------------------------------------------------------------------- segmenting
+
+
+class _Segmenter:
+    """Walks the pieces of a submission and assigns segments."""
+
+    def __init__(self, sub: Submission):
+        self.sub = sub
+        self.questions = SHEETS[sub.sheet]
+        self.question: str | None = None
+        self.part: str | None = None
+        self.problem: str | None = None
+        self.context: list[str] = []
+        self.saw_prose = False
+        self.fragment = 0
+        starts = [0]
+        for line in sub.lines:
+            starts.append(starts[-1] + len(line) + 1)
+        self.line_starts = starts
+
+    def line_of(self, offset: int) -> int:
+        lo, hi = 0, len(self.line_starts) - 1
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if self.line_starts[mid] <= offset:
+                lo = mid
+            else:
+                hi = mid - 1
+        return lo + 1
+
+    def run(self) -> None:
+        # struck-out spans become blanks, so offsets and lines stay the original's
+        text = _blank_struck(self.sub.text)
+        pieces = scan_math(text)
+        line_has_text_before: dict[int, str] = {}
+        for kind, offset, content, display in pieces:
+            if kind == "text":
+                self._text(offset, content, line_has_text_before)
+            else:
+                line = self.line_of(offset)
+                before = line_has_text_before.get(line, "")
+                self._math(offset, content, display, before)
+                line_has_text_before.pop(line, None)
+
+    # .. prose
+    def _text(self, offset: int, content: str, before_map: dict[int, str]) -> None:
+        line = self.line_of(offset)
+        parts = content.split("\n")
+        for k, piece in enumerate(parts):
+            ln = line + k
+            starts_line = k > 0 or offset == self.line_starts[ln - 1] or not self.sub.text[self.line_starts[ln - 1]:offset].strip()
+            stripped = piece.strip()
+            if not stripped:
+                if k < len(parts) - 1:
+                    before_map.pop(ln, None)
+                continue
+            if starts_line:
+                header = match_header(stripped)
+                if header and self._header(header, ln, stripped):
+                    stripped = stripped[header.length:].strip()
+            if not stripped:
+                continue
+            self.sub.prose.append(Prose(ln, stripped, self.question, self.part, self.problem))
+            self.context.append(stripped)
+            self.context = self.context[-4:]
+            self.saw_prose = True
+            if k == len(parts) - 1:
+                before_map[ln] = (before_map.get(ln, "") + " " + stripped).strip()
+            else:
+                before_map.pop(ln, None)
+
+    def _header(self, header: Header, line: int, text: str) -> bool:
+        """Apply a header; False when it is not believable (a number beyond
+        the sheet with no title that names a problem)."""
+        problem = None
+        if header.question is not None:
+            q = int(header.question)
+            by_title = _problem_from_title(text, self.questions)
+            if 1 <= q <= len(self.questions):
+                problem = self.questions[q - 1]
+            elif by_title:
+                problem = by_title
+            else:
+                return False
+            self.question = header.question
+            self.part = header.part
+            self.problem = problem
+        else:
+            if self.question is None and self.problem is None:
+                by_title = _problem_from_title(text, self.questions)
+                if by_title:
+                    self.problem = by_title
+            self.part = header.part
+        self.sub.segments.append(Segment(self.question, self.part, self.problem, line, header.title))
+        self.context = []
+        return True
+
+    # .. math
+    def _math(self, offset: int, content: str, display: bool, before: str) -> None:
+        truncated = False
+        if len(content) > MAX_FRAGMENT:
+            content = content[:MAX_FRAGMENT]
+            truncated = True
+            self.sub.warnings.append(f"line {self.line_of(offset)}: a math fragment longer than "
+                                     f"{MAX_FRAGMENT} characters was cut")
+        self.fragment += 1
+        first = True
+        for row_offset, row in split_rows(content):
+            line = self.line_of(offset + row_offset)
+            if first:
+                header = match_header(row)
+                start_of_line = not before.strip()
+                if header and (start_of_line or header.question is None and display):
+                    if self._header(header, line, row):
+                        row = row[header.length:].strip()
+                        row = re.sub(r"^(?:\\quad|\\qquad|\\;|\\,|\\ |~)+", "", row).strip()
+                        before = ""
+            if not row:
+                continue
+            self.sub.rows.append(MathRow(
+                line=line, source=row, display=display, before=before if first else "",
+                context=" ".join(self.context), fragment=self.fragment, row=0 if first else 1,
+                question=self.question, part=self.part, problem=self.problem,
+                after_prose=self.saw_prose, truncated=truncated,
+            ))
+            first = False
+            self.saw_prose = False
+        self.context = []
+
+
+def _blank_struck(text: str) -> str:
+    """``text`` with struck-out spans replaced by spaces (newlines kept), so
+    offsets and line numbers stay those of the original."""
+    spans = []
+    for m in _MD_STRIKE.finditer(text):
+        spans.append((m.start(), m.end()))
+    for m in _STRIKE.finditer(text):
+        end = m.end()
+        n_args = 2 if m.group(0).startswith("\\cancelto") else 1
+        for _ in range(n_args):
+            end = skip_group(text, end)
+        spans.append((m.start(), end))
+    if not spans:
+        return text
+    chars = list(text)
+    for s, e in spans:
+        for k in range(s, e):
+            if chars[k] != "\n":
+                chars[k] = " "
+    return "".join(chars)
+
+
+def _problem_from_title(text: str, questions: tuple[str, ...]) -> str | None:
+    low = text.lower()
+    for pattern, problem in TITLE_KEYWORDS:
+        if problem in questions and re.search(pattern, low):
+            return problem
+    return None
