@@ -186,6 +186,8 @@ def _matrix_shape(value: Any, name: str) -> tuple[int, int] | str:
 
 
 def _well_posed(values: Mapping[str, Any]) -> str | None:
+    if values.get("dL_dy", 1) == 0:
+        return "an upstream gradient dL_dy = 0 makes every gradient 0; choose a nonzero value"
     shape_x = _matrix_shape(values["X"], "X")
     shape_w = _matrix_shape(values["W"], "W")
     for shape in (shape_x, shape_w):

@@ -36,6 +36,8 @@ x = sp.IndexedBase("x", real=True)
 z = sp.Symbol("z", real=True)
 s = sp.Symbol(r"\sigma")
 delta_w = sp.Symbol(r"\Delta w_{j1}")
+dTSS_do = sp.Symbol(r"\frac{\partial \mathrm{TSS}}{\partial o_1}")
+dTSS_dw = sp.Symbol(r"\frac{\partial \mathrm{TSS}}{\partial w_{j1}}")
 
 #: Chain lengths for the vanishing-gradient remark.
 DEPTHS = (5, 10, 20)
@@ -109,7 +111,8 @@ def _part_chain(sol: Solution) -> None:
             r"collects the others. The three local derivatives, then the chain."
         )
         part.define(TSS, (t1 - o1) ** 2 / 2 + R)
-        d_tss = part.derivation(sp.Derivative(TSS, o1), title="Error to output")
+        part.define(dTSS_do, sp.Derivative(TSS, o1))
+        d_tss = part.derivation(dTSS_do, title="Error to output")
         d_tss.step(sp.Mul(-1, t1 - o1, evaluate=False), r"power rule, chain rule: $\frac{\partial (t_1 - o_1)}{\partial o_1} = -1$")
         part.answer("delta_rule.dTSS_do", d_tss.result, label=r"\frac{\partial \mathrm{TSS}}{\partial o_1}")
 
@@ -130,9 +133,10 @@ def _part_chain(sol: Solution) -> None:
         part.answer("delta_rule.dnet_dw", x[j], label=r"\frac{\partial \mathrm{net}_1}{\partial w_{j1}}")
 
         part.define(net1, net_sum)
-        part.define(delta_w, -eta * sp.Derivative(TSS, w[j, 1]))
+        part.define(dTSS_dw, sp.Derivative(TSS, w[j, 1]))
+        part.define(delta_w, -eta * dTSS_dw)
         rule = part.derivation(delta_w, title="The delta rule")
-        rule.step(-eta * sp.Derivative(TSS, w[j, 1]), "gradient descent on TSS")
+        rule.step(-eta * dTSS_dw, "gradient descent on TSS")
         rule.step(sp.Mul(-eta, sp.Mul(-1, t1 - o1, evaluate=False), o1 * (1 - o1), x[j], evaluate=False),
                   r"chain rule: $\frac{\partial \mathrm{TSS}}{\partial o_1} \frac{\partial o_1}{\partial \mathrm{net}_1}"
                   r"\frac{\partial \mathrm{net}_1}{\partial w_{j1}}$ with the three results above")
@@ -180,9 +184,9 @@ def _part_numbers(sol: Solution) -> None:
 def _part_vanishing(sol: Solution) -> None:
     with sol.part("c", "The sigmoid's slope and vanishing gradients") as part:
         part.define(s, sigmoid(z))
-        ds = part.derivation(sp.Derivative(s, z), title=r"sigma'")
+        ds = part.derivation(sp.Derivative(s, z), title="The slope of the sigmoid")
         ds.step(s * (1 - s), "as in part (a)")
-        dd = part.derivation(sp.Derivative(s * (1 - s), z), title=r"Derivative of sigma'")
+        dd = part.derivation(sp.Derivative(s * (1 - s), z), title="Where the slope is largest")
         dd.step(sp.Derivative(s, z) * (1 - s) - s * sp.Derivative(s, z), "product rule")
         dd.step(s * (1 - s) * (1 - s) - s * s * (1 - s), r"$\sigma' = \sigma(1 - \sigma)$")
         dd.step(s * (1 - s) * (1 - 2 * s), "factor")
@@ -194,7 +198,7 @@ def _part_vanishing(sol: Solution) -> None:
             rf"critical point $z = {to_latex(z0)}$."
         )
         part.define(z, z0)
-        top = part.derivation(s * (1 - s), title=r"sigma' at the critical point")
+        top = part.derivation(s * (1 - s), title="The slope at the critical point")
         top.step(sp.Mul(sp.Rational(1, 2), 1 - sp.Rational(1, 2), evaluate=False), rf"$\sigma({to_latex(z0)}) = \frac{{1}}{{2}}$")
         peak = sigmoid(z0) * (1 - sigmoid(z0))
         top.step(peak, "evaluate")

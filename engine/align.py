@@ -453,8 +453,7 @@ def _trace_aliases() -> tuple[Alias, ...]:
     out = []
     for i in range(-1, 7):
         key = f"v_{i}" if i < 0 else f"v{i}"
-        extra = {3: ("u",), 4: ("a",), 5: ("b",)}.get(i, ())
-        out.append(Alias(f"autodiff.trace.{key}", names=(rf"[A-Za-z]{_idx(i)}", *extra), parts=("b",), kind="numeric"))
+        out.append(Alias(f"autodiff.trace.{key}", names=(rf"[A-Za-z]{_idx(i)}",), parts=("b",), kind="numeric"))
     for i in range(6, -2, -1):
         key = f"v_{i}" if i < 0 else f"v{i}"
         names = [rf"bar\([A-Za-z]\){_idx(i)}", rf"[A-Za-z]bar{_idx(i)}", rf"d[fy]/d[A-Za-z]{_idx(i)}",

@@ -87,6 +87,7 @@ class ProblemMath:
     givens: dict[str, Any] = field(default_factory=dict)
     expected: dict[str, Any] = field(default_factory=dict)
     definitions: dict[str, Any] = field(default_factory=dict)
+    part_definitions: dict[str, dict[str, Any]] = field(default_factory=dict)
     local: dict[str, Any] = field(default_factory=dict)
     assumptions: dict[str, dict] = field(default_factory=dict)
     domain: dict[str, tuple[float, float]] = field(default_factory=dict)
@@ -99,16 +100,31 @@ class ProblemMath:
         return sp.Symbol(key, **self.assumptions.get(key, {}))
 
     def known(self, key: str) -> bool:
-        return (key in self.givens or key.startswith("@") or key in self.definitions or key in self.assumptions)
+        return (key in self.givens or key.startswith("@") or key in self.definitions or key in self.assumptions
+                or any(key in d for d in self.part_definitions.values()))
+
+    def definitions_in(self, part: str | None) -> dict[str, Any]:
+        """The worked definitions seen from ``part``: the part's own (m_t of
+        part (e) includes the decay term, the m_t of part (a) does not); with
+        no part, those every part that defines them agrees on."""
+        if part and part in self.part_definitions:
+            return self.part_definitions[part]
+        return self.definitions
 
 
-def resolve_key(pm: ProblemMath, key: str, notation: Mapping[str, str] | None = None) -> str:
+def resolve_key(pm: ProblemMath, key: str, notation: Mapping[str, str] | None = None,
+                part: str | None = None) -> str:
     """The canonical key a name stands for in this problem: a given, an
-    answer (``@id``, ``@id[i,j]`` for an entry), or the name itself."""
+    answer (``@id``, ``@id[i,j]`` for an entry), or the name itself.
+
+    When several answers match the name (``w_{t+1}`` is the update rule of
+    part (a) and both updates of part (e)), those asked in ``part`` are
+    preferred; a name still ambiguous stays itself."""
     if notation and key in notation:
         key = notation[key]
     if key in pm.givens:
         return key
+    found: dict[str, tuple] = {}
     for alias, index in match_name(key, pm.pid, None):
         if alias.kind == "text" or alias.answer_id not in pm.expected:
             continue
@@ -116,30 +132,37 @@ def resolve_key(pm: ProblemMath, key: str, notation: Mapping[str, str] | None = 
         if isinstance(value, sp.Eq) or value is None:
             continue
         answer = SAME_QUANTITY.get(alias.answer_id, alias.answer_id)
-        if index is not None:
-            return f"@{answer}[{','.join(str(i) for i in index)}]"
-        return f"@{answer}"
+        target = f"@{answer}[{','.join(str(i) for i in index)}]" if index is not None else f"@{answer}"
+        in_part = part is not None and (not alias.parts or part in alias.parts)
+        found.setdefault(target, in_part)
+        if in_part:
+            found[target] = True
+    if part is not None and any(found.values()):
+        found = {k: v for k, v in found.items() if v}
+    if len(found) == 1:
+        return next(iter(found))
     return key
 
 
-def canonicalize(pm: ProblemMath, expr: Any, notation: Mapping[str, str] | None = None) -> Any:
+def canonicalize(pm: ProblemMath, expr: Any, notation: Mapping[str, str] | None = None,
+                 part: str | None = None) -> Any:
     """``expr`` with every symbol (and indexed symbol) replaced by the
-    canonical symbol of its key."""
+    canonical symbol of its key (see :func:`resolve_key`)."""
     if isinstance(expr, (list, tuple)) and not isinstance(expr, sp.Tuple):
-        return sp.ImmutableMatrix([[canonicalize(pm, e, notation) for e in expr]])
+        return sp.ImmutableMatrix([[canonicalize(pm, e, notation, part) for e in expr]])
     if isinstance(expr, sp.Tuple):
-        return sp.ImmutableMatrix([[canonicalize(pm, e, notation) for e in expr]])
+        return sp.ImmutableMatrix([[canonicalize(pm, e, notation, part) for e in expr]])
     if isinstance(expr, sp.MatrixBase):
-        return sp.ImmutableMatrix(expr.rows, expr.cols, [canonicalize(pm, e, notation) for e in expr])
+        return sp.ImmutableMatrix(expr.rows, expr.cols, [canonicalize(pm, e, notation, part) for e in expr])
     if not isinstance(expr, sp.Basic):
         return expr
     mapping = {}
     for ind in expr.atoms(sp.Indexed):
         if not expr.has(sp.Sum):
-            mapping[ind] = pm.canon(resolve_key(pm, symbol_key(ind), notation))
+            mapping[ind] = pm.canon(resolve_key(pm, symbol_key(ind), notation, part))
     if mapping:
         expr = expr.xreplace(mapping)
-    mapping = {s: pm.canon(resolve_key(pm, symbol_key(s), notation)) for s in expr.free_symbols
+    mapping = {s: pm.canon(resolve_key(pm, symbol_key(s), notation, part)) for s in expr.free_symbols
                if isinstance(s, sp.Symbol)}
     return expr.xreplace(mapping) if mapping else expr
 
@@ -174,7 +197,7 @@ class Evaluated:
     unknown: tuple[str, ...] = ()
 
 
-def _replace_partials(pm: ProblemMath, expr: Any) -> Any:
+def _replace_partials(pm: ProblemMath, expr: Any, defs: Mapping[str, Any]) -> Any:
     """Every Partial(f, x) of ``expr`` replaced by the derivative, with f
     expanded through the local and worked definitions (not the numbers).
     Raises Undecided when f is not defined in terms of x."""
@@ -188,20 +211,20 @@ def _replace_partials(pm: ProblemMath, expr: Any) -> Any:
         for w in wrt:
             if not isinstance(w, sp.Symbol):
                 raise Undecided("a derivative with respect to an expression, not a variable")
-        f = _expand_symbolic(pm, _replace_partials(pm, top), set(wrt))
+        f = _expand_symbolic(pm, _replace_partials(pm, top, defs), set(wrt), defs)
         if not any(f.has(w) for w in wrt):
-            if isinstance(top, sp.Symbol) and top not in wrt and not _defined(pm, top):
+            if isinstance(top, sp.Symbol) and top not in wrt and not _defined(pm, top, defs):
                 raise Undecided(f"{symbol_key(top)} is not defined in terms of {symbol_key(wrt[0])}")
         return sp.diff(f, *wrt)
 
     return expr.replace(lambda e: isinstance(e, Partial), derivative)
 
 
-def _defined(pm: ProblemMath, sym: sp.Symbol) -> bool:
-    return sym.name in pm.local or sym.name in pm.definitions
+def _defined(pm: ProblemMath, sym: sp.Symbol, defs: Mapping[str, Any]) -> bool:
+    return sym.name in pm.local or sym.name in defs
 
 
-def _expand_symbolic(pm: ProblemMath, expr: Any, keep: set) -> Any:
+def _expand_symbolic(pm: ProblemMath, expr: Any, keep: set, defs: Mapping[str, Any]) -> Any:
     """Substitute local, then worked definitions until nothing changes
     (never the numbers of the answers, never the symbols of ``keep``)."""
     for _ in range(MAX_ROUNDS):
@@ -211,8 +234,8 @@ def _expand_symbolic(pm: ProblemMath, expr: Any, keep: set) -> Any:
                 continue
             if s.name in pm.local:
                 mapping[s] = pm.local[s.name]
-            elif s.name in pm.definitions:
-                mapping[s] = pm.definitions[s.name]
+            elif s.name in defs:
+                mapping[s] = defs[s.name]
         if not mapping:
             return expr
         expr = expr.xreplace(mapping)
@@ -220,7 +243,7 @@ def _expand_symbolic(pm: ProblemMath, expr: Any, keep: set) -> Any:
 
 
 def resolve(pm: ProblemMath, expr: Any, mode: str, env: Mapping[str, StudentValue] | None = None,
-            literals: Mapping[Any, Fraction] | None = None) -> Evaluated:
+            literals: Mapping[Any, Fraction] | None = None, part: str | None = None) -> Evaluated:
     """Resolve ``expr`` (canonical) in ``mode``: "problem", "student", or
     "symbolic" (the problem's symbolic definitions only: quantities whose
     value is a number, and the givens, stay symbols; for comparing formulas
@@ -229,15 +252,16 @@ def resolve(pm: ProblemMath, expr: Any, mode: str, env: Mapping[str, StudentValu
     literals: Rational atoms of the student's text -> the half unit of the
     digits they were written with (propagated like student values)."""
     env = env or {}
+    defs = pm.definitions_in(part)
     if isinstance(expr, sp.MatrixBase):
-        parts = [resolve(pm, e, mode, env, literals) for e in expr]
+        parts = [resolve(pm, e, mode, env, literals, part) for e in expr]
         numbers = [p.number for p in parts]
         mat = sp.ImmutableMatrix(expr.rows, expr.cols, [p.expr for p in parts])
         closed = all(n is not None for n in numbers)
         return Evaluated(mat, numbers if closed else None, [p.error for p in parts],
                          tuple(sorted({u for p in parts for u in p.used})),
                          tuple(sorted({u for p in parts for u in p.unknown})))
-    expr = _replace_partials(pm, expr)
+    expr = _replace_partials(pm, expr, defs)
     uncertain: dict[sp.Dummy, tuple[Any, Fraction]] = {}
     used: set[str] = set()
     if literals:
@@ -269,8 +293,8 @@ def resolve(pm: ProblemMath, expr: Any, mode: str, env: Mapping[str, StudentValu
                 value = _answer_value(pm, key)
                 if value is not None and not (mode == "symbolic" and _is_number(value)):
                     mapping[s] = value
-            elif key in pm.definitions:
-                value = pm.definitions[key]
+            elif key in defs:
+                value = defs[key]
                 if not (mode == "symbolic" and _is_number(value)):
                     mapping[s] = value
         if not mapping:

@@ -226,27 +226,45 @@ def compare(reference: str, student: str, problem: str | None = None, budget: fl
         return "undecided", f"the answer cannot be read: {exc}"
     if not stu_clean:
         return "undecided", "the answer is empty"
-    if ref_clean.replace(" ", "") == stu_clean.replace(" ", ""):
+    ambiguous = ambiguous_commas(student)
+    if ref_clean.replace(" ", "") == stu_clean.replace(" ", "") and not ambiguous:
         return "equal", "the same expression as written (after normalisation)"
     try:
         ref = parse_latex(reference, **ctx.parse_options())
     except ParseError as exc:
         return "undecided", f"the reference cannot be read: {exc}"
-    ambiguous = ambiguous_commas(student)
-    results = []
+    results, kinds = [], []
     for flip in ((False, True) if ambiguous else (False,)):
+        text = clean(student, flip_ambiguous_commas=flip)
+        prefix = ""
+        relations = top_level_relations(text)
+        if len(relations) > 1 or any(r not in ("=", ":=") for _, _, r in relations):
+            text = text[relations[-1][1]:].strip()  # a chain: its last member is the answer
+            prefix = "the last member of the chain: "
         try:
-            stu = parse_latex(student, flip_ambiguous_commas=flip, **ctx.parse_options())
+            stu = parse_latex(text, **ctx.parse_options())
         except ParseError as exc:
             results.append(("undecided", f"the answer cannot be read: {exc}"))
+            kinds.append(None)
             continue
-        texts = (clean(reference), clean(student, flip_ambiguous_commas=flip))
-        results.append(_Comparison(ctx, deadline).top(ref, stu, *texts))
+        verdict, reason = _Comparison(ctx, deadline).top(ref, stu, clean(reference), text)
+        results.append((verdict, prefix + reason))
+        kinds.append(_kind(stu))
     if len(results) == 2 and results[0][0] != results[1][0]:
+        shaped = [r for r, kind in zip(results, kinds) if kind == _kind(ref)]
+        if len(shaped) == 1:  # "(1,5)": a pair where the reference is a pair, 1.5 where it is a number
+            return shaped[0]
         c = ambiguous[0]
         return ("undecided", f"'{c.text}' reads as {c.kind} or as {c.alternative} and the readings disagree "
                 f"({results[0][0]}: {results[0][1]}; {results[1][0]}: {results[1][1]})")
     return results[0]
+
+
+def _kind(obj) -> str:
+    """"vector" or "scalar": what the comma readings of an answer are told apart by."""
+    if isinstance(obj, sp.Eq):
+        obj = obj.rhs
+    return "vector" if _is_container(obj) else "scalar"
 
 
 def _sides(text: str) -> tuple[str, str] | None:
@@ -351,7 +369,8 @@ def compare_rounded(reference: sp.Expr, written: WrittenNumber,
     w = written.value
     if isinstance(value, Fraction) and value == w:
         return "equal", f"{written.text} is exactly the reference"
-    if reference_written is not None and reference_written.exponent > written.exponent:
+    rounded_reference = reference_written is not None and not re.fullmatch(r"\d+", reference_written.text)
+    if rounded_reference and reference_written.exponent > written.exponent:
         rounded = _round_away(Fraction(w), reference_written.exponent)
         if rounded == _round_away(value, reference_written.exponent):
             return "equal", (f"{written.text} rounds to the reference {reference_written.text} at the reference's "

@@ -373,7 +373,7 @@ def resolve_commas(text: str, *, flip_ambiguous: bool = False) -> tuple[str, tup
         else:
             a, b = parts
             content = _group_content(text, owner) if owner else None
-            if owner and owner[2]:
+            if owner and owner[2] or "." in a or "." in b:
                 kind, alt = "separator", ""
             elif owner and owner[0] in "([" and content is not None and content.strip() == run:
                 kind, alt = "separator", "decimal"

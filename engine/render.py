@@ -342,7 +342,7 @@ def derivation_view(d: Derivation) -> DerivationView:
         rows.append(Row(lhs, rel, chunks, step.rule, mark))
     if not d.steps and d.lhs is not None:
         rows.append(Row("", "", [Chunk("", lhs_tex)]))
-    fraction = min(0.9, max(0.45, (LINE_UNITS - lhs_units - 4) / LINE_UNITS))
+    fraction = min(0.97 if lhs_units == 0 else 0.9, max(0.45, (LINE_UNITS - lhs_units - 2) / LINE_UNITS))
     return DerivationView(d.title, rows, notes, f"{fraction:.2f}")
 
 

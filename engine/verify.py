@@ -214,6 +214,8 @@ def prove_equal(previous: Any, step: Any, ctx: Context) -> Proof:
             elif checked and checked >= SPOT_POINTS // 2:
                 method = "numeric"
             else:
+                if _symbolic_index(a) or _symbolic_index(b):
+                    raise NotEqual("no symbolic strategy proved it (a symbolic index or sum length cannot be sampled)")
                 raise NotEqual("no symbolic strategy proved it and too few sample points were finite")
         methods.append((method, checked))
     order = ["structural", "expand", "cancel", "simplify", "instances", "numeric"]

@@ -14,6 +14,7 @@ import sympy as sp
 import torch
 
 from derivations import autograd
+from engine import variants
 from engine.errors import UsageError
 from engine.problem import Code
 
@@ -112,3 +113,12 @@ def test_answers_json_has_every_id(derive):
     answers = json.loads(result.stdout)["autograd"]["answers"]
     assert list(answers) == list(autograd.PROBLEM.answer_ids)
     assert isinstance(answers["autograd.x_grad"]["value"], list) and len(answers["autograd.x_grad"]["value"]) == 4
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_exam_variants_match_torch(seed):
+    values = variants.draw(autograd.PROBLEM, seed)
+    sol = autograd.PROBLEM.solve(values)
+    y, grad = torch_snippet([float(v) for v in values["x"]])
+    assert sol.answers["autograd.y"].json_value == pytest.approx(y, rel=1e-14)
+    assert sol.answers["autograd.x_grad"].json_value == pytest.approx(grad, rel=1e-13, abs=1e-15)

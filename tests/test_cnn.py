@@ -6,6 +6,7 @@ conventions at ties and kinks."""
 from __future__ import annotations
 
 import json
+import random
 
 import pytest
 import sympy as sp
@@ -13,6 +14,7 @@ import torch
 import torch.nn.functional as F
 
 from derivations import cnn
+from engine import variants
 from engine.errors import UsageError
 from engine.problem import Derivation, Text
 
@@ -190,6 +192,7 @@ def test_statement_shows_the_current_parameters(overrides, fragments):
     ({"W": "[[1, 2, 3]]"}, "W is 1 x 3 but the pooled U is 2 x 2"),
     ({"X": "[[1, 2], [3]]"}, "the rows of X have different lengths [1, 2]"),
     ({"X": "[1, 2, 3, 4]"}, "X must be a matrix, a JSON list of rows such as [[1, 2], [3, 4]]"),
+    ({"dL_dy": "0"}, "an upstream gradient dL_dy = 0 makes every gradient 0; choose a nonzero value"),
 ])
 def test_ill_posed_values_are_usage_errors(overrides, message):
     with pytest.raises(UsageError) as info:
@@ -198,8 +201,6 @@ def test_ill_posed_values_are_usage_errors(overrides, message):
 
 
 def test_sampled_variants_are_well_posed_and_solve():
-    import random
-
     rng = random.Random(7)
     params = {p.name: p for p in cnn.PROBLEM.parameters}
     for _ in range(3):
@@ -216,3 +217,15 @@ def test_answers_json_has_every_id(derive):
     answers = json.loads(result.stdout)["cnn"]["answers"]
     assert list(answers) == list(cnn.PROBLEM.answer_ids)
     assert answers["cnn.dL_dX"]["value"] == [[0, 2, 0, 4], [0, 0, 0, 0], [2, 0, 0, 0], [0, 0, 0.8, 0]]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_exam_variants_match_torch(seed):
+    values = variants.draw(cnn.PROBLEM, seed)
+    sol = cnn.PROBLEM.solve(values)
+    X = [[float(v) for v in row] for row in values["X"]]
+    W = [[float(v) for v in row] for row in values["W"]]
+    ref = torch_network(X, W, float(values["slope"]), float(values["dL_dy"]))
+    assert_nested_close(sol.answers["cnn.dL_dX"].json_value, as_list(ref["dL_dX"]))
+    prelu = torch_prelu(X, W, float(values["alpha"]), float(values["dL_dy"]))
+    assert sol.answers["cnn.dL_dalpha"].json_value == pytest.approx(prelu["alpha"], **TOL)

@@ -11,6 +11,7 @@ import sympy as sp
 import torch
 
 from derivations import delta_rule
+from engine import variants
 from engine.errors import UsageError
 from engine.problem import Text
 
@@ -130,3 +131,13 @@ def test_answers_json_has_every_id(derive):
     assert list(answers) == list(delta_rule.PROBLEM.answer_ids)
     assert answers["delta_rule.delta_w_values"]["value"] == [0.0625, 0.03125]
     assert answers["delta_rule.sigmoid_grad_max"]["value"] == 0.25
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_exam_variants_match_torch(seed):
+    values = variants.draw(delta_rule.PROBLEM, seed)
+    sol = delta_rule.PROBLEM.solve(values)
+    ref = torch_unit([float(v) for v in values["x"]], [float(v) for v in values["w"]], float(values["t_1"]),
+                     float(values["eta"]))
+    assert sol.answers["delta_rule.o"].json_value == pytest.approx(ref["o"], rel=1e-15)
+    assert sol.answers["delta_rule.delta_w_values"].json_value == pytest.approx(ref["delta_w"], rel=1e-13, abs=1e-17)

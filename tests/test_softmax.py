@@ -15,6 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from derivations import softmax
+from engine import variants
 from engine.errors import UsageError
 from engine.problem import Derivation
 
@@ -184,3 +185,12 @@ def test_answers_json_has_every_id(derive):
     assert answers["softmax.naive_example"]["value"] is None
     assert "inf/inf = nan" in answers["softmax.naive_example"]["text"]
     assert len(answers["softmax.stable_example"]["value"]) == 3
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_exam_variants_match_torch(seed):
+    values = variants.draw(softmax.PROBLEM, seed)
+    answers = softmax.PROBLEM.solve(values).answers
+    logits = torch.tensor([float(v) for v in values["z"]], dtype=torch.float64)
+    assert answers["softmax.stable_example"].json_value == pytest.approx(torch.softmax(logits, 0).tolist(), rel=1e-14)
+    assert "inf/inf = nan" in answers["softmax.naive_example"].text
