@@ -243,18 +243,23 @@ def _expand_symbolic(pm: ProblemMath, expr: Any, keep: set, defs: Mapping[str, A
 
 
 def resolve(pm: ProblemMath, expr: Any, mode: str, env: Mapping[str, StudentValue] | None = None,
-            literals: Mapping[Any, Fraction] | None = None, part: str | None = None) -> Evaluated:
+            literals: Mapping[Any, Fraction] | None = None, part: str | None = None,
+            small_zero: bool = False) -> Evaluated:
     """Resolve ``expr`` (canonical) in ``mode``: "problem", "student", or
     "symbolic" (the problem's symbolic definitions only: quantities whose
     value is a number, and the givens, stay symbols; for comparing formulas
     as formulas).
 
     literals: Rational atoms of the student's text -> the half unit of the
-    digits they were written with (propagated like student values)."""
+    digits they were written with (propagated like student values);
+    small_zero: the problem's small quantities (epsilon, delta) are 0 (the
+    leading order, for a step written with ``\approx``)."""
     env = env or {}
+    if small_zero and pm.small and isinstance(expr, sp.Basic):
+        expr = expr.xreplace({pm.canon(k): 0 for k in pm.small})
     defs = pm.definitions_in(part)
     if isinstance(expr, sp.MatrixBase):
-        parts = [resolve(pm, e, mode, env, literals, part) for e in expr]
+        parts = [resolve(pm, e, mode, env, literals, part, small_zero) for e in expr]
         numbers = [p.number for p in parts]
         mat = sp.ImmutableMatrix(expr.rows, expr.cols, [p.expr for p in parts])
         closed = all(n is not None for n in numbers)
@@ -403,6 +408,8 @@ def rounds_to(value: Any, written: Written, slack: Any = 0) -> bool:
     b = _mpf(written.value)
     h = _mpf(written.half_unit)
     diff = value - b
+    if not h:
+        return abs(diff) <= slack + mpmath.mpf(10) ** -(DIGITS - 8) * max(1, abs(b))
     if slack:
         return abs(diff) <= h + slack
     if written.value >= 0:

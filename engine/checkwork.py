@@ -343,7 +343,7 @@ class Parsed:
     size: Any = None
 
 
-def task_parse(source: str, sheet: str, pid: str | None, notation: dict[str, str]) -> Parsed:
+def task_parse(source: str, sheet: str, pid: str | None, notation: dict[str, str], part: str | None = None) -> Parsed:
     """Read one element (see :class:`Parsed`); never raises for bad text."""
     from engine import parse
 
@@ -354,7 +354,7 @@ def task_parse(source: str, sheet: str, pid: str | None, notation: dict[str, str
     except parse.ParseError as exc:
         if is_name:
             key = align.quantity_key(source)
-            key = cm.resolve_key(pm, key, notation)
+            key = cm.resolve_key(pm, key, notation, part)
             return Parsed(source, True, expr=pm.canon(key), key=key, name=True)
         return Parsed(source, False, reason=str(exc))
     except (RecursionError, ValueError, TypeError, AttributeError, IndexError, KeyError,
@@ -364,12 +364,12 @@ def task_parse(source: str, sheet: str, pid: str | None, notation: dict[str, str
         return Parsed(source, False, reason="an equation inside a chain member")
     if isinstance(expr, sp.Basic) and len(sp.srepr(expr)) > cm.MAX_EXPR_SIZE:
         return Parsed(source, False, reason="the expression is too large")
-    canon = cm.canonicalize(pm, expr, notation)
+    canon = cm.canonicalize(pm, expr, notation, part)
     key = ""
     if isinstance(canon, sp.Symbol):
         key = canon.name
     elif is_name:
-        alias_key = cm.resolve_key(pm, align.quantity_key(source), notation)
+        alias_key = cm.resolve_key(pm, align.quantity_key(source), notation, part)
         if alias_key.startswith("@"):
             key = alias_key
             canon = pm.canon(alias_key)
@@ -420,11 +420,14 @@ class ChainResult:
 _CHECKED = ("equal", "approx")
 
 
-def _evaluate(pm: ProblemMath, p: Parsed, mode: str, env: dict) -> Evaluated | str:
+def _evaluate(pm: ProblemMath, p: Parsed, mode: str, env: dict, part: str | None = None,
+              small_zero: bool = False) -> Evaluated | str:
     if not p.ok:
         return p.reason
+    if p.expr is None:
+        return "nothing to evaluate"
     try:
-        return cm.resolve(pm, p.expr, mode, env, p.literals)
+        return cm.resolve(pm, p.expr, mode, env, p.literals, part, small_zero)
     except Undecided as exc:
         return str(exc)
     except (TypeError, ValueError, NotImplementedError, ZeroDivisionError, AttributeError) as exc:
@@ -441,10 +444,10 @@ def _compare(pm: ProblemMath, a: Evaluated, b: Evaluated, pa: Parsed, pb: Parsed
         return Comparison("undecided", f"the comparison failed ({type(exc).__name__})")
 
 
-def _defines(pm: ProblemMath, p: Parsed, env: dict, index: int) -> bool:
+def _defines(pm: ProblemMath, p: Parsed, env: dict) -> bool:
     """The first element names something neither the problem nor the
     student has given a value yet: the step is a definition."""
-    if index != 0 or not p.ok or not p.name or not p.key:
+    if not p.ok or not p.name or not p.key:
         return False
     key = p.key
     return not (key.startswith("@") or key in pm.givens or pm.known(key) and key not in pm.assumptions
@@ -452,13 +455,14 @@ def _defines(pm: ProblemMath, p: Parsed, env: dict, index: int) -> bool:
 
 
 def task_chain(sheet: str, pid: str | None, elements: list[Parsed], relations: list[str],
-               text_elements: list[bool], env: dict[str, StudentValue], line: int) -> ChainResult:
+               text_elements: list[bool], env: dict[str, StudentValue], line: int,
+               part: str | None = None) -> ChainResult:
     """Check every neighbouring pair of a chain (see the module docstring of
     :mod:`engine.check` for the verdicts) and return what it assigns."""
     pm = math_of(sheet, pid)
     n = len(elements)
-    problem = [_evaluate(pm, p, "problem", env) if not t else None for p, t in zip(elements, text_elements)]
-    student = [_evaluate(pm, p, "student", env) if not t else None for p, t in zip(elements, text_elements)]
+    problem = [_evaluate(pm, p, "problem", env, part) if not t else None for p, t in zip(elements, text_elements)]
+    student = [_evaluate(pm, p, "student", env, part) if not t else None for p, t in zip(elements, text_elements)]
     pairs: list[PairResult] = []
     consistent = True
     used: set[str] = set()
@@ -472,14 +476,22 @@ def task_chain(sheet: str, pid: str | None, elements: list[Parsed], relations: l
             pairs.append(PairResult(i - 1, i, "unparsed", f"could not read {_quote(bad.source)}: {bad.reason}"))
             consistent = False
             continue
-        if _defines(pm, left, env, i - 1):
+        starts = i == 1 or relations[i - 1] not in _CHECKED
+        if starts and _defines(pm, left, env):
             pairs.append(PairResult(i - 1, i, "unchecked", f"defines {_quote(left.source)}"))
             continue
-        verdict, detail, step_used = _check_pair(pm, elements, problem, student, i, relation, env)
+        if relation == "approx" and pm.small:
+            p_i = [_evaluate(pm, p, "problem", env, part, True) if not t else None
+                   for p, t in zip(elements, text_elements)]
+            s_i = [_evaluate(pm, p, "student", env, part, True) if not t else None
+                   for p, t in zip(elements, text_elements)]
+        else:
+            p_i, s_i = problem, student
+        verdict, detail, step_used = _check_pair(pm, elements, p_i, s_i, i, relation, env)
         used.update(step_used)
         if verdict == "inconsistent":
             consistent = False
-            detail = detail + _step_diagnosis(sheet, pm, elements, problem, student, i, env)
+            detail = detail + _step_diagnosis(sheet, pm, elements, p_i, s_i, i, env, part)
         pairs.append(PairResult(i - 1, i, verdict, detail))
     assign = _assignments(pm, elements, relations, text_elements, student, line, env)
     for ev in student:
@@ -535,44 +547,38 @@ def _env_phrase(env: dict, key: str) -> str:
     return f"{label} = {text} from line {sv.line}" if sv.line else f"{label} = {text}"
 
 
-def _step_diagnosis(sheet: str, pm: ProblemMath, elements, problem, student, i: int, env: dict) -> str:
+def _step_diagnosis(sheet: str, pm: ProblemMath, elements, problem, student, i: int, env: dict,
+                    part: str | None = None) -> str:
     """Why an inconsistent step is wrong, when a step-level error model
-    reproduces it: log base 10, swapped givens, a sign, a model's value."""
+    reproduces it: log base 10, swapped givens, a model's value, a sign."""
     pa, pb = elements[i - 1], elements[i]
     for mode, values in (("student", student), ("problem", problem)):
         a, b = values[i - 1], values[i]
         if not (isinstance(a, Evaluated) and isinstance(b, Evaluated)):
             continue
-        # log base 10 on either side
-        for side, other, p_side, p_other in ((pa, pb, a, b), (pb, pa, b, a)):
-            if p_side.expr is not None and isinstance(p_side.expr, sp.Basic) and p_side.expr.has(sp.log):
-                alt = _evaluate(pm, Parsed(p_side.source, True, expr=cm.with_log10(p_side.expr),
-                                           literals=p_side.literals), mode, env)
-                if isinstance(alt, Evaluated) and _compare(pm, alt, p_other, p_side, p_other_parsed(other), "equal").verdict == "equal":
-                    return "; it holds with log base 10 (log base 10 instead of the natural log)"
-        # swapped or otherwise mistaken givens: a model's value for a named quantity
+        for p_side, ev_other, p_other, flip in ((pa, b, pb, False), (pb, a, pa, True)):
+            if isinstance(p_side.expr, sp.Basic) and p_side.expr.has(sp.log):
+                alt_parsed = Parsed(p_side.source, True, expr=cm.with_log10(p_side.expr), literals=p_side.literals)
+                alt = _evaluate(pm, alt_parsed, mode, env, part)
+                if isinstance(alt, Evaluated):
+                    pair = (ev_other, alt, p_other, alt_parsed) if flip else (alt, ev_other, alt_parsed, p_other)
+                    if _compare(pm, *pair, "equal").verdict == "equal":
+                        return "; it holds with log base 10 (log base 10 instead of the natural log)"
         model = _model_value_match(sheet, pm, pa, pb, b)
         if model:
             return f"; the value matches {model}"
-        # a sign error
-        if isinstance(a.expr, sp.Basic) and isinstance(b.expr, sp.Basic):
-            for flipped in cm.sign_flips(b.expr):
-                fe = Evaluated(flipped, cm._number(flipped), b.error)
-                if _compare(pm, a, fe, pa, Parsed(pb.source, True), "equal").verdict == "equal":
-                    return "; it holds with one sign flipped (a sign error)"
-            for flipped in cm.sign_flips(a.expr):
-                fe = Evaluated(flipped, cm._number(flipped), a.error)
-                if _compare(pm, fe, b, Parsed(pa.source, True), pb, "equal").verdict == "equal":
-                    return "; it holds with one sign flipped (a sign error)"
-        # swapped givens on the left
         swapped = _swapped_givens(pm, pa, pb, b, env, mode)
         if swapped:
             return swapped
+        if isinstance(a.expr, sp.Basic) and isinstance(b.expr, sp.Basic):
+            for flipped in cm.sign_flips(a.expr)[1:] + cm.sign_flips(b.expr)[:1] + cm.sign_flips(b.expr)[1:]:
+                fe = cm.resolve(pm, flipped, "problem") if flipped.free_symbols else Evaluated(flipped, cm._number(flipped))
+                target = b if flipped in cm.sign_flips(a.expr) else a
+                if fe.number is None or target.number is None:
+                    continue
+                if _compare(pm, fe, target, Parsed("", True), pb if target is b else pa, "equal").verdict == "equal":
+                    return "; it holds with the sign of one term flipped (a sign error)"
     return ""
-
-
-def p_other_parsed(p: Parsed) -> Parsed:
-    return p
 
 
 def _model_value_match(sheet: str, pm: ProblemMath, pa: Parsed, pb: Parsed, b: Evaluated) -> str:
@@ -653,3 +659,187 @@ def _fraction(value: Any) -> Fraction:
         return Fraction(mpmath.nstr(value, 12, min_fixed=-30, max_fixed=30)) if value else Fraction(0)
     except (ValueError, TypeError):
         return Fraction(0)
+
+
+# --------------------------------------------------------------------------- answers
+
+
+@dataclass
+class ClaimInfo:
+    """What :func:`task_answer` needs about one claimed answer.
+
+    parsed: the claimed element; value: its value with the student's
+    earlier values; previous: the student's value of the element before it
+    when that step was consistent; transform: an alias transform; used: the
+    student keys the chain used, used_verdicts: the verdicts of the answers
+    among them; digits: the fewest significant digits of the student's
+    decimals in this problem; index: an entry of a vector or matrix."""
+
+    answer_id: str
+    parsed: Parsed
+    value: Evaluated | None
+    previous: Evaluated | None
+    transform: str | None
+    chain_consistent: bool
+    used: tuple[str, ...]
+    digits: int | None
+    used_verdicts: dict
+    part: str | None
+    index: tuple[int, ...] | None = None
+
+
+def _expected_value(ref: SheetRef, answer_id: str, index: tuple[int, ...] | None) -> Any:
+    a = ref.answers[answer_id]
+    value = a.value
+    if isinstance(value, sp.Eq):
+        value = value.rhs
+    if index is not None:
+        if not isinstance(value, sp.MatrixBase):
+            return None
+        try:
+            if len(index) == 1:
+                return value[index[0]]
+            return value[index[0], index[1]]
+        except IndexError:
+            return None
+    return value
+
+
+def _claim_value(pm: ProblemMath, info: ClaimInfo) -> tuple[Evaluated | str, Written | None]:
+    p = info.parsed
+    if info.transform == "square_size" and p.size is not None:
+        return Evaluated(p.size, cm._number(p.size)), Written(Fraction(int(p.size)), Fraction(0), str(p.size))
+    if info.transform == "minus_w1":
+        w1 = pm.canon(cm.resolve_key(pm, "w_1"))
+        return _evaluate(pm, Parsed(p.source, True, expr=p.expr - w1, literals=p.literals), "problem", {}), None
+    if info.value is not None:
+        return info.value, p.written
+    return _evaluate(pm, p, "problem", {}), p.written
+
+
+def task_answer(sheet: str, info: ClaimInfo) -> tuple[str, str | None]:
+    """(verdict, diagnosis) of one claimed answer (see :mod:`engine.check`)."""
+    ref = sheet_ref(sheet)
+    a = ref.answers[info.answer_id]
+    pm = ref.math[a.problem]
+    expected = _expected_value(ref, info.answer_id, info.index)
+    if expected is None:
+        return "unparsed", "the entry named does not exist in the answer"
+    claim, written = _claim_value(pm, info)
+    if isinstance(claim, str):
+        return "unparsed", f"could not evaluate the answer: {claim}"
+    exp = _evaluate(pm, Parsed("", True, expr=expected), "problem", {})
+    if isinstance(exp, str):
+        return "unparsed", f"could not evaluate the expected value: {exp}"
+    closed = exp.number is not None
+    if closed:
+        c = _compare(pm, exp, claim, Parsed("", True), Parsed(info.parsed.source, True, written=written), "equal")
+    else:
+        c = _symbolic_answer(pm, expected, info)
+    if c.verdict == "equal":
+        return "correct", None
+    if c.verdict == "undecided":
+        return "unparsed", f"could not decide: {c.detail}"
+    if closed and _within_rounding(exp, info, written):
+        return "correct", "differs from the exact value only by the rounding of the intermediate values"
+    return "incorrect", _diagnose(ref, pm, a, info, claim, written, closed)
+
+
+def _symbolic_answer(pm: ProblemMath, expected: Any, info: ClaimInfo) -> Comparison:
+    """A formula compared as a formula (the problem's symbolic definitions
+    substituted, the given numbers not), then at the given values."""
+    p = info.parsed
+    expr = p.expr
+    if info.transform == "minus_w1":
+        expr = expr - pm.canon(cm.resolve_key(pm, "w_1"))
+    try:
+        ea = cm.resolve(pm, expected, "symbolic", {}, None, info.part)
+        eb = cm.resolve(pm, expr, "symbolic", {}, p.literals, info.part)
+        c = cm.compare(pm, ea, eb)
+        if c.verdict != "undecided":
+            return c
+    except Undecided as exc:
+        c = Comparison("undecided", str(exc))
+    except (TypeError, ValueError, NotImplementedError, ZeroDivisionError, AttributeError) as exc:
+        c = Comparison("undecided", f"the comparison failed ({type(exc).__name__})")
+    try:
+        ea = cm.resolve(pm, expected, "problem", {}, None, info.part)
+        eb = cm.resolve(pm, expr, "problem", {}, p.literals, info.part)
+        return cm.compare(pm, ea, eb)
+    except Undecided as exc:
+        return Comparison("undecided", str(exc))
+    except (TypeError, ValueError, NotImplementedError, ZeroDivisionError, AttributeError) as exc:
+        return Comparison("undecided", f"the comparison failed ({type(exc).__name__})")
+
+
+def _within_rounding(exp: Evaluated, info: ClaimInfo, written: Written | None) -> bool:
+    """The student's derivation of this value is consistent and used only
+    right values: a difference within their rounding is no error."""
+    prev = info.previous
+    if prev is None or prev.number is None or not info.chain_consistent:
+        return False
+    if any(v != "correct" for v in info.used_verdicts.values()):
+        return False
+    if not prev.error:
+        return False
+    half = cm._mpf(written.half_unit) if written is not None else 0
+    return abs(exp.number - prev.number) <= prev.error + half
+
+
+def _diagnose(ref: SheetRef, pm: ProblemMath, a: AnswerRef, info: ClaimInfo, claim: Evaluated,
+              written: Written | None, closed: bool) -> str | None:
+    """The error model (or pair) that reproduces the student's value."""
+    variants = ref.variants.get(a.problem, [])
+    hits = diagnose.candidates(variants, a.id)
+    loose = []
+    for variant, value in hits:
+        if info.index is not None:
+            if not isinstance(value, sp.MatrixBase):
+                continue
+            try:
+                value = value[info.index[0]] if len(info.index) == 1 else value[info.index[0], info.index[1]]
+            except IndexError:
+                continue
+        ev = _evaluate(pm, Parsed("", True, expr=value), "problem", {})
+        if isinstance(ev, str):
+            continue
+        if closed:
+            c = _compare(pm, ev, claim, Parsed("", True), Parsed("", True, written=written), "equal")
+        else:
+            try:
+                eb = cm.resolve(pm, info.parsed.expr, "problem", {}, info.parsed.literals, info.part)
+                c = cm.compare(pm, ev, eb)
+            except (Undecided, TypeError, ValueError, NotImplementedError, ZeroDivisionError, AttributeError):
+                continue
+        if c.verdict == "equal":
+            return variant.label
+        if closed and ev.number is not None and claim.number is not None and info.digits:
+            tolerance = mpmath.mpf(10) ** (1 - info.digits) * abs(ev.number)
+            if abs(ev.number - claim.number) <= tolerance:
+                loose.append(variant)
+    if loose:
+        return f"{loose[0].label}, with the intermediate values rounded to {info.digits} digits ({diagnose.ROUNDING_LABEL})"
+    return None
+
+
+def task_by_value(sheet: str, pid: str, missing: list[str], candidates: list[tuple]) -> dict[str, tuple[int, int]]:
+    """Missing answers matched by value to unnamed chains (same part first)."""
+    ref = sheet_ref(sheet)
+    pm = ref.math[pid]
+    found: dict[str, tuple[int, int]] = {}
+    taken: set[int] = set()
+    for answer_id in missing:
+        a = ref.answers[answer_id]
+        exp = _evaluate(pm, Parsed("", True, expr=a.value), "problem", {})
+        if isinstance(exp, str) or exp.number is None:
+            continue
+        ordered = sorted(candidates, key=lambda c: (c[2] != a.part, -c[0]))
+        for k, element, part, parsed, value in ordered:
+            if k in taken or value.number is None and not isinstance(value.expr, sp.MatrixBase):
+                continue
+            c = _compare(pm, exp, value, Parsed("", True), parsed, "equal")
+            if c.verdict == "equal":
+                found[answer_id] = (k, element)
+                taken.add(k)
+                break
+    return found

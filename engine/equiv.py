@@ -146,10 +146,33 @@ def equivalent(reference: str, student: str, *, problem: str | None = None, time
     return verdict_of(outcome, timeout)
 
 
+#: Our own LaTeX, parsed and compared in the parent before workers are forked:
+#: the ANTLR parser builds its prediction tables on first use (about 100 ms
+#: per new construct), and forked workers inherit them warm.
+WARM_UP = (
+    (r"\frac{x^2}{\log x} + c", r"x^2 \ln^{-1} x"), (r"\sqrt{\hat{v}_t + \epsilon}", r"|g_1| + \epsilon"),
+    (r"\begin{bmatrix}1 & 2\\ 3 & 4\end{bmatrix}", r"2\begin{pmatrix}0.5 & 1\end{pmatrix}^T"),
+    (r"\frac{e^{z_{y'}}}{\sum_{j=1}^{K} e^{z_j}}", r"\exp(-z) \cdot (1 - \sigma(z))"),
+    (r"1.38 \times 10^{8}", r"(3 \times 3 \times 64 + 1) \cdot 2 - 4 / 5"), (r"(0.09, 0.24, 0.67)", "11.9\\%"),
+    (r"\frac{\partial f}{\partial c} = -2c", r"\operatorname{sign}(g^1) \bar{v}_{-1}"),
+)
+_WARM = False
+
+
+def warm_up() -> None:
+    """Parse and compare :data:`WARM_UP` in this process (once)."""
+    global _WARM
+    if not _WARM:
+        for reference, student in WARM_UP:
+            compare(reference, student, None, 2.0)
+        _WARM = True
+
+
 def pool(jobs: int = 1, *, timeout: float = DEFAULT_TIMEOUT, memory_mb: int = DEFAULT_MEMORY_MB) -> sandbox.Pool:
     """A :class:`engine.sandbox.Pool` of ``jobs`` workers for :func:`equivalent`
-    and :func:`equivalent_many` (sympy and the parser are loaded before the
-    workers are forked)."""
+    and :func:`equivalent_many`; the parser is warmed up (:func:`warm_up`)
+    in this process first, so every worker starts with it."""
+    warm_up()
     return sandbox.Pool(jobs, timeout=timeout, memory_mb=memory_mb, preload=("engine.equiv",))
 
 

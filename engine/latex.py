@@ -20,6 +20,17 @@ class CoursePrinter(LatexPrinter):
         base.update(settings or {})
         super().__init__(base)
 
+    def _as_ordered_terms(self, expr, order=None):
+        # Lead a sum with a positive term, as people write it: t_1 - o_1,
+        # 1 - eps/|g|, y - t (sympy's lex order gives -o_1 + t_1).
+        terms = list(super()._as_ordered_terms(expr, order=order))
+        if isinstance(expr, sp.Add) and terms and terms[0].could_extract_minus_sign():
+            for i, term in enumerate(terms):
+                if not term.could_extract_minus_sign():
+                    terms.insert(0, terms.pop(i))
+                    break
+        return terms
+
     def _print_sign(self, expr, exp=None):
         arg = self._print(expr.args[0])
         tex = rf"\operatorname{{sign}}\left({arg}\right)"

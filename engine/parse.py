@@ -92,6 +92,10 @@ KNOWN_FUNCTIONS: dict[str, Callable] = {
     "softmax": sp.Function("softmax"),
 }
 
+#: Letters that stay function names before a parenthesis without being
+#: declared (``f(x)``, ``\sigma(z)`` undefined: "undecided", never a product);
+#: any other symbol followed by ``(`` multiplies (``\alpha(x)``, ``o_1(1 - o_1)``).
+FUNCTION_LETTERS = frozenset({"f", "g", "h", "F", "G", "H", "sigma", "phi", "psi", "ell"})
 #: Superscripts that mean "transpose".
 TRANSPOSE_MARKS = frozenset({"T", r"\top", r"\mathsf{T}", r"\mathrm{T}", r"\intercal"})
 
@@ -358,6 +362,8 @@ def _scan_atoms(text: str, opts: _Options, ph: _Placeholders) -> str:
         rewritten, k = _decorate(text, i, j, base, opts, ph)
         out.append(rewritten)
         i = k
+        if text[skip_spaces(text, k):skip_spaces(text, k) + 1] == "(" and base.letter not in FUNCTION_LETTERS:
+            out.append(r" \cdot ")  # alpha(1 - x) and alpha(x) multiply; only function names apply
     return "".join(out)
 
 
@@ -380,6 +386,9 @@ def _decorate(text: str, start: int, j: int, base: _Base, opts: _Options, ph: _P
             k = end
             continue
         break
+    special = base.latex is None or base.name in ("gamma", "Gamma") or (base.latex == "e" and (sub is not None or primes))
+    if sub is None and sup is None and not primes and not special:
+        return text[start:k], k
     if sub is not None and "'" in sub:
         sub = sub.replace("'", r"\prime")
     greek = base.letter in GREEK

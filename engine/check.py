@@ -1,0 +1,667 @@
+"""``derive check``: which steps and answers of a handwritten solution are right.
+
+A submission (OCR'd Markdown with LaTeX) is checked against a sheet:
+
+1. *plan* (:func:`engine.checkwork.task_plan`): segment by question and part
+   headers, cut the math into chains ``a = b = c``, find the answers the
+   chains name (:mod:`engine.align`);
+2. *parse* every chain element (:func:`engine.checkwork.task_parse`);
+3. *steps*: every neighbouring pair of every chain, in reading order
+   (:func:`engine.checkwork.task_chain`). A pair is "consistent" when it
+   holds with the problem's values, or with the student's own earlier values
+   (error carried forward: only the step where an error enters is
+   "inconsistent"); "unparsed" when an element cannot be read; "unchecked"
+   when it defines a new name or cannot be decided (the reason is given);
+4. *answers*: every answer id of the sheet appears once: "correct",
+   "incorrect" (with a diagnosis: an error model of :mod:`engine.diagnose`
+   that reproduces the value, an error carried forward, or where the error
+   enters), "missing", or "unparsed" (with the reason; text answers are
+   not graded automatically and say so).
+
+Every piece of work on the student's text runs in a worker of
+:class:`engine.sandbox.Pool` under a time and memory limit; a task that
+overruns is killed and its lines are reported "unchecked" with the reason.
+This module only moves plain data between the tasks and builds the report.
+"""
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from engine import align
+from engine.errors import UsageError
+
+#: Wall-time limits (seconds) of the tasks, and of one whole submission.
+TIMEOUTS = {"plan": 30.0, "parse": 5.0, "chain": 15.0, "answer": 15.0, "value": 15.0}
+#: Time budget of one submission, seconds: after it, the rest is "unchecked".
+BUDGET = 300.0
+#: Address-space limit of a worker, MB.
+MEMORY_MB = 1536
+#: Answer verdicts and step verdicts, in the order the summary lists them.
+ANSWER_VERDICTS = ("correct", "incorrect", "missing", "unparsed")
+STEP_VERDICTS = ("consistent", "inconsistent", "unparsed", "unchecked")
+
+
+def prepare(sheet: str):
+    """Solve the sheet's problems and compute its error-model variants, in
+    this process, before any worker forks (the workers inherit it)."""
+    from engine.checkwork import build_sheet
+
+    sheet = sheet.upper()
+    from engine.submission import SHEETS
+
+    if sheet not in SHEETS:
+        raise UsageError(f"unknown sheet {sheet!r}; use --sheet A, B or C")
+    return build_sheet(sheet)
+
+
+def read_bytes(path: str | Path) -> bytes:
+    """The bytes of a submission; UsageError when it cannot be read."""
+    from engine.submission import MAX_BYTES
+
+    p = Path(path)
+    try:
+        with open(p, "rb") as fh:
+            return fh.read(MAX_BYTES + 1)
+    except IsADirectoryError:
+        raise UsageError(f"{path}: is a directory, not a submission file") from None
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such file") from None
+    except PermissionError:
+        raise UsageError(f"{path}: permission denied") from None
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+
+
+class _Runner:
+    """Runs tasks in a pool under the submission's time budget."""
+
+    def __init__(self, pool, budget: float):
+        self.pool = pool
+        self.deadline = time.perf_counter() + budget
+        self.budget = budget
+
+    def left(self) -> float:
+        return self.deadline - time.perf_counter()
+
+    def run(self, kind: str, fn: Callable, *args):
+        from engine.sandbox import Outcome
+
+        left = self.left()
+        if left <= 0.05:
+            return Outcome("timeout", None, f"the time budget of the submission ({self.budget:g} s) ran out")
+        return self.pool.run(fn, *args, timeout=min(TIMEOUTS[kind], left))
+
+    def map(self, kind: str, fn: Callable, arglist: list[tuple]):
+        from engine.sandbox import Outcome
+
+        left = self.left()
+        if left <= 0.05:
+            return [Outcome("timeout", None, "the time budget of the submission ran out")] * len(arglist)
+        return self.pool.map(fn, arglist, timeout=min(TIMEOUTS[kind], left))
+
+
+def _reason(outcome) -> str:
+    if outcome.status == "timeout":
+        return f"timed out ({outcome.reason})"
+    if outcome.status == "memory":
+        return f"ran out of memory ({outcome.reason})"
+    return outcome.reason or outcome.status
+
+
+def check_bytes(data: bytes, sheet: str, path: str = "<submission>", pool=None, budget: float = BUDGET) -> dict:
+    """The JSON report of one submission (see :mod:`engine.check`).
+
+    ``pool``: an :class:`engine.sandbox.Pool` to run the tasks in (one is
+    made, and closed, when None). Raises UsageError for an unknown sheet."""
+    from engine.sandbox import Pool
+
+    sheet = sheet.upper()
+    prepare(sheet)
+    start = time.perf_counter()
+    own = pool is None
+    if own:
+        pool = Pool(1, memory_mb=MEMORY_MB, timeout=TIMEOUTS["chain"])
+    try:
+        report = _check(_Runner(pool, budget), data, sheet, path)
+    finally:
+        if own:
+            pool.close()
+    report["summary"]["seconds"] = round(time.perf_counter() - start, 3)
+    return report
+
+
+def check_file(path: str | Path, sheet: str, pool=None, budget: float = BUDGET) -> dict:
+    """:func:`check_bytes` of a file; UsageError when it cannot be read."""
+    return check_bytes(read_bytes(path), sheet, str(path), pool, budget)
+
+
+# --------------------------------------------------------------------------- the steps of one check
+
+
+@dataclass
+class _State:
+    plan: Any
+    parsed: list[list[Any]] = field(default_factory=list)
+    results: list[Any] = field(default_factory=list)
+    assigned_at: dict[tuple[str, str], int] = field(default_factory=dict)
+    chain_errors: dict[int, str] = field(default_factory=dict)
+
+
+def _check(runner: _Runner, data: bytes, sheet: str, path: str) -> dict:
+    from engine import checkwork as cw
+
+    ref = cw.sheet_ref(sheet)
+    outcome = runner.run("plan", cw.task_plan, data, sheet, path)
+    if not outcome.ok:
+        return _failed_report(ref, sheet, path, f"the submission could not be segmented: {_reason(outcome)}")
+    state = _State(outcome.value)
+    _parse_all(runner, state, sheet)
+    _check_chains(runner, state, sheet)
+    claims = _choose_claims(state, ref)
+    _claims_by_value(runner, state, ref, claims, sheet)
+    answers = _answers(runner, state, ref, claims, sheet)
+    steps = _steps(state)
+    return _report(ref, sheet, path, state, answers, steps)
+
+
+def _parse_all(runner: _Runner, state: _State, sheet: str) -> None:
+    from engine import checkwork as cw
+
+    jobs, where = [], []
+    for k, chain in enumerate(state.plan.chains):
+        state.parsed.append([None] * len(chain.elements))
+        notation = state.plan.notation.get(chain.problem, {})
+        for i, element in enumerate(chain.elements):
+            if element.is_text:
+                continue
+            jobs.append((element.source, sheet, chain.problem, notation, chain.part))
+            where.append((k, i))
+    for (k, i), outcome in zip(where, runner.map("parse", cw.task_parse, jobs)):
+        if outcome.ok:
+            state.parsed[k][i] = outcome.value
+        else:
+            source = state.plan.chains[k].elements[i].source
+            state.parsed[k][i] = cw.Parsed(source, False, reason=_reason(outcome))
+
+
+def _check_chains(runner: _Runner, state: _State, sheet: str) -> None:
+    from engine import checkwork as cw
+
+    envs: dict[str | None, dict] = {}
+    for k, chain in enumerate(state.plan.chains):
+        elements = [p if p is not None else cw.Parsed("", True) for p in state.parsed[k]]
+        relations = [e.relation for e in chain.elements]
+        text_flags = [e.is_text for e in chain.elements]
+        env = envs.setdefault(chain.problem, {})
+        outcome = runner.run("chain", cw.task_chain, sheet, chain.problem, elements, relations, text_flags,
+                             env, chain.line, chain.part)
+        if outcome.ok:
+            result = outcome.value
+            env.update(result.assign)
+            for key in result.assign:
+                state.assigned_at[(chain.problem, key)] = chain.line
+        else:
+            result = None
+            state.chain_errors[k] = _reason(outcome)
+        state.results.append(result)
+
+
+# --------------------------------------------------------------------------- claims
+
+
+@dataclass
+class _Claim:
+    answer_id: str
+    chain: int
+    element: int  # the claimed element
+    strength: int
+    alias: align.Alias | None
+    entries: dict = field(default_factory=dict)  # entry index -> (chain, element)
+    by_value: bool = False
+
+
+def _claimed_element(chain: align.Chain, parsed: list, alias: align.Alias, name_element: int) -> int | None:
+    """The element of a chain that holds the claim for ``alias``: the last
+    one joined by ``=`` (before any ``\\approx``), or the one an alias needs
+    (an O-term for a series)."""
+    candidates = []
+    for i in range(name_element + 1, len(chain.elements)):
+        e = chain.elements[i]
+        if e.is_text or e.relation not in ("equal", "approx"):
+            if e.relation in ("implies", "maps") and candidates:
+                break
+            continue
+        candidates.append(i)
+    if alias.needs:
+        hits = [i for i in candidates if re.search(alias.needs, chain.elements[i].source)]
+        return hits[-1] if hits else None
+    if alias.avoid:
+        candidates = [i for i in candidates if not re.search(alias.avoid, chain.elements[i].source)]
+    exact = [i for i in candidates if chain.elements[i].relation == "equal"]
+    # the last element before the first \approx (the value meant exactly)
+    before_approx = []
+    for i in candidates:
+        if chain.elements[i].relation == "approx":
+            break
+        before_approx.append(i)
+    pick = before_approx or exact or candidates
+    return pick[-1] if pick else None
+
+
+def _kind_ok(alias: align.Alias, parsed, value) -> bool:
+    if parsed is None or not parsed.ok:
+        return alias.kind != "symbolic"  # an unreadable claim still counts (reported as unparsed)
+    expr = parsed.expr
+    if alias.kind == "numeric":
+        if parsed.written is not None or parsed.size is not None:
+            return True
+        if value is not None and value.number is not None:
+            return True
+        return bool(expr is not None and hasattr(expr, "free_symbols") and not expr.free_symbols)
+    if alias.kind == "symbolic":
+        return bool(expr is not None and getattr(expr, "free_symbols", None))
+    return True
+
+
+def _choose_claims(state: _State, ref) -> dict[str, _Claim]:
+    """The strongest (then latest) claim of every answer id named."""
+    best: dict[str, _Claim] = {}
+    for c in state.plan.claims:
+        chain = state.plan.chains[c.chain]
+        answer_id = c.alias.answer_id
+        if answer_id not in ref.answers:
+            continue
+        element = _claimed_element(chain, state.parsed[c.chain], c.alias, c.element)
+        if element is None:
+            continue
+        parsed = state.parsed[c.chain][element]
+        result = state.results[c.chain]
+        value = result.values[element] if result is not None and element < len(result.values) else None
+        if not _kind_ok(c.alias, parsed, value):
+            continue
+        if c.index is not None:
+            claim = best.setdefault(answer_id, _Claim(answer_id, c.chain, element, c.strength, c.alias))
+            if claim.entries is not None and (claim.alias is None or claim.alias.names == c.alias.names):
+                claim.entries[c.index] = (c.chain, element)
+                claim.chain, claim.element = c.chain, element
+            continue
+        current = best.get(answer_id)
+        if current is None or current.entries or c.strength > current.strength or (
+                c.strength == current.strength and c.chain >= current.chain):
+            best[answer_id] = _Claim(answer_id, c.chain, element, c.strength, c.alias)
+    return best
+
+
+def _claims_by_value(runner: _Runner, state: _State, ref, claims: dict[str, _Claim], sheet: str) -> None:
+    """Missing answers found by value: an unnamed chain of the same problem
+    whose value equals the answer (never used to call anything wrong)."""
+    from engine import checkwork as cw
+
+    used_chains = {c.chain for c in claims.values()}
+    for pid in ref.problems:
+        missing = [a.id for a in ref.answers.values() if a.problem == pid and a.id not in claims
+                   and a.kind in ("number", "matrix")]
+        if not missing:
+            continue
+        candidates = []
+        for k, chain in enumerate(state.plan.chains):
+            if chain.problem != pid or k in used_chains or state.results[k] is None:
+                continue
+            last = len(chain.elements) - 1
+            element = _claimed_element(chain, state.parsed[k], align.Alias("", kind="numeric"), -1)
+            if element is None:
+                element = last if not chain.elements[last].is_text else None
+            if element is None:
+                continue
+            parsed = state.parsed[k][element]
+            value = state.results[k].values[element]
+            if parsed is None or not parsed.ok or value is None:
+                continue
+            candidates.append((k, element, chain.part, parsed, value))
+        if not candidates:
+            continue
+        outcome = runner.run("value", cw.task_by_value, sheet, pid, missing, candidates)
+        if not outcome.ok:
+            continue
+        for answer_id, (k, element) in outcome.value.items():
+            if answer_id not in claims:
+                claims[answer_id] = _Claim(answer_id, k, element, 0, None, by_value=True)
+                used_chains.add(k)
+
+
+# --------------------------------------------------------------------------- answers
+
+
+def _answers(runner: _Runner, state: _State, ref, claims: dict[str, _Claim], sheet: str) -> dict[str, dict]:
+    from engine import checkwork as cw
+
+    out: dict[str, dict] = {}
+    digits = _digits_per_problem(state)
+    verdicts: dict[str, str] = {}
+    order = sorted(ref.answers, key=lambda a: (state.plan.chains[claims[a].chain].line if a in claims else 10**9))
+    for answer_id in order:
+        a = ref.answers[answer_id]
+        claim = claims.get(answer_id)
+        if a.kind == "text":
+            out[answer_id] = _text_answer(state, a, claim)
+            continue
+        if claim is None:
+            out[answer_id] = _entry(a, "missing", None, None, None)
+            continue
+        chain = state.plan.chains[claim.chain]
+        source = chain.elements[claim.element].source
+        line = chain.elements[claim.element].line
+        if claim.entries:
+            out[answer_id] = _entrywise(runner, state, a, claim, sheet, verdicts)
+            verdicts[answer_id] = out[answer_id]["verdict"]
+            continue
+        parsed = state.parsed[claim.chain][claim.element]
+        result = state.results[claim.chain]
+        if parsed is None or not parsed.ok:
+            reason = parsed.reason if parsed is not None else "not read"
+            out[answer_id] = _entry(a, "unparsed", source, line, f"could not read the answer: {reason}")
+            verdicts[answer_id] = "unparsed"
+            continue
+        if result is None:
+            out[answer_id] = _entry(a, "unparsed", source, line,
+                                    f"could not check the line: {state.chain_errors.get(claim.chain, '')}")
+            verdicts[answer_id] = "unparsed"
+            continue
+        info = cw.ClaimInfo(
+            answer_id=answer_id, parsed=parsed, value=result.values[claim.element],
+            previous=_previous_value(result, chain, claim.element), transform=claim.alias.transform if claim.alias else None,
+            chain_consistent=result.consistent, used=result.used, digits=digits.get(a.problem),
+            used_verdicts={k: verdicts.get(k[1:].split("[")[0], "") for k in result.used if k.startswith("@")},
+            part=chain.part,
+        )
+        outcome = runner.run("answer", cw.task_answer, sheet, info)
+        if not outcome.ok:
+            out[answer_id] = _entry(a, "unparsed", source, line, f"could not compare: {_reason(outcome)}")
+            verdicts[answer_id] = "unparsed"
+            continue
+        verdict, diagnosis = outcome.value
+        if verdict == "incorrect":
+            diagnosis = _carried_forward(state, a, claim, result, diagnosis, verdicts)
+        out[answer_id] = _entry(a, verdict, source, line, diagnosis)
+        verdicts[answer_id] = verdict
+    return {answer_id: out[answer_id] for answer_id in ref.answers}
+
+
+def _previous_value(result, chain: align.Chain, element: int):
+    """The student's value of the element before the claim (its derivation),
+    when that pair was found consistent."""
+    if element < 1 or chain.elements[element].relation not in ("equal", "approx"):
+        return None
+    for pair in result.pairs:
+        if pair.right == element and pair.verdict == "consistent":
+            return result.values[element - 1]
+    return None
+
+
+def _digits_per_problem(state: _State) -> dict[str, int]:
+    """The fewest significant digits of the decimal numbers a student wrote
+    in each problem (the precision of the intermediate values)."""
+    out: dict[str, int] = {}
+    for k, chain in enumerate(state.plan.chains):
+        if not chain.problem:
+            continue
+        for p in state.parsed[k]:
+            if p is not None and p.ok and p.digits:
+                out[chain.problem] = min(out.get(chain.problem, 99), p.digits)
+    return {pid: max(2, d) for pid, d in out.items()}
+
+
+def _entry(a, verdict: str, claimed: str | None, line: int | None, diagnosis: str | None) -> dict:
+    expected = a.latex or (a.text or "")
+    return {"id": a.id, "verdict": verdict, "claimed": claimed, "expected": expected, "line": line,
+            "diagnosis": diagnosis}
+
+
+def _text_answer(state: _State, a, claim: _Claim | None) -> dict:
+    """A text answer (an explanation): present or missing, never graded."""
+    lines = state.plan.prose_parts.get((a.problem, a.part))
+    if claim is not None:
+        chain = state.plan.chains[claim.chain]
+        return _entry(a, "unparsed", chain.source(), chain.line,
+                      "a text answer: not graded automatically; read it at the line given")
+    if lines:
+        return _entry(a, "unparsed", None, lines[0],
+                      f"a text answer: not graded automatically; the student wrote prose in part ({a.part}) "
+                      f"at line {lines[0]}")
+    return _entry(a, "missing", None, None, None)
+
+
+def _entrywise(runner: _Runner, state: _State, a, claim: _Claim, sheet: str, verdicts: dict) -> dict:
+    """An answer written entry by entry (``\\Delta w_{11} = ...``)."""
+    from engine import checkwork as cw
+
+    wrong, unread, right = [], [], []
+    first_line = None
+    for index, (k, element) in sorted(claim.entries.items()):
+        chain = state.plan.chains[k]
+        parsed = state.parsed[k][element]
+        result = state.results[k]
+        first_line = first_line or chain.line
+        if parsed is None or not parsed.ok or result is None:
+            unread.append(index)
+            continue
+        info = cw.ClaimInfo(answer_id=a.id, parsed=parsed, value=result.values[element], previous=None,
+                            transform=None, chain_consistent=result.consistent, used=result.used, digits=None,
+                            used_verdicts={}, part=chain.part, index=index)
+        outcome = runner.run("answer", cw.task_answer, sheet, info)
+        if not outcome.ok:
+            unread.append(index)
+            continue
+        verdict, diagnosis = outcome.value
+        (right if verdict == "correct" else wrong if verdict == "incorrect" else unread).append((index, diagnosis))
+    label = lambda idx: "(" + ", ".join(str(i + 1) for i in (idx[0] if isinstance(idx, tuple) and isinstance(idx[0], tuple) else idx)) + ")"
+    claimed = "; ".join(state.plan.chains[k].source() for _, (k, _) in sorted(claim.entries.items()))
+    if wrong:
+        details = "; ".join(f"entry {label(i)}: {d or 'wrong'}" for i, d in wrong)
+        return _entry(a, "incorrect", claimed, first_line, details)
+    if unread:
+        return _entry(a, "unparsed", claimed, first_line, f"{len(unread)} entries could not be read or compared")
+    total = _entry_count(a)
+    if total is not None and len(right) < total:
+        missing_nonzero = _missing_nonzero(a, [i for i, _ in right])
+        if missing_nonzero:
+            return _entry(a, "unparsed", claimed, first_line,
+                          f"only {len(right)} of {total} entries are written (all of them right); "
+                          "the others are not stated")
+    return _entry(a, "correct", claimed, first_line, None)
+
+
+def _entry_count(a) -> int | None:
+    value = a.value
+    return len(value) if hasattr(value, "__len__") else None
+
+
+def _missing_nonzero(a, done: list) -> bool:
+    import sympy as sp
+
+    value = a.value
+    if not isinstance(value, sp.MatrixBase):
+        return True
+    for k, entry in enumerate(value):
+        i, j = divmod(k, value.cols)
+        index = (i, j) if value.cols > 1 and value.rows > 1 else (k,)
+        if index not in done and entry != 0:
+            return True
+    return False
+
+
+def _carried_forward(state: _State, a, claim: _Claim, result, diagnosis: str | None, verdicts: dict) -> str | None:
+    """Name where an error that no model explains entered: carried forward
+    from the student's earlier wrong values, or the first inconsistent step."""
+    wrong_used = [k for k in result.used if k.startswith("@") and verdicts.get(k[1:].split("[")[0]) == "incorrect"]
+    notes = []
+    if result.consistent and wrong_used:
+        names = ", ".join(f"{k[1:].split('[')[0]} (line {state.assigned_at.get((a.problem, k), '?')})"
+                          for k in wrong_used[:3])
+        notes.append(f"follows correctly from the student's earlier wrong value of {names}: error carried forward")
+    elif not result.consistent:
+        bad = [p for p in result.pairs if p.verdict == "inconsistent"]
+        if bad:
+            chain = state.plan.chains[claim.chain]
+            left, right = chain.elements[bad[0].left], chain.elements[bad[0].right]
+            notes.append(f"the error enters at line {right.line}: "
+                         f"{_short(left.source)} = {_short(right.source)} ({bad[0].detail})")
+    if diagnosis and notes:
+        return f"{diagnosis}; {notes[0]}"
+    if diagnosis:
+        return diagnosis
+    return notes[0] if notes else "no error model reproduces this value"
+
+
+def _short(text: str, limit: int = 50) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+# --------------------------------------------------------------------------- steps and the report
+
+
+def _steps(state: _State) -> list[dict]:
+    steps = []
+    for k, chain in enumerate(state.plan.chains):
+        result = state.results[k]
+        if result is None:
+            for i in range(1, len(chain.elements)):
+                if chain.elements[i].relation in ("equal", "approx") and not chain.elements[i].is_text \
+                        and not chain.elements[i - 1].is_text:
+                    steps.append(_step(chain, i - 1, i, "unchecked",
+                                       f"not checked: {state.chain_errors.get(k, 'no result')}"))
+            continue
+        for pair in result.pairs:
+            steps.append(_step(chain, pair.left, pair.right, pair.verdict, pair.detail))
+        if len(chain.elements) == 1 and chain.origin == "math":
+            parsed = state.parsed[k][0]
+            if parsed is not None and not parsed.ok:
+                e = chain.elements[0]
+                steps.append({"line": e.line, "source": e.source, "verdict": "unparsed",
+                              "detail": f"could not read it: {parsed.reason}"})
+    steps.sort(key=lambda s: s["line"])
+    return steps
+
+
+def _step(chain: align.Chain, left: int, right: int, verdict: str, detail: str) -> dict:
+    a, b = chain.elements[left], chain.elements[right]
+    relation = {"equal": "=", "approx": r"\approx"}.get(b.relation, "=")
+    return {"line": b.line, "source": f"{a.source} {relation} {b.source}", "verdict": verdict, "detail": detail}
+
+
+def _summary(path: str, answers: list[dict], steps: list[dict], warnings: list[str]) -> dict:
+    counts = {v: sum(1 for a in answers if a["verdict"] == v) for v in ANSWER_VERDICTS}
+    step_counts = {v: sum(1 for s in steps if s["verdict"] == v) for v in STEP_VERDICTS}
+    first = next((s["line"] for s in steps if s["verdict"] == "inconsistent"), None)
+    return {"submission": path, "answers": counts, "steps": step_counts,
+            "score": f"{counts['correct']}/{len(answers)}", "first_error_line": first, "warnings": warnings}
+
+
+def _report(ref, sheet: str, path: str, state: _State, answers: dict[str, dict], steps: list[dict]) -> dict:
+    answer_list = list(answers.values())
+    report = {"sheet": sheet, "answers": answer_list, "steps": steps,
+              "summary": _summary(path, answer_list, steps, list(state.plan.warnings))}
+    report["lines"] = state.plan.lines
+    return report
+
+
+def _failed_report(ref, sheet: str, path: str, reason: str) -> dict:
+    answers = [_entry(a, "unparsed", None, None, reason) for a in ref.answers.values()]
+    report = {"sheet": sheet, "answers": answers, "steps": [], "summary": _summary(path, answers, [], [reason])}
+    report["lines"] = []
+    return report
+
+
+# --------------------------------------------------------------------------- many submissions
+
+
+def check_many(paths: Iterable[str], sheet: str, jobs: int = 1,
+               progress: Callable[[int, int, str], None] | None = None) -> list[dict]:
+    """Reports of several submissions, ``jobs`` at a time (each submission
+    runs in its own killable process with its own worker pool).
+    ``progress(done, total, path)`` is called after each."""
+    import multiprocessing
+    import multiprocessing.connection
+
+    paths = list(paths)
+    prepare(sheet)
+    ctx = multiprocessing.get_context("fork")
+    reports: dict[int, dict] = {}
+    pending = list(enumerate(paths))
+    running: dict[Any, tuple[int, Any, float]] = {}
+    total = len(paths)
+    try:
+        while pending or running:
+            while pending and len(running) < max(1, jobs):
+                index, path = pending.pop(0)
+                parent_end, child_end = ctx.Pipe(duplex=False)
+                process = ctx.Process(target=_child, args=(child_end, str(path), sheet), daemon=False)
+                process.start()
+                child_end.close()
+                running[parent_end] = (index, process, time.perf_counter())
+            ready = multiprocessing.connection.wait(list(running), timeout=1.0)
+            now = time.perf_counter()
+            for conn in list(running):
+                index, process, started = running[conn]
+                report = None
+                if conn in ready:
+                    try:
+                        report = conn.recv()
+                    except (EOFError, OSError):
+                        report = _crashed_report(sheet, paths[index], "the checking process died")
+                elif now - started > BUDGET + 60:
+                    process.kill()
+                    report = _crashed_report(sheet, paths[index], f"the check took longer than {BUDGET + 60:g} s")
+                if report is None:
+                    continue
+                process.join(5)
+                if process.is_alive():
+                    process.kill()
+                    process.join()
+                conn.close()
+                del running[conn]
+                reports[index] = report
+                if progress:
+                    progress(len(reports), total, str(paths[index]))
+    finally:
+        for conn, (_, process, _) in running.items():
+            process.kill()
+            process.join()
+            conn.close()
+    return [reports[i] for i in range(total)]
+
+
+def _child(conn, path: str, sheet: str) -> None:
+    """One submission in its own process (see :func:`check_many`)."""
+    try:
+        report = check_file(path, sheet)
+    except UsageError as exc:
+        report = _crashed_report(sheet, path, str(exc))
+    conn.send(report)
+    conn.close()
+
+
+def _crashed_report(sheet: str, path: str, reason: str) -> dict:
+    from engine.checkwork import sheet_ref
+
+    return _failed_report(sheet_ref(sheet), sheet, path, reason)
+
+
+def summary_rows(reports: list[dict]) -> list[dict]:
+    """One row per student: file, score, counts, first error line, seconds."""
+    rows = []
+    for r in reports:
+        s = r["summary"]
+        row = {"submission": s["submission"], "score": s["score"]}
+        row.update({f"answers_{k}": v for k, v in s["answers"].items()})
+        row.update({f"steps_{k}": v for k, v in s["steps"].items()})
+        row["first_error_line"] = s.get("first_error_line")
+        row["seconds"] = s.get("seconds")
+        row.update({a["id"]: a["verdict"] for a in r["answers"]})
+        rows.append(row)
+    return rows
