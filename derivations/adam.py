@@ -62,9 +62,42 @@ DOMAINS = {"beta_1": (0.5, 0.99), "beta_2": (0.9, 0.9999), "epsilon": (1e-10, 1e
 GRADIENT_SIZES_IN_EPSILON = (10**2, 10**4, 10**6, 10**8, 10**11)
 
 
+#: Powers of ten at most this small are written 10^{k} (1e-8), larger ones as decimals (0.001).
+SMALLEST_DECIMAL_EXPONENT = -4
+
+
+def power_of_ten(value: sp.Basic) -> int | None:
+    """k when value = 10^k exactly for an integer k < SMALLEST_DECIMAL_EXPONENT
+    (a stabilizer epsilon such as 1e-8), else None."""
+    value = sp.Rational(value)
+    if value <= 0 or value.p != 1:
+        return None
+    k = len(str(value.q)) - 1
+    return -k if -k < SMALLEST_DECIMAL_EXPONENT and value.q == 10**k else None
+
+
+def number_latex(value: sp.Basic) -> str:
+    """LaTeX of a parameter as the sheet writes it: ``10^{-8}`` for a small
+    power of ten, else by :func:`engine.problem.value_latex` (0.9, 0.999)."""
+    k = power_of_ten(value)
+    return f"10^{{{k}}}" if k is not None else value_latex(value)
+
+
+def approx_latex(value: sp.Basic) -> str:
+    """LaTeX of a closed number by the display policy, a power of ten
+    written ``10^{k}`` (``1.0 \\times 10^{-11}`` reads as ``10^{-11}``)."""
+    if power_of_ten(value) is not None:
+        return number_latex(value)
+    text = numbers.latex_number(value)
+    return text[len("1.0 \\times "):] if text.startswith("1.0 \\times 10^") else text
+
+
 def shown(value: sp.Rational) -> sp.Basic:
     """A parameter as the sheet writes it, for display: 9/10 -> 0.9 (a
-    30-digit Float), other rationals unchanged."""
+    30-digit Float), 1/10^8 -> a symbol printed ``10^{-8}``, other rationals
+    unchanged."""
+    if power_of_ten(value) is not None:
+        return sp.Symbol(number_latex(value), positive=True)
     q = value.q
     for prime in (2, 5):
         while q % prime == 0:
@@ -170,7 +203,7 @@ def _well_posed(values: Mapping[str, Any]) -> str | None:
 
 
 def _statement(sol: Solution) -> None:
-    b1, b2, eps = sol.latex("beta_1"), sol.latex("beta_2"), sol.latex("epsilon")
+    b1, b2, eps = sol.latex("beta_1"), sol.latex("beta_2"), number_latex(sol["epsilon"])
     sol.statement(
         rf"Adam with step size $\alpha$, decay rates $\beta_1 = {b1}$, $\beta_2 = {b2}$ and "
         rf"$\epsilon = {eps}$, from $m_0 = v_0 = 0$: $m_t = \beta_1 m_{{t-1}} + (1 - \beta_1) g_t$, "
@@ -198,7 +231,8 @@ def _part_update_rule(sol: Solution, at: dict) -> None:
              "bias correction: starting from 0 shrinks the average; dividing undoes it (below)"),
             (v_hat_t, v_t / (1 - beta_2**t), "bias correction of the second moment, same argument"),
             (w_next, w_t - alpha * m_hat_t / (sp.sqrt(v_hat_t) + epsilon),
-             "step: each coordinate's step is scaled by the root of its own second moment; epsilon keeps it finite"),
+             r"step: each coordinate's step is scaled by the root of its own second moment; "
+             r"$\epsilon$ keeps it finite"),
         )
         part.table(
             ["quantity", "update", "at the parameters", "meaning"],
@@ -211,7 +245,7 @@ def _part_update_rule(sol: Solution, at: dict) -> None:
         )
         g = sp.Symbol("g", real=True)
         part.define(m_prev, (1 - beta_1 ** (t - 1)) * g)
-        bias = part.derivation(None, title="m_t for a constant gradient g")
+        bias = part.derivation(None, title=r"$m_t$ for a constant gradient $g$")
         bias.step(beta_1 * m_prev + (1 - beta_1) * g, r"first-moment update with $g_t = g$")
         bias.step(beta_1 * sp.Mul(1 - beta_1 ** (t - 1), g, evaluate=False) + (1 - beta_1) * g,
                   r"induction hypothesis $m_{t-1} = (1 - \beta_1^{t-1}) g$")
@@ -258,7 +292,7 @@ def _part_first_step(sol: Solution) -> sp.Basic:
         step.step(closed, r"$\sqrt{g^2} = |g|$ for real $g$")
         part.answer("adam.step_1", closed, label=r"w_2 - w_1")
 
-        ser = part.derivation(closed, title="Expansion in epsilon")
+        ser = part.derivation(closed, title=r"Expansion in $\epsilon$")
         ser.step(-alpha * sp.sign(g_1) * div(sp.Abs(g_1), sp.Abs(g_1) + epsilon),
                  r"$g = \operatorname{sign}(g) |g|$ for real nonzero $g$")
         sign_form = -alpha * sp.sign(g_1) / (1 + epsilon / sp.Abs(g_1))
@@ -305,7 +339,7 @@ def _part_second_step(sol: Solution) -> None:
         r.step(ratio, "the moments above")
         part.answer("adam.ratio_2", ratio, label="r_2")
 
-        named = part.derivation(div(m_hat_2, sp.sqrt(v_hat_2) + epsilon), title="Expansion in epsilon")
+        named = part.derivation(div(m_hat_2, sp.sqrt(v_hat_2) + epsilon), title=r"Expansion in $\epsilon$")
         named_series = expand_terms(m_hat_2 / (sp.sqrt(v_hat_2) + epsilon), epsilon, 2)
         named.series(named_series, epsilon, 2)
         ratio_series = (named_series.removeO().xreplace({m_hat_2: m_hat_2_closed, v_hat_2: v_hat_2_closed})
@@ -331,7 +365,7 @@ def _part_second_step(sol: Solution) -> None:
 
         at = {beta_1: sol["beta_1"], beta_2: sol["beta_2"]}
         k = part.derivation(sp.Subs(coefficient, (beta_1, beta_2), (sol["beta_1"], sol["beta_2"])),
-                            title="The coefficient of delta at the parameters")
+                            title=r"The coefficient of $\delta$ at the parameters")
         k.step(coefficient.xreplace(at), "exact arithmetic")
         value = coefficient.xreplace(at)
         part.text(
@@ -344,7 +378,8 @@ def _part_second_step(sol: Solution) -> None:
 def _part_warmup(sol: Solution, step_1: sp.Basic) -> None:
     eps0 = sol["epsilon"]
     with sol.part("d", "Why warm-up") as part:
-        relative = part.derivation(div(sp.Abs(step_1, evaluate=False), alpha), title="Size of the first step, in units of alpha")
+        relative = part.derivation(div(sp.Abs(step_1, evaluate=False), alpha),
+                                   title=r"Size of the first step, in units of $\alpha$")
         relative.step(div(sp.Abs(g_1), sp.Abs(g_1) + epsilon), r"$|{-\alpha g_1}| = \alpha |g_1|$, $\alpha > 0$")
         shortfall = epsilon / (sp.Abs(g_1) + epsilon)
         relative.step(1 - shortfall, r"it falls short of 1 by $\frac{\epsilon}{|g_1| + \epsilon}$")
@@ -353,23 +388,26 @@ def _part_warmup(sol: Solution, step_1: sp.Basic) -> None:
         part.table(
             [Tex("|g_1|"), Tex(r"\frac{|w_2 - w_1|}{\alpha}"), Tex(r"1 - \frac{|w_2 - w_1|}{\alpha}")],
             [list(row) for row in rows],
-            caption=f"First-step size at epsilon = {numbers.format_number(eps0)}, for gradients of very different sizes.",
+            caption=rf"First-step size at $\epsilon = {number_latex(eps0)}$, for gradients of very different sizes.",
         )
         (small, small_ratio, _), (large, _, large_short) = rows[0], rows[-1]
-        text = (
+        part.text(
             rf"The first update moves every coordinate by about $\alpha$ whatever its gradient, as long as the "
-            rf"gradient is well above $\epsilon = {sol.latex('epsilon')}$: a gradient of size ${numbers.latex_number(small)}$ moves by "
-            rf"${numbers.latex_number(small_ratio)}\,\alpha$ and one of size ${numbers.latex_number(large)}$ by "
-            rf"$\alpha$ less ${numbers.latex_number(large_short)}\,\alpha$. Early on $\hat{{v}}_t$ averages only a few squared "
-            r"gradients, so the per-coordinate step sizes $\frac{\alpha}{\sqrt{\hat{v}_t} + \epsilon}$ are large "
-            r"and noisy: coordinates with tiny, noisy gradients take full-size steps in essentially random "
-            r"directions, which can throw the weights far from a good start. The usual remedy is a learning-rate "
-            r"warm-up: start with a small $\alpha$ and raise it (linearly) to its target over the first few "
-            r"hundred to thousand steps, until the moment estimates have settled (RAdam, Liu et al. 2020, "
-            r"analyses this as the variance of the adaptive step size)."
+            rf"gradient is well above $\epsilon = {number_latex(eps0)}$: a gradient of size ${approx_latex(small)}$ "
+            rf"moves by ${approx_latex(small_ratio)}\,\alpha$ and one of size ${approx_latex(large)}$ by "
+            rf"$\alpha$ less about ${approx_latex(large_short)}\,\alpha$. Early on $\hat{{v}}_t$ averages only a few "
+            r"squared gradients, so the per-coordinate step sizes $\frac{\alpha}{\sqrt{\hat{v}_t} + \epsilon}$ "
+            r"are large and noisy: coordinates with tiny, noisy gradients take full-size steps in essentially "
+            r"random directions, which can throw the weights far from a good start."
         )
-        part.text(text)
-        part.answer("adam.warmup", None, text=text)
+        part.answer(
+            "adam.warmup", None,
+            text=r"The first steps are large and noisy (about $\alpha$ per coordinate, on second-moment estimates "
+            r"of only a few squared gradients). The usual remedy is a learning-rate warm-up: start with a small "
+            r"$\alpha$ and raise it (linearly) to its target over the first few hundred to thousand steps, until "
+            r"the moment estimates have settled (RAdam, Liu et al. 2020, analyses this as the variance of the "
+            r"adaptive step size).",
+        )
 
 
 def _part_weight_decay(sol: Solution) -> None:
@@ -390,20 +428,21 @@ def _part_weight_decay(sol: Solution) -> None:
                  w_t - alpha * m_hat_t / (sp.sqrt(v_hat_t) + epsilon) - alpha * lam * w_t],
                 ["decay per step", alpha * lam / (sp.sqrt(v_hat_t) + epsilon), alpha * lam],
             ],
-            caption="The two rules side by side (v-hat of the L2 column is that of g + lambda w).",
+            caption=r"The two rules side by side (in the L2 column $\hat{v}_t$ is the second moment of "
+                    r"$g_t + \lambda w_t$).",
         )
         part.define(m_g_t, beta_1 * m_g_prev + (1 - beta_1) * g_t)
         part.define(m_w_t, beta_1 * m_w_prev + (1 - beta_1) * w_t)
         part.define(m_prev, m_g_prev + lam * m_w_prev)
         part.define(m_t, beta_1 * m_prev + (1 - beta_1) * l2_grad)
-        split = part.derivation(m_t, title="The first moment of g + lambda w splits")
+        split = part.derivation(m_t, title=r"The first moment of $g_t + \lambda w_t$ splits")
         split.step(beta_1 * (m_g_prev + lam * m_w_prev) + (1 - beta_1) * l2_grad,
                    r"moment update of $g_t + \lambda w_t$, with $m_{t-1} = m^{(g)}_{t-1} + \lambda m^{(w)}_{t-1}$ "
                    r"(induction hypothesis, true at $m_0 = 0$)")
         split.step(sp.Add(beta_1 * m_g_prev + (1 - beta_1) * g_t,
                           lam * sp.Add(beta_1 * m_w_prev, (1 - beta_1) * w_t, evaluate=False), evaluate=False),
                    "regroup: the moving average is linear")
-        split.step(m_g_t + lam * m_w_t, "the moving averages of g and of w")
+        split.step(m_g_t + lam * m_w_t, r"the moving averages of $g$ and of $w$")
         part.text(
             r"By induction $m_t = m^{(g)}_t + \lambda m^{(w)}_t$, and after dividing by $1 - \beta_1^t$, "
             r"$\hat{m}_t = \hat{m}^{(g)}_t + \lambda \hat{m}^{(w)}_t$, where $\hat{m}^{(w)}_t$ is the "

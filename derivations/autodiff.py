@@ -135,6 +135,17 @@ def _number(value: sp.Basic) -> str:
     return numbers.latex_number(value)
 
 
+def _is_shown_exactly(value: sp.Basic) -> bool:
+    """Does the display policy's decimal text of ``value`` equal it exactly?"""
+    text = numbers.format_number(value)
+    return bool(value.is_Rational) and "e" not in text and sp.Rational(text) == value
+
+
+def _equals(value: sp.Basic) -> str:
+    """``= 7.5`` when the displayed number is the value, ``\\approx 0.666667`` otherwise."""
+    return ("= " if _is_shown_exactly(value) else r"\approx ") + _number(value)
+
+
 def _statement(sol: Solution) -> None:
     sol.statement(
         r"Let $f(x, c) = \left(\frac{x^2}{\log x} + c\right)\left(\frac{x^2}{\log x} - c\right)$ "
@@ -146,12 +157,12 @@ def _statement(sol: Solution) -> None:
         r"$v_6 = v_4 v_5$, $f = v_6$ (Baydin et al. 2018, Table 2). "
         r"(c) Give the reverse (adjoint) trace from $\bar{v}_6 = 1$ down to $\bar{v}_0 = \frac{\partial f}{\partial x}$ "
         r"and $\bar{v}_{-1} = \frac{\partial f}{\partial c}$. "
-        r"(d) What does PyTorch give for x.grad and c.grad?"
+        r"(d) Run the same computation in PyTorch: which gradients does it store for $x$ and $c$?"
     )
 
 
 def _part_symbolic(sol: Solution) -> sp.Basic:
-    with sol.part("a", "df/dx by the chain rule") as part:
+    with sol.part("a", r"$\frac{df}{dx}$ by the chain rule") as part:
         part.text(
             r"Name the intermediate quantities $u = \frac{x^2}{\log x}$, $a = u + c$, $b = u - c$ "
             r"and $f = a b$; $c$ does not depend on $x$."
@@ -257,17 +268,17 @@ def _part_adjoint(sol: Solution, primal: dict[int, sp.Basic], closed: sp.Basic) 
         for i in INDICES:
             part.define(V[i], PRIMAL_TRACE[i])
             part.define(VBAR[i], symbolic[i])
-        dx = part.derivation(VBAR[0], title="The adjoint of x")
+        dx = part.derivation(VBAR[0], title="The adjoint of $x$")
         dx.step(symbolic[0], "sum over the children of $v_0$ (chain rule)")
         dx.step(closed, r"unfold the trace: $\frac{df}{dx}$ of part (a)")
         part.text(rf"At $x = {sol.latex('x')}$: $\bar{{v}}_0 \approx {_number(adjoint[0])}$.")
         part.answer("autodiff.df_dx", adjoint[0], label=r"\frac{\partial f}{\partial x}")
 
-        dc = part.derivation(VBAR[-1], title="The adjoint of c")
+        dc = part.derivation(VBAR[-1], title="The adjoint of $c$")
         dc.step(symbolic[-1], "sum over the children of $v_{-1}$ (chain rule)")
         dc.step(sp.Add(V[5], -V[4], evaluate=False), r"$\bar{v}_4 = v_5$, $\bar{v}_5 = v_4$")
         dc.step(-2 * c, r"$v_5 - v_4 = (v_3 - c) - (v_3 + c)$")
-        part.text(rf"At $c = {sol.latex('c')}$: $\bar{{v}}_{{-1}} = {_number(adjoint[-1])}$.")
+        part.text(rf"At $c = {sol.latex('c')}$: $\bar{{v}}_{{-1}} {_equals(adjoint[-1])}$.")
         part.answer("autodiff.df_dc", adjoint[-1], label=r"\frac{\partial f}{\partial c}")
     return adjoint
 
@@ -275,13 +286,15 @@ def _part_adjoint(sol: Solution, primal: dict[int, sp.Basic], closed: sp.Basic) 
 def _part_pytorch(sol: Solution, primal: dict[int, sp.Basic], adjoint: dict[int, sp.Basic]) -> None:
     with sol.part("d", "The same computation in PyTorch") as part:
         part.text(
-            "PyTorch records the primal trace as it evaluates f and runs the adjoint trace "
-            "in backward(), seeded with df/df = 1; x.grad and c.grad are the adjoints of the inputs."
+            r"PyTorch records the primal trace as it evaluates $f$ and runs the adjoint trace in its backward "
+            r"pass, seeded with $\frac{\partial f}{\partial f} = 1$; the gradients it stores in the leaf tensors "
+            r"$x$ and $c$ are the adjoints of the inputs."
         )
         part.code(pytorch_snippet(sol["x"], sol["c"]), caption="Reverse mode in PyTorch (float64).")
         part.text(
-            rf"It prints $f \approx {_number(primal[OUTPUT])}$, "
-            rf"x.grad $\approx {_number(adjoint[0])}$ and c.grad $= {_number(adjoint[-1])}$: "
+            rf"It prints $f \approx {_number(primal[OUTPUT])}$ and the gradients "
+            rf"$\frac{{\partial f}}{{\partial x}} \approx {_number(adjoint[0])}$ and "
+            rf"$\frac{{\partial f}}{{\partial c}} {_equals(adjoint[-1])}$: "
             r"the adjoints $\bar{v}_0$ and $\bar{v}_{-1}$ of part (c), to float64 rounding."
         )
 

@@ -105,7 +105,7 @@ PARAMETERS = (
 
 def _statement(sol: Solution) -> None:
     sol.statement(
-        rf"With $\mathbf{{x}} = {sol.latex('x')}$ (requires\_grad), PyTorch runs $a = x + 1$, "
+        rf"With $\mathbf{{x}} = {sol.latex('x')}$ (with gradients required), PyTorch runs $a = x + 1$, "
         r"$b = a^{4x}$, $c = 5(b + 3)$ elementwise and $y = \operatorname{mean}(c)$, then y.backward(). "
         r"(a) Write $\frac{\partial y}{\partial x_i}$ as the chain $\frac{\partial y}{\partial c_i}"
         r"\frac{\partial c_i}{\partial b_i}\frac{\partial b_i}{\partial x_i}$, where $x$ is in both the base and "

@@ -71,8 +71,8 @@ def _well_posed(values: Mapping[str, Any]) -> str | None:
 
 
 def _sample_x(rng: random.Random) -> list[sp.Rational]:
-    """2 inputs in {-1, -0.5, ..., 1}."""
-    return [sp.Rational(rng.randint(-2, 2), 2) for _ in range(2)]
+    """2 non-zero inputs in {-1, -0.5, 0.5, 1} (a zero input makes its update 0)."""
+    return [sp.Rational(rng.choice((-2, -1, 1, 2)), 2) for _ in range(2)]
 
 
 def _sample_w(rng: random.Random) -> list[sp.Rational]:

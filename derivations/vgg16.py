@@ -27,6 +27,7 @@ from typing import Any, Mapping, Sequence
 
 import sympy as sp
 
+from engine.latex import to_latex
 from engine.problem import Parameter, Problem, Solution, Tex
 
 #: Layer kinds as data: kind -> the names of the numbers that follow it.
@@ -37,6 +38,11 @@ LAYER_FIELDS: dict[str, tuple[str, ...]] = {
 }
 #: Fields that may be 0 (padding); all others must be positive.
 MAY_BE_ZERO = frozenset({"p"})
+
+#: The receptive field r and the parameter counts P_conv, P_fc, P of the derivations.
+R = sp.Symbol("r", positive=True, integer=True)
+P = {kind: sp.Symbol(rf"P_{{\mathrm{{{kind}}}}}", positive=True, integer=True) for kind in ("conv", "fc")}
+P_TOTAL = sp.Symbol("P", positive=True, integer=True)
 
 
 def _vgg16_layers() -> list[list[Any]]:
@@ -175,6 +181,20 @@ def sample_layers(rng: random.Random) -> list[list[Any]]:
     return layers + [["fc", rng.choice((10, 100, 1000))]]
 
 
+#: Input sizes of exam variants (VGG-like networks are trained on multiples of 32).
+VARIANT_INPUT_SIZES = (32, 64, 96, 128, 160, 192, 224, 256)
+
+
+def sample_input_size(rng: random.Random) -> int:
+    """An input side length for an exam variant: a multiple of 32 from 32 to 256."""
+    return rng.choice(VARIANT_INPUT_SIZES)
+
+
+def sample_input_channels(rng: random.Random) -> int:
+    """1 (grayscale) or 3 (RGB) input channels for an exam variant."""
+    return rng.choice((1, 3))
+
+
 def describe(layers: Sequence[Sequence[Any]]) -> str:
     """The layer list in the notation of Simonyan & Zisserman's Table 1:
     conv3-64, conv3-64, maxpool, ..., FC-4096 (stride and padding added when
@@ -205,11 +225,14 @@ def _unevaluated_sum(terms: Sequence[sp.Basic]) -> sp.Basic:
 def _statement(sol: Solution, rows: list[LayerRow]) -> None:
     size, channels = sol.latex("input_size"), sol.latex("input_channels")
     last = [r for r in rows if r.kind != "fc"][-1]
+    network = ("VGG16 (configuration D of Simonyan & Zisserman 2015)" if sol["layers"] == VGG16_LAYERS
+               else "a plain VGG-style CNN")
+    layers = describe(sol["layers"])
+    other = r"; /s$s$p$p$: stride $s$, padding $p$" if "/s" in layers else ""
     sol.statement(
-        rf"A plain CNN (default: VGG16, configuration D of Simonyan & Zisserman 2015) on a "
-        rf"${size} \times {size} \times {channels}$ input, every layer with biases: "
-        rf"{describe(sol['layers'])} (convk-C: k x k convolution with C filters, stride 1, padding (k-1)/2; "
-        r"maxpool: 2 x 2, stride 2). "
+        rf"Consider {network} on a ${size} \times {size} \times {channels}$ input, every layer with biases: "
+        rf"{layers} (conv$k$-$C$: a $k \times k$ convolution with $C$ filters, stride 1, "
+        rf"padding $\frac{{k - 1}}{{2}}$; maxpool: $2 \times 2$, stride 2; FC-$n$: fully connected, $n$ units{other}). "
         rf"(a) Give the receptive field of one unit of the final ${_shape_tex(last.shape_out).source}$ "
         r"output by the recurrence $r_{\mathrm{out}} = r_{\mathrm{in}} + (k - 1) j_{\mathrm{in}}$, "
         r"$j_{\mathrm{out}} = j_{\mathrm{in}} s$, layer by layer. "
@@ -236,9 +259,10 @@ def _part_receptive_field(sol: Solution, rows: list[LayerRow]) -> None:
                    caption="Jump j and receptive field r (input pixels) after each layer.")
         terms = [sp.Integer(1)] + [sp.Mul(sp.Integer(r.fields["k"] - 1), sp.Integer(r.jump_in), evaluate=False)
                                    for r in spatial]
-        d = part.derivation(None, title="The recurrence unrolled")
-        d.step(_unevaluated_sum(terms), r"$r = 1 + \sum_l (k_l - 1) j_{l-1}$ over the layers of the table")
         field = sp.Integer(spatial[-1].receptive_field)
+        part.define(R, _unevaluated_sum(terms))
+        d = part.derivation(R, title="The recurrence unrolled")
+        d.step(_unevaluated_sum(terms), r"$r = 1 + \sum_l (k_l - 1) j_{l-1}$ over the layers of the table")
         d.step(field, "integer arithmetic")
         part.text(
             rf"One unit of the final ${_shape_tex(spatial[-1].shape_out).source}$ output sees a "
@@ -261,17 +285,21 @@ def _part_parameters(sol: Solution, rows: list[LayerRow]) -> None:
         totals = {}
         for kind, answer_id, title in (("conv", "vgg16.params_conv", "Convolutional layers"),
                                        ("fc", "vgg16.params_fc", "Fully connected layers")):
-            counts = [sp.Integer(r.params) for r in rows if r.kind == kind]
-            d = part.derivation(None, title=title)
-            d.step(_unevaluated_sum(counts), "sum over the layers of the table")
+            counts = _unevaluated_sum([sp.Integer(r.params) for r in rows if r.kind == kind])
+            part.define(P[kind], counts)
+            d = part.derivation(P[kind], title=title)
+            d.step(counts, "sum over the layers of the table")
             totals[kind] = sp.Integer(sum(r.params for r in rows if r.kind == kind))
             d.step(totals[kind], "integer arithmetic")
-            part.answer(answer_id, totals[kind], label=rf"P_{{\mathrm{{{kind}}}}}")
-        total = part.derivation(None, title="Total")
-        total.step(sp.Add(totals["conv"], totals["fc"], evaluate=False), "convolutional plus fully connected")
+            part.answer(answer_id, totals[kind], label=to_latex(P[kind]))
+        part.define(P_TOTAL, P["conv"] + P["fc"])
+        total = part.derivation(P_TOTAL, title="Total")
+        total.step(P["conv"] + P["fc"], "convolutional plus fully connected")
+        total.step(sp.Add(totals["conv"], totals["fc"], evaluate=False), "the sums above")
         total.step(totals["conv"] + totals["fc"], "integer arithmetic")
-        part.answer("vgg16.params_total", totals["conv"] + totals["fc"], label="P")
-        ratio = part.derivation(None, title="Ratio")
+        part.answer("vgg16.params_total", totals["conv"] + totals["fc"], label=to_latex(P_TOTAL))
+        ratio = part.derivation(sp.Mul(P["conv"], sp.Pow(P["fc"], -1, evaluate=False), evaluate=False),
+                                title="Ratio")
         ratio.step(sp.Mul(totals["conv"], sp.Pow(totals["fc"], -1, evaluate=False), evaluate=False),
                    "convolutional over fully connected parameters")
         value = sp.Rational(totals["conv"], totals["fc"])
@@ -297,9 +325,9 @@ PROBLEM = Problem(
     sheet="A",
     parameters=(
         Parameter("input_size", 224, latex="n", description="input height = width, pixels", domain=(32, 512),
-                  integer=True),
+                  integer=True, sample=sample_input_size),
         Parameter("input_channels", 3, latex="C", description="input channels (3 for RGB)", domain=(1, 4),
-                  integer=True),
+                  integer=True, sample=sample_input_channels),
         Parameter("layers", VGG16_LAYERS, latex=r"\text{layers}",
                   description='layer list: ["conv", k, s, p, C_out], ["pool", k, s, p], ["fc", n_out]',
                   kind="list", sample=sample_layers, words=tuple(LAYER_FIELDS)),

@@ -24,12 +24,13 @@ class CoursePrinter(LatexPrinter):
         # Lead a sum with a positive term, as people write it: t_1 - o_1,
         # 1 - eps/|g|, y - t (sympy's lex order gives -o_1 + t_1).
         terms = list(super()._as_ordered_terms(expr, order=order))
-        if isinstance(expr, sp.Add) and terms and terms[0].could_extract_minus_sign():
+        if isinstance(expr, sp.Add) and terms and (terms[0].could_extract_minus_sign() or isinstance(terms[0], sp.Order)):
             for i, term in enumerate(terms):
-                if not term.could_extract_minus_sign():
+                if not term.could_extract_minus_sign() and not isinstance(term, sp.Order):
                     terms.insert(0, terms.pop(i))
                     break
-        return terms
+        # the O-term of a series goes last: 1 - eps/|g| + O(eps^2)
+        return [t for t in terms if not isinstance(t, sp.Order)] + [t for t in terms if isinstance(t, sp.Order)]
 
     def _print_sign(self, expr, exp=None):
         arg = self._print(expr.args[0])

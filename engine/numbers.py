@@ -103,7 +103,12 @@ def format_number(expr: Any, digits: int = DISPLAY_DIGITS) -> str:
         return str(int(value))
     with mpmath.workdps(WORK_DIGITS):
         text = mpmath.nstr(mpmath.mpf(value._mpf_), digits, strip_zeros=True, min_fixed=-4, max_fixed=digits + 3)
-    return text
+    mantissa, e, exponent = text.partition("e")
+    if mantissa.endswith(".0"):  # mpmath keeps one zero: 1.0e-8, 123457.0
+        mantissa = mantissa[:-2]
+    if exponent.startswith("+"):
+        exponent = exponent[1:]
+    return mantissa + e + exponent
 
 
 def latex_number(expr: Any, digits: int = DISPLAY_DIGITS) -> str:

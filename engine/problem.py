@@ -488,3 +488,9 @@ class Problem:
         if missing:
             raise VerificationError(f"{self.id}: answers not produced: {', '.join(missing)}")
         return sol
+
+    def _repr_markdown_(self) -> str:
+        """Jupyter: the worked solution at the defaults as Markdown (solves
+        the problem, every step verified; ``problem.solve({...})`` shows other
+        values). Markdown only, so a notebook solves it once per display."""
+        return self.solve()._repr_markdown_()

@@ -7,16 +7,25 @@ drawn values. A parameter varies when it declares a ``domain`` (lo, hi) or a
 ``sample`` function; the others keep their defaults. Draws are "nice"
 numbers a student can work with: integers for integer parameters and
 integer-ended domains, otherwise one or two decimals.
+
+Variant documents (``derive pdf --variants N --seed S``): variant k
+(k = 1, ..., N) uses seed S + k - 1 (:func:`variant_seeds`), so variant k of
+a document has the parameters ``derive answers ID --variant S+k-1`` prints.
+:func:`solve_variants` solves them, :func:`render_variants` renders the
+worked variants or the statements-only handout.
 """
 from __future__ import annotations
 
 import random
-from typing import Any
+import re
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping, Sequence
 
 import sympy as sp
 
 from engine.errors import UsageError
-from engine.problem import Parameter, Problem, exact
+from engine.problem import Parameter, Problem, Solution, exact
 
 #: Draws tried before a problem is declared impossible to vary.
 MAX_TRIES = 200
@@ -63,3 +72,96 @@ def draw(problem: Problem, seed: int) -> dict[str, Any]:
         if not reason:
             return values
     raise UsageError(f"problem {problem.id!r}: no well-posed variant found for seed {seed} ({reason})")
+
+
+# --------------------------------------------------------------------------- variant documents
+
+#: Title of the document of worked variants.
+VARIANTS_TITLE = "Exam variants"
+#: Title of the statements-only document (each variant on its own pages).
+STATEMENTS_TITLE = "Exam variants: statements"
+
+
+def variant_seeds(count: int, seed: int) -> list[int]:
+    """The seeds of ``count`` variants from ``seed``: variant k (k = 1, ...,
+    count) uses seed ``seed + k - 1``. Raises UsageError for count < 1."""
+    if count < 1:
+        raise UsageError(f"--variants {count}: give the number of variants, 1 or more")
+    return [seed + k for k in range(count)]
+
+
+@dataclass
+class Variant:
+    """Variant ``number`` (1, 2, ...) drawn from ``seed``: one verified
+    solution per problem, at the parameters :func:`draw` gives for that seed."""
+
+    number: int
+    seed: int
+    solutions: list[Solution]
+
+    @property
+    def heading(self) -> str:
+        return f"Variant {self.number} (seed {self.seed})"
+
+
+def solve_variants(problems: Sequence[Problem], count: int, seed: int,
+                   overrides: Mapping[str, Mapping[str, Any]] | None = None,
+                   progress: Callable[[str], None] | None = None) -> list[Variant]:
+    """Solve every problem at the parameters of each of ``count`` variants
+    (seeds from :func:`variant_seeds`); ``overrides`` (problem id -> name ->
+    value, as ``--set`` gives them) are applied over the drawn values. Every
+    step is verified at the drawn values. Raises UsageError when a problem
+    has no well-posed draw or an override makes it ill posed."""
+    variants = []
+    seeds = variant_seeds(count, seed)
+    for number, variant_seed in enumerate(seeds, start=1):
+        solutions = []
+        for problem in problems:
+            start = time.perf_counter()
+            values = {**draw(problem, variant_seed), **dict((overrides or {}).get(problem.id, {}))}
+            solutions.append(problem.solve(values))
+            if progress:
+                progress(f"variant {number} of {count} (seed {variant_seed}): solved {problem.id} "
+                         f"in {time.perf_counter() - start:.1f} s")
+        variants.append(Variant(number, variant_seed, solutions))
+    return variants
+
+
+@dataclass
+class VariantView:
+    """A variant for the templates: its heading and its problems (views of
+    :mod:`engine.render`)."""
+
+    heading: str
+    problems: list[Any]
+
+
+@dataclass
+class VariantsDocumentView:
+    title: str
+    variants: list[VariantView]
+    packages: Sequence[str]
+
+
+def render_variants(variants: Sequence[Variant], labels: Mapping[str, str] | None = None, *,
+                    statements_only: bool = False) -> str:
+    """A standalone LaTeX document of the variants: ``variants.tex.j2`` (a
+    contents page, then per variant a section with each problem's statement
+    and worked solution) or, with ``statements_only``, ``statements.tex.j2``
+    (per variant, on pages of its own, the statements at the drawn values and
+    nothing else: the handout). labels: ``{id: "A1"}`` (by default the
+    catalog's numbering for built-in problems)."""
+    from engine import render
+
+    if labels is None:
+        labels = render.catalog_numbers([s for v in variants for s in v.solutions])
+    views = []
+    for variant in variants:
+        numbers = {**render.problem_numbers(s.problem for s in variant.solutions), **labels}
+        problems = [render.problem_view(s, numbers[s.problem.id]) for s in variant.solutions]
+        views.append(VariantView(variant.heading, problems))
+    title = STATEMENTS_TITLE if statements_only else VARIANTS_TITLE
+    doc = VariantsDocumentView(title, views, render.FRAGMENT_PACKAGES)
+    template = "statements.tex.j2" if statements_only else "variants.tex.j2"
+    text = render.environment().get_template(template).render(doc=doc)
+    return re.sub(r"\n{3,}", "\n\n", text).strip("\n") + "\n"

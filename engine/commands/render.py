@@ -36,10 +36,21 @@ The PDF is built with latexmk -pdf -no-shell-escape in a temporary directory
 texlive-fonts-recommended latexmk). Progress goes to stderr; the path of the
 PDF is printed on stdout at the end.
 
+exam variants:
+  --variants N writes N variants of the selected problems, each with its statement and its
+  verified solution, to PATH (default build/variants.pdf), and the statements alone, for
+  handing out, to PATH with the suffix -statements.pdf (build/variants-statements.pdf).
+  Variant k (k = 1..N) uses seed S+k-1 (--seed S, default 1): its parameters are drawn within
+  each problem's well-posed ranges and are those 'derive answers ID --variant S+k-1' prints.
+  The same seed always gives the same variant; --set still overrides a drawn value.
+  Both paths are printed on stdout.
+
 examples:
   derive pdf                                   # every problem -> build/solutions.pdf
   derive pdf autodiff vgg16 -o build/a.pdf
   derive pdf autodiff --set x=2 --set c=7 -o build/autodiff.pdf
+  derive pdf --variants 3 --seed 1             # build/variants.pdf, build/variants-statements.pdf
+  derive pdf autodiff adam --variants 2 --seed 100 -o exam/midterm.pdf
 """
 
 
@@ -126,30 +137,77 @@ def run_render(args) -> int:
 def configure_pdf(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("problems", metavar="ID", nargs="*", help="problem ids (default: every problem)")
     parser.add_argument("--all", action="store_true", help="every problem of the catalog (the default)")
-    parser.add_argument("-o", "--output", metavar="PATH", default="build/solutions.pdf",
-                        help="the PDF to write (default: build/solutions.pdf)")
+    parser.add_argument("-o", "--output", metavar="PATH",
+                        help="the PDF to write (default: build/solutions.pdf, with --variants build/variants.pdf)")
     add_set_option(parser)
+    parser.add_argument("--variants", type=int, metavar="N",
+                        help="N exam variants with parameters drawn from seeds S..S+N-1, and a statements-only "
+                        "PDF beside them (see below)")
+    parser.add_argument("--seed", type=int, metavar="S", help="the seed of variant 1 (default 1); needs --variants")
     parser.epilog = PDF_EPILOG
 
 
-def run_pdf(args) -> int:
-    from engine import catalog, pdf, render
-
-    pdf.check_tools()
-    problems = catalog.select(args.problems, args.all or not args.problems)
-    sets = parse_sets(args.sets, problems)
-    start = time.perf_counter()
-    solutions = _solve(problems, sets, _progress)
-    tex = render.render_latex(solutions, _labels())
-    out = Path(args.output)
-    if out.is_dir():
-        out = out / "solutions.pdf"
-    result = pdf.build_pdf(tex, out, progress=_progress)
-    _progress(f"{result.pages} pages; latexmk {result.seconds:.1f} s, "
-              f"total {time.perf_counter() - start:.1f} s")
+def _report(result) -> None:
     if result.scaled:
         _progress(f"note: {len(result.scaled)} wide boxes were scaled down to the line")
     if result.overfull:
         _progress(f"warning: {len(result.overfull)} overfull lines, the first: {result.overfull[0]}")
+
+
+def _output(path: str | None, default: str) -> Path:
+    """The PDF to write: -o PATH, PATH/<default name> when PATH is a directory."""
+    out = Path(path or default)
+    return out / Path(default).name if out.is_dir() else out
+
+
+def run_pdf(args) -> int:
+    from engine import catalog, pdf, render
+    from engine.errors import UsageError
+
+    if args.variants is None and args.seed is not None:
+        raise UsageError(f"--seed {args.seed} needs --variants N, e.g. --variants 3 --seed {args.seed}")
+    pdf.check_tools()
+    problems = catalog.select(args.problems, args.all or not args.problems)
+    sets = parse_sets(args.sets, problems)
+    if args.variants is not None:
+        return _run_variants(args, problems, sets)
+    start = time.perf_counter()
+    solutions = _solve(problems, sets, _progress)
+    tex = render.render_latex(solutions, _labels())
+    out = _output(args.output, "build/solutions.pdf")
+    result = pdf.build_pdf(tex, out, progress=_progress)
+    _progress(f"{result.pages} pages; latexmk {result.seconds:.1f} s, "
+              f"total {time.perf_counter() - start:.1f} s")
+    _report(result)
     print(out)
+    return 0
+
+
+def statements_path(out: Path) -> Path:
+    """The statements-only PDF beside ``out``: ``exam.pdf`` -> ``exam-statements.pdf``."""
+    return out.with_name(f"{out.stem}-statements{out.suffix or '.pdf'}")
+
+
+def _run_variants(args, problems, sets) -> int:
+    """``derive pdf --variants N``: the worked variants and the statements-only handout."""
+    from engine import pdf, variants
+
+    start = time.perf_counter()
+    seed = 1 if args.seed is None else args.seed
+    seeds = variants.variant_seeds(args.variants, seed)  # UsageError for N < 1, before any work
+    _progress(f"{args.variants} variants of {', '.join(p.id for p in problems)} from seeds {seeds[0]}..{seeds[-1]}")
+    solved = variants.solve_variants(problems, args.variants, seed, sets, _progress)
+    labels = _labels()
+    out = _output(args.output, "build/variants.pdf")
+    handout = statements_path(out)
+    for path, statements_only, what in ((out, False, "variants with solutions"),
+                                        (handout, True, "statements only")):
+        _progress(f"building {path} ({what})")
+        tex = variants.render_variants(solved, labels, statements_only=statements_only)
+        result = pdf.build_pdf(tex, path, name="statements" if statements_only else "variants", progress=_progress)
+        _progress(f"{path}: {result.pages} pages; latexmk {result.seconds:.1f} s")
+        _report(result)
+    _progress(f"total {time.perf_counter() - start:.1f} s")
+    print(out)
+    print(handout)
     return 0
