@@ -19,14 +19,28 @@ failures instead of swallowed ones):
    be rounding (``138000000``) is "undecided". Vectors, tuples and matrices:
    entry by entry with the same rule;
 4. symbolic: ``expand`` and ``cancel`` of ``reference - answer``;
-5. a numeric spot check (mpmath, :data:`SPOT_DIGITS` digits) at random points,
-   as evidence that the two differ: a relative difference above
-   :data:`MISMATCH` at :data:`MISMATCH_POINTS` points or more is "different"
-   (only points where both sides are real and finite count);
+5. a numeric spot check (mpmath, :data:`SPOT_DIGITS` digits) at random
+   rational points (magnitudes 0.1 to 10, both signs, or the problem's
+   domain), as evidence that the two differ: a relative difference above
+   :data:`MISMATCH` at :data:`MISMATCH_POINTS` points or more is "different".
+   Only points where both sides are real and finite count, so ``\\log x^2``
+   equals ``2 \\log x`` on the reference's domain. An answer with decimal
+   coefficients (``0.333x`` for ``x/3``) that misses only by their rounding is
+   "undecided";
 6. ``simplify`` and ``expand_log(force=True)`` under a soft time budget;
 7. numeric agreement alone, without a symbolic proof, is "equal" only at
    :data:`AGREE_POINTS` points or more, all within :data:`AGREE` relative,
-   with no mismatch; otherwise "undecided" with the reason.
+   with no mismatch, and never with :data:`PIECEWISE` functions (their break
+   points can hide between samples); otherwise "undecided" with the reason.
+
+Also: a number against an answer in terms of unknown symbols (``5`` against
+``5 m``: ``m`` is a variable, not metres) is "undecided"; an equation is
+compared side by side (or its right-hand side with an expression); a chain
+``a = b \\approx c`` is judged by its last member; an ambiguous comma
+(``1,000``) is read both ways and "undecided" when the readings disagree,
+unless only one reading has the reference's shape (``(1,5)`` against a
+pair); a power of more than :data:`MAX_DIGITS` digits is never evaluated.
+Symbols are commutative scalars: ``W v`` and ``v W`` are not told apart.
 
 A correct step called wrong is the worst failure for a grader, so whatever
 is not shown equal or clearly different is "undecided". Everything that
@@ -76,7 +90,8 @@ from engine import sandbox
 from engine.equiv_problems import PROBLEMS, ProblemContext, context_for
 from engine.errors import UsageError
 from engine.parse import (
-    ParseError, Partial, WrittenNumber, ambiguous_commas, clean, literal_grid, number_literal, parse_latex,
+    ACCENTS, GREEK, ParseError, Partial, WrittenNumber, ambiguous_commas, clean, literal_grid, number_literal,
+    parse_latex,
     top_level_relations, written_precision,
 )
 
@@ -100,8 +115,13 @@ MISMATCH = sp.Float("1e-6", SPOT_DIGITS)
 AGREE_POINTS = 20
 #: Points of clear difference needed for "different".
 MISMATCH_POINTS = 3
+#: Functions with break points anywhere: numeric agreement alone is not trusted
+#: with them (Abs and sign break at 0, which the sampling straddles).
+PIECEWISE = (sp.Max, sp.Min, sp.Piecewise, sp.floor, sp.ceiling, sp.Heaviside, sp.Mod, sp.frac)
 #: Random points tried at most.
 SPOT_TRIES = 60
+#: Numbers with more digits than this are not evaluated (``9^{9^9}`` has 370 million).
+MAX_DIGITS = 100_000
 
 
 @dataclass(frozen=True)
@@ -132,7 +152,7 @@ def equivalent(reference: str, student: str, *, problem: str | None = None, time
         student: LaTeX as the student wrote it (OCR'd).
         problem: a problem id of the catalog whose definitions apply.
         timeout: wall-time limit in seconds; the worker is killed after it.
-        memory_mb: address-space limit of the worker, MB.
+        memory_mb: address space the worker may add to what it inherits, MB.
         pool: a :func:`pool` of persistent workers (else a fresh worker).
 
     Returns a :class:`Verdict`. Raises UsageError for an unknown problem id.
@@ -338,7 +358,8 @@ def _show(value) -> str:
 
 def _like(value: Fraction, written: WrittenNumber) -> str:
     """``value`` (already rounded at the written digit) in the written form."""
-    m = re.search(r"10\s*\^\s*\{?\s*([+-]?\s*\d+)", written.text) if "times" in written.text or "cdot" in written.text else None
+    scientific = "times" in written.text or "cdot" in written.text
+    m = re.search(r"10\s*\^\s*\{?\s*([+-]?\s*\d+)", written.text) if scientific else None
     if m:
         power = int(m.group(1).replace(" ", ""))
         decimals = max(0, power - written.exponent)
@@ -346,6 +367,15 @@ def _like(value: Fraction, written: WrittenNumber) -> str:
         return rf"{mantissa:.{decimals}f} \times 10^{{{power}}}"
     decimals = max(0, -written.exponent)
     return f"{Decimal(value.numerator) / Decimal(value.denominator):.{decimals}f}"
+
+
+def _name(sym) -> str:
+    """A symbol's name as LaTeX for a reason (``hat{m}_t`` -> ``\\hat{m}_t``)."""
+    name = str(sym).replace("\\prime", "'")
+    m = re.match(r"([A-Za-z]+)(.*)", name)
+    if m and (m.group(1) in GREEK or (m.group(1) in ACCENTS and m.group(2).startswith("{"))):
+        return "\\" + name
+    return name
 
 
 def _unit(exponent: int) -> str:
@@ -408,7 +438,8 @@ def compare_rounded(reference: sp.Expr, written: WrittenNumber,
         if _round_away(value, coarse) == w:
             return "undecided", (f"{written.text} equals the reference {_show(reference)} only if its "
                                  f"{written.trailing_zeros} trailing zeros are not significant")
-    return "different", f"the reference {_show(reference)} rounded {where} is {_like(rounded, written)}, not {written.text}"
+    return "different", (f"the reference {_show(reference)} rounded {where} is {_like(rounded, written)}, "
+                         f"not {written.text}")
 
 
 class _Comparison:
@@ -429,7 +460,7 @@ class _Comparison:
         return self.objects(ref, stu, ref_text, stu_text)
 
     def relations(self, ref, stu, ref_text: str, stu_text: str) -> tuple[str, str]:
-        ref_sides, stu_sides = _sides(ref_text), _sides(stu_text)
+        ref_sides, stu_sides = _sides(ref_text) or ("", ""), _sides(stu_text) or ("", "")
         if isinstance(ref, sp.Eq) and not isinstance(stu, sp.Eq):
             verdict, reason = self.objects(ref.rhs, stu, ref_sides[1], stu_text)
             return verdict, f"against the right-hand side of the reference: {reason}"
@@ -468,7 +499,8 @@ class _Comparison:
             return "different", f"{len(stu_items)} entries where the reference has {len(ref_items)}"
         vectors = 1 in ref_shape and 1 in stu_shape
         if ref_shape != stu_shape and not vectors:
-            return "different", f"a {stu_shape[0]}×{stu_shape[1]} matrix where the reference is {ref_shape[0]}×{ref_shape[1]}"
+            return "different", (f"a {stu_shape[0]}×{stu_shape[1]} matrix where the reference is "
+                                 f"{ref_shape[0]}×{ref_shape[1]}")
         ref_grid, stu_grid = literal_grid(ref_text), literal_grid(stu_text)
         ref_lits = [w for row in ref_grid for w in row] if ref_grid else [None] * len(ref_items)
         stu_lits = [w for row in stu_grid for w in row] if stu_grid else [None] * len(stu_items)
@@ -510,7 +542,8 @@ class _Comparison:
         if not _is_number(stu):
             stu = _doit(self.ctx.substitute_givens(stu))
             if not _is_number(stu):
-                names = ", ".join(sorted({str(s) for s in stu.free_symbols} | {str(f.func) for f in stu.atoms(AppliedUndef)}))
+                unknown = {_name(s) for s in stu.free_symbols} | {_name(f.func) for f in stu.atoms(AppliedUndef)}
+                names = ", ".join(sorted(unknown))
                 return "undecided", f"the answer depends on {names}, which have no value here"
             given = " (with the problem's given values)"
         if stu_lit is not None:
@@ -553,7 +586,8 @@ class _Comparison:
                 if evidence.worst <= sp.Float(10) ** (1 - digits):
                     return "undecided", (f"agrees only to about {digits} significant digits (the decimals written); "
                                          f"{evidence.example}")
-            return "different", f"{evidence.example} (differs at {evidence.mismatches} of {evidence.valid} random points)"
+            return "different", (f"{evidence.example} (differs at {evidence.mismatches} of {evidence.valid} "
+                                 "random points)")
         for name, method in (("simplify", sp.simplify), ("expand_log", lambda e: sp.expand_log(e, force=True)),
                              ("simplify(expand_log)", lambda e: sp.simplify(sp.expand_log(e, force=True)))):
             proved, note = self._try(name, method, diff)
@@ -562,10 +596,15 @@ class _Comparison:
                     " (logarithms of positive quantities)" if "log" in name else "")
             if note:
                 failures.append(note)
+        piecewise = sorted({type(e).__name__ for e in sp.preorder_traversal(diff) if isinstance(e, PIECEWISE)})
+        if evidence.agreements >= AGREE_POINTS and evidence.mismatches == 0 and piecewise:
+            return "undecided", (f"equal at {evidence.agreements} random points, but {', '.join(piecewise)} can "
+                                 "differ away from them (no symbolic proof)")
         if evidence.agreements >= AGREE_POINTS and evidence.mismatches == 0:
             return "equal", (f"equal at {evidence.agreements} random points to {SPOT_DIGITS - 15} digits "
                              "(no symbolic proof)")
-        why = evidence.why or f"{evidence.agreements} agreeing and {evidence.mismatches} differing points of {evidence.valid}"
+        why = evidence.why or (f"{evidence.agreements} agreeing and {evidence.mismatches} differing points "
+                               f"of {evidence.valid}")
         extra = f"; {failures[0]}" if failures else ""
         return "undecided", f"no proof either way: {why}{extra}"
 
@@ -582,10 +621,6 @@ class _Comparison:
                 sp.PolynomialError, RecursionError) as exc:
             return False, f"{name} failed ({type(exc).__name__}: {str(exc)[:80]})"
         return result == 0, ""
-
-
-#: Numbers with more digits than this are not evaluated (``9^{9^9}`` has 370 million).
-MAX_DIGITS = 100_000
 
 
 def _digits(expr) -> float | None:
@@ -665,7 +700,7 @@ class _Evidence:
 
 def _opaque(expr) -> list[str]:
     """Parts of ``expr`` that have no numeric value (undefined functions)."""
-    names = {str(f.func) for f in expr.atoms(AppliedUndef)}
+    names = {_name(f.func) for f in expr.atoms(AppliedUndef)}
     if expr.has(Partial):
         names.add("a partial derivative")
     return sorted(names)
@@ -705,7 +740,7 @@ def _spot_check(ref, stu, ctx: ProblemContext) -> _Evidence:
             evidence.mismatches += 1
             evidence.worst = max(evidence.worst, rel)
             if not evidence.example:
-                where = ", ".join(f"{k} = {_show(v)}" for k, v in list(point.items())[:4])
+                where = ", ".join(f"{_name(k)} = {_show(v)}" for k, v in list(point.items())[:4])
                 evidence.example = (f"at {where or 'the given values'} the reference is {_show(a)} "
                                     f"and the answer {_show(b)}")
     if evidence.valid < AGREE_POINTS and not evidence.why and evidence.mismatches < MISMATCH_POINTS:
@@ -720,11 +755,14 @@ def _sample_atoms(expr) -> set:
 
 
 def _sample(sym, ctx: ProblemContext, rng: random.Random, mixed: bool) -> sp.Rational:
-    lo, hi = ctx.domain.get(sym, (0.2, 2.5))
-    value = sp.Rational(rng.randint(int(lo * 1000), int(hi * 1000)), 1000)
-    if mixed and sym not in ctx.domain and rng.random() < 0.5:
-        value = -value
-    return value
+    """A random rational: uniform in the symbol's domain when the problem
+    gives one, else of magnitude 10^u with u uniform in (-1, 1) (0.1 to 10),
+    4 significant digits, negative half of the time on ``mixed`` tries."""
+    if sym in ctx.domain:
+        lo, hi = ctx.domain[sym]
+        return sp.Rational(rng.randint(int(lo * 10000), int(hi * 10000)), 10000)
+    magnitude = sp.Rational(rng.randint(1000, 9999), 1000) * sp.Integer(10) ** rng.randint(-1, 0)
+    return -magnitude if mixed and rng.random() < 0.5 else magnitude
 
 
 def _value(expr, point):

@@ -76,7 +76,8 @@ ALIASES = {
 #: Commands whose first argument is text (prose, a name, or a function name).
 TEXT_COMMANDS = frozenset("text textrm textit textbf textnormal textsf texttt textup mbox emph operatorname".split())
 #: Font commands: the argument stays, the font goes (``\mathbf{x}`` is ``x``).
-FONT_COMMANDS = frozenset("mathbf boldsymbol bm mathit mathcal mathscr mathsf mathtt mathfrak pmb mathbfit mathrm mathnormal".split())
+FONT_COMMANDS = frozenset("mathbf boldsymbol bm mathit mathcal mathscr mathsf mathtt mathfrak pmb mathbfit mathrm "
+                          "mathnormal".split())
 #: Struck-out work: the command and its arguments are dropped (number of arguments).
 STRUCK = {"cancel": 1, "bcancel": 1, "xcancel": 1, "sout": 1, "st": 1, "hcancel": 1, "cancelto": 2}
 #: Commands dropped with their arguments (number of arguments).
@@ -88,7 +89,8 @@ UNWRAPPED = frozenset("boxed fbox underline underbrace overbrace displaylines".s
 ACCENTS = frozenset("hat bar tilde vec dot ddot check breve acute grave mathring".split())
 #: Environments that only lay out equations: removed, their rows kept.
 LAYOUT_ENVIRONMENTS = frozenset("aligned align align* equation equation* gather gather* gathered split eqnarray "
-                                "eqnarray* multline multline* alignat alignat* flalign flalign* displaymath math".split())
+                                "eqnarray* multline multline* alignat alignat* flalign flalign* displaymath "
+                                "math".split())
 #: Environments that hold matrices: ``&`` and ``\\`` inside them are structure.
 MATRIX_ENVIRONMENTS = frozenset("matrix pmatrix bmatrix Bmatrix vmatrix Vmatrix smallmatrix array cases".split())
 #: Single words in ``\text{...}`` that are prose, not a quantity's name.
@@ -103,7 +105,10 @@ GREEK = frozenset("""
     upsilon phi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega
 """.split())
 #: Relations that join the members of a chain ``a = b \approx c`` (split_chain).
-CHAIN_RELATIONS = ("=", r"\approx", r"\Rightarrow", r"\simeq", r"\equiv", r"\coloneqq", r"\triangleq", ":=")
+#: ``\sim`` ("about") and ``\to``/``\rightarrow`` ("becomes") join members too;
+#: the relation is returned with each member (split_equations).
+CHAIN_RELATIONS = ("=", r"\approx", r"\Rightarrow", r"\simeq", r"\equiv", r"\coloneqq", r"\triangleq", ":=",
+                   r"\sim", r"\to", r"\rightarrow")
 #: Commands that are operators: a parenthesis after them is not a function call.
 OPERATOR_COMMANDS = frozenset("times cdot div pm mp frac sqrt le ge neq approx to Rightarrow sum prod int "
                               "partial quad qquad in".split())
@@ -146,7 +151,7 @@ def group_end(text: str, start: int) -> int:
             if depth == 0:
                 return i + 1
         i += 1
-    raise ParseError(f"unbalanced braces: the '{{' at position {start} is never closed")
+    raise ParseError(f"unbalanced braces: the '{{' before '{text[start + 1:start + 13].strip()}' is never closed")
 
 
 def skip_spaces(text: str, i: int) -> int:
@@ -230,10 +235,12 @@ def _rewrite_commands(text: str) -> str:
         if name in FONT_COMMANDS:
             content, i, _ = read_argument(text, i)
             word = content.strip()
-            if name == "mathrm" and re.fullmatch(r"[A-Za-z]{2,}", word):
+            if re.fullmatch(r"[A-Za-z]{2,}", word):  # \mathrm{net}: a name, not n e t
                 out.append(_text_argument("text", word))
             else:
-                out.append(" " + _rewrite_commands(content) + " ")
+                j = skip_spaces(text, i)
+                tail = "" if text[j:j + 1] in ("^", "_", "'") else " "
+                out.append(" " + _rewrite_commands(content).strip() + tail)
             continue
         if name in ("frac", "binom"):
             first, i, _ = read_argument(text, i)
@@ -253,7 +260,12 @@ def _rewrite_commands(text: str) -> str:
             continue
         if name in ACCENTS:
             arg, i, _ = read_argument(text, i)
-            out.append(rf"\{name}{{{_rewrite_commands(arg).strip()}}}")
+            arg = _rewrite_commands(arg).strip()
+            inner = re.fullmatch(r"(\\?[A-Za-z]+)\s*([_^]\s*(?:\{[^{}]*\}|\w))", arg)
+            if inner:  # \hat{m_t} is \hat{m}_t
+                out.append(rf"\{name}{{{inner.group(1)}}}{inner.group(2)}")
+            else:
+                out.append(rf"\{name}{{{arg}}}")
             continue
         if name == "log":
             j = skip_spaces(text, i)
@@ -658,7 +670,7 @@ def written_precision(text: str) -> tuple[WrittenNumber, ...]:
 def number_literal(text: str) -> WrittenNumber | None:
     """The single number ``text`` consists of (sign, digits, scientific
     notation, percent), or None when it is anything else. The sign is part
-    of ``value``."""
+    of ``value`` and ``text``."""
     cleaned = clean(text)
     while re.fullmatch(r"\{.*\}", cleaned) and group_end(cleaned, 0) == len(cleaned):
         cleaned = cleaned[1:-1].strip()
@@ -666,7 +678,11 @@ def number_literal(text: str) -> WrittenNumber | None:
     if not m:
         return None
     inner = _NUMBER_RE.match(cleaned, m.start(2))
-    return _written(inner, -1 if m.group(1) == "-" else 1)
+    number = _written(inner, -1 if m.group(1) == "-" else 1)
+    if m.group(1) == "-":
+        number = WrittenNumber("-" + number.text, number.value, number.significant, number.exponent,
+                               number.trailing_zeros)
+    return number
 
 
 def literal_grid(text: str) -> tuple[tuple[WrittenNumber, ...], ...] | None:

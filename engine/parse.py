@@ -53,7 +53,13 @@ from typing import Callable, Collection
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
-from engine.latex_text import (  # noqa: F401 - re-exported: engine.parse is the public API
+__all__ = [
+    "ParseError", "Partial", "KNOWN_FUNCTIONS", "parse_latex", "symbol", "clean", "split_chain", "split_equations",
+    "written_precision", "number_literal", "literal_grid", "resolve_commas", "ambiguous_commas", "WrittenNumber",
+    "CommaReading", "top_level_relations",
+]
+
+from engine.latex_text import (  # noqa: F401,E402 - re-exported: engine.parse is the public API
     ACCENTS, FUNCTION_NAMES, GREEK, CommaReading, ParseError, WrittenNumber, ambiguous_commas, clean,
     group_end, literal_grid, number_literal, read_argument, resolve_commas, skip_spaces, split_chain,
     split_equations, top_level_relations, written_precision,
@@ -63,11 +69,8 @@ from engine.latex_text import (  # noqa: F401 - re-exported: engine.parse is the
 class Partial(sp.Function):
     """A partial (or total) derivative as written, ``\\frac{\\partial f}{\\partial c}``:
     ``Partial(f, c)``, kept unevaluated. Arguments: the differentiated
-    expression, then the variables (repeated for higher orders)."""
-
-    @classmethod
-    def eval(cls, *args):
-        return None
+    expression, then the variables (repeated for higher orders). sympy's
+    default evaluation leaves it as it is."""
 
     def _latex(self, printer):
         top, *wrt = self.args
@@ -139,7 +142,8 @@ def symbol(base: str, sub: str | None = None) -> sp.Symbol:
     problem's definitions from our own names, never from user text."""
     m = re.fullmatch(r"\\([A-Za-z]+)\{(.*)\}", base)
     if m:
-        accent = {"overline": "bar", "widehat": "hat", "widetilde": "tilde", "overrightarrow": "vec"}.get(m.group(1), m.group(1))
+        aliases = {"overline": "bar", "widehat": "hat", "widetilde": "tilde", "overrightarrow": "vec"}
+        accent = aliases.get(m.group(1), m.group(1))
         name = f"{accent}{{{m.group(2).replace(' ', '')}}}"
     else:
         name = base[1:] if base.startswith("\\") else base
@@ -172,7 +176,7 @@ def _paren_end(text: str, start: int) -> int:
             depth -= 1
             if depth == 0:
                 return i + 1
-    raise ParseError(f"unbalanced parentheses: the '(' at position {start} is never closed")
+    raise ParseError(f"unbalanced parentheses: the '(' before '{text[start + 1:start + 13].strip()}' is never closed")
 
 
 def _bound_sums(text: str) -> str:
@@ -211,7 +215,8 @@ def _protect_partials(text: str, opts: _Options, ph: _Placeholders) -> str:
 
 
 def _partial(top: str, bottom: str, opts: _Options, ph: _Placeholders):
-    m = re.fullmatch(r"\s*(\\partial(?![A-Za-z])|d(?=\s*[A-Za-z\\({\[]))\s*(?:\^\s*(?:\{\s*(\d+)\s*\}|(\d)))?(.*)", top, re.S)
+    m = re.fullmatch(r"\s*(\\partial(?![A-Za-z])|d(?=\s*[A-Za-z\\({\[]))\s*(?:\^\s*(?:\{\s*(\d+)\s*\}|(\d)))?(.*)",
+                     top, re.S)
     if not m:
         return None
     d = m.group(1)
@@ -231,7 +236,8 @@ def _partial(top: str, bottom: str, opts: _Options, ph: _Placeholders):
             return None
         wrt += [_parse_expression(var, opts, ph)] * times
     if len(wrt) != order:
-        raise ParseError(f"a derivative of order {order} over {len(wrt)} variable(s): check \\frac{{{top.strip()}}}{{{bottom.strip()}}}")
+        raise ParseError(f"a derivative of order {order} over {len(wrt)} variable(s): "
+                         f"check \\frac{{{top.strip()}}}{{{bottom.strip()}}}")
     return Partial(_parse_expression(rest, opts, ph), *wrt)
 
 
@@ -270,7 +276,8 @@ def _apply(name: str, args: list, primes: int, declared: bool) -> sp.Basic:
 def _protect_calls(text: str, opts: _Options, ph: _Placeholders) -> str:
     r"""Function applications: ``\operatorname{sign}(g)``, ``\operatorname{sign} g``
     and the declared functions ``\sigma(z)``, ``\sigma'(z)``, ``f(x, y)``."""
-    names = "|".join(sorted((re.escape("\\" + f) if f in GREEK else re.escape(f) for f in opts.functions), key=len, reverse=True))
+    heads = (re.escape("\\" + f) if f in GREEK else re.escape(f) for f in opts.functions)
+    names = "|".join(sorted(heads, key=len, reverse=True))
     pattern = r"\\operatorname\{([A-Za-z]+)\}"
     if names:
         pattern += r"|(?<![\\A-Za-z])(" + names + r")(?=\s*'*\s*\()"
@@ -363,7 +370,7 @@ def _scan_atoms(text: str, opts: _Options, ph: _Placeholders) -> str:
         out.append(rewritten)
         i = k
         if text[skip_spaces(text, k):skip_spaces(text, k) + 1] == "(" and base.letter not in FUNCTION_LETTERS:
-            out.append(r" \cdot ")  # alpha(1 - x) and alpha(x) multiply; only function names apply
+            out.append(_PRODUCT)  # alpha(1 - x) and alpha(x) multiply; only function names apply
     return "".join(out)
 
 
@@ -386,7 +393,8 @@ def _decorate(text: str, start: int, j: int, base: _Base, opts: _Options, ph: _P
             k = end
             continue
         break
-    special = base.latex is None or base.name in ("gamma", "Gamma") or (base.latex == "e" and (sub is not None or primes))
+    special = (base.latex is None or base.name in ("gamma", "Gamma")
+               or (base.latex == "e" and (sub is not None or primes)))
     if sub is None and sup is None and not primes and not special:
         return text[start:k], k
     if sub is not None and "'" in sub:
@@ -449,6 +457,8 @@ def _exact_number(text: str) -> sp.Rational:
 
 
 _PLACEHOLDER_TEXT = re.compile(r"\s*\(\\text\{Zq\d+ph\}\)\s*")
+#: The multiplication sign we insert before a parenthesis (left out of error messages).
+_PRODUCT = " * "
 
 
 def _library_error(exc: Exception, text: str) -> ParseError:
@@ -456,7 +466,8 @@ def _library_error(exc: Exception, text: str) -> ParseError:
     message = lines[0] if lines else type(exc).__name__
     if len(lines) >= 3 and "^" in lines[2]:
         col = lines[2].index("^")
-        near = _PLACEHOLDER_TEXT.sub(" … ", lines[1][max(0, col - 12):col + 12]).strip()
+        near = _PLACEHOLDER_TEXT.sub(" … ", lines[1][max(0, col - 12):col + 12]).replace(_PRODUCT, "")
+        near = re.sub(r"\S*Zq\d+ph\S*|\S*Zq\d*$|^\S*ph\}\)", "…", near.strip())
         return ParseError(f"cannot read the expression near '{near}': {message}")
     if type(exc) is not Exception:  # a library bug (AttributeError, TypeError...), named as such
         message = f"{type(exc).__name__}: {message}"
@@ -517,6 +528,8 @@ def _canonical(obj):
     """Post-processing of the library's output (see the module docstring)."""
     from latex2sympy2_extended.sets import FiniteSet as LibraryFiniteSet
 
+    if isinstance(obj, sp.MatrixExpr) and isinstance(obj.doit(), sp.MatrixBase):  # 2 [[1, 2]]: carried out
+        obj = obj.doit()
     if isinstance(obj, LibraryFiniteSet):
         obj = sp.Tuple(*getattr(obj, "_unsorted_args", obj.args))
     if isinstance(obj, sp.MatrixBase):
@@ -580,7 +593,7 @@ def parse_latex(text: str, *, symbols_case_sensitive: bool = True,
 
     >>> parse_latex(r"\\frac{x}{\\log x}")
     x/log(x)
-    >>> parse_latex(r"42,7 \\times 10^{2}")
+    >>> parse_latex(r"42,7 \\times 10^{2}").doit()
     4270
     """
     opts = _Options(bool(symbols_case_sensitive), frozenset(superscript_index_symbols), frozenset(functions))
@@ -590,6 +603,12 @@ def parse_latex(text: str, *, symbols_case_sensitive: bool = True,
     relations = top_level_relations(cleaned)
     if not relations:
         obj = _parse_expression(cleaned, opts, _Placeholders())
+        if isinstance(obj, sp.core.relational.Relational) and not isinstance(obj, (sp.Eq, sp.Ne)):
+            raise ParseError("an inequality: only expressions and equations are compared")
+        if isinstance(obj, (sp.core.relational.Relational, sp.And, sp.Or, sp.Not, sp.Contains,
+                            sp.logic.boolalg.BooleanAtom)):
+            raise ParseError(f"a relation ({type(obj).__name__}), not an expression: only expressions and equations "
+                             "are compared")
     elif len(relations) == 1 and relations[0][2] in ("=", ":=", r"\coloneqq"):
         start, end, _ = relations[0]
         lhs, rhs = cleaned[:start].strip(), cleaned[end:].strip()

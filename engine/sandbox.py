@@ -9,9 +9,10 @@ outside: on a timeout the parent sends it SIGKILL, reaps it (no zombie) and
 starts a fresh one. Workers also die with their parent (``PR_SET_PDEATHSIG``
 on Linux, and end-of-file on their task pipe), so none is left orphaned.
 
-The memory bound is ``RLIMIT_AS`` set inside the worker (address space, in
-MB): an allocation beyond it raises MemoryError there, or kills the worker
-when C code (GMP) aborts, and both come back as status ``"memory"``.
+The memory bound is ``RLIMIT_AS`` set inside the worker: the address space
+it inherited at fork plus ``memory_mb`` MB. An allocation beyond it raises
+MemoryError there, or kills the worker when C code (GMP) aborts, and both
+come back as status ``"memory"``.
 
 Workers are persistent (a :class:`Pool`), so the fork and the warm-up import
 of sympy are paid once per worker, not once per task; a killed worker is
@@ -80,8 +81,22 @@ def _die_with_parent() -> None:
         return
 
 
+def _address_space() -> int:
+    """This process's current address space in bytes (0 where /proc is missing)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        return 0
+    return 0
+
+
 def _limit_memory(memory_mb: int) -> None:
-    limit = int(memory_mb) * 1024 * 1024
+    """RLIMIT_AS = what the worker inherited at fork + ``memory_mb`` MB: the
+    budget does not depend on how much the parent had loaded (sympy, torch)."""
+    limit = _address_space() + int(memory_mb) * 1024 * 1024
     _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     if hard != resource.RLIM_INFINITY:
         limit = min(limit, hard)
@@ -144,6 +159,7 @@ class _Worker:
         self.deadline: float | None = None
         self.started: float = 0.0
         self.index: int | None = None
+        self.healthy = True  # False once its pipe broke: never given another task
 
     @property
     def pid(self) -> int:
@@ -161,6 +177,7 @@ class _Worker:
         try:
             status, value, reason = self.conn.recv()
         except (EOFError, OSError):
+            self.healthy = False
             return self._died(ms)
         self.deadline = None
         return Outcome(status, value, reason, ms)
@@ -202,7 +219,8 @@ class Pool:
 
     Args:
         workers: number of processes (``derive ... --jobs N``); at least 1.
-        memory_mb: address-space limit of each worker, MB (``RLIMIT_AS``).
+        memory_mb: address space each worker may add to what it inherits
+            from this process at fork, MB (``RLIMIT_AS``).
         timeout: default wall-time limit of one task, seconds.
         preload: module names imported in the parent before the first fork,
             so that every worker starts with them (e.g. ``("sympy",)``).
@@ -226,7 +244,6 @@ class Pool:
         self._ctx = multiprocessing.get_context("fork")
         self._idle: list[_Worker] = []
         self._busy: list[_Worker] = []
-        self._count = 0
         self._closed = False
 
     # ----------------------------------------------------------------- lifecycle
@@ -257,7 +274,6 @@ class Pool:
             raise RuntimeError("the pool is closed")
         for module in self.preload:
             importlib.import_module(module)
-        self._count += 1
         return _Worker(self._ctx, self.memory_mb)
 
     def _take(self) -> _Worker:
@@ -267,7 +283,7 @@ class Pool:
 
     def _release(self, worker: _Worker, outcome: Outcome) -> None:
         self._busy.remove(worker)
-        if outcome.status == "ok" or outcome.status == "error" and worker.process.is_alive():
+        if worker.healthy and outcome.status in ("ok", "error"):
             self._idle.append(worker)
         else:  # a killed, crashed or memory-starved worker is replaced
             worker.kill()
@@ -335,7 +351,8 @@ class Pool:
 def run_bounded(fn: Callable, *args: Any, timeout: float = DEFAULT_TIMEOUT,
                 memory_mb: int = DEFAULT_MEMORY_MB) -> Outcome:
     """Run ``fn(*args)`` once in a fresh worker process under ``timeout``
-    seconds of wall time and ``memory_mb`` MB of address space.
+    seconds of wall time and ``memory_mb`` MB of address space (beyond what
+    the worker inherits from this process).
 
     ``fn`` must be a picklable module-level function. Returns an Outcome:
     ``status`` "ok" with ``value``, or "timeout", "memory", "error" with the

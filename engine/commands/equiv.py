@@ -21,21 +21,22 @@ def configure_equiv(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("reference", nargs="?", metavar="REFERENCE", help="LaTeX of the exact answer")
     parser.add_argument("student", nargs="?", metavar="STUDENT", help="LaTeX of the student's answer, as written")
     parser.add_argument("--problem", metavar="ID", help="apply this problem's definitions (e.g. softmax, delta_rule)")
-    parser.add_argument("--pairs", metavar="FILE", help="a JSON-lines file of pairs ('-' for stdin); one verdict per line")
+    parser.add_argument("--pairs", metavar="FILE",
+                        help="a JSON-lines file of pairs ('-' for stdin); one verdict per line")
     parser.add_argument("--format", choices=("text", "json"), default="text", help="output of a single comparison")
     parser.add_argument("--jobs", type=int, default=None, metavar="N",
                         help="worker processes for --pairs (default: the number of CPUs, at most 4)")
     parser.add_argument("--timeout", type=float, default=10.0, metavar="S",
                         help="wall-time limit of one comparison, seconds (default 10)")
     parser.add_argument("--memory", type=int, default=1024, metavar="MB",
-                        help="address-space limit of a worker, MB (default 1024)")
+                        help="address space a worker may add to what it starts with, MB (default 1024)")
     parser.epilog = (
         "Verdicts: equal, different, undecided (with the reason). The reference is exact; the student's\n"
         "numbers are compared at the precision written (42.11 matches 42.1113...).\n\n"
         "examples:\n"
         "  derive equiv '\\frac{1}{4}' '0.25'\n"
         "  derive equiv '123642856' '1.236 \\times 10^{8}' --format json\n"
-        "  derive equiv \"p_{y'}\" '\\frac{e^{z_{y'}}}{\\sum_j e^{z_j}}' --problem softmax\n"
+        "  derive equiv \"p_{y'}\" \"\\frac{e^{z_{y'}}}{\\sum_j e^{z_j}}\" --problem softmax\n"
         "  derive equiv --pairs pairs.jsonl --jobs 2 > verdicts.jsonl"
     )
 
