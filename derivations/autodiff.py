@@ -12,12 +12,12 @@ definitions): local partials by sympy ``diff``, adjoints as
 """
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any, Mapping
 
 import sympy as sp
 
 from engine import numbers
+from engine.numbers import python_literal
 from engine.problem import Parameter, Problem, Solution, Tex
 from engine.latex import CoursePrinter, to_latex
 
@@ -91,20 +91,6 @@ def adjoint_values(primal: Mapping[int, sp.Basic]) -> tuple[dict[int, sp.Basic],
         symbolic[i] = sp.Add(*[VBAR[j] * partials[(j, i)] for j in kids])
         values[i] = sp.Add(*[values[j] * partials[(j, i)].xreplace(at_primal) for j in kids])
     return symbolic, values
-
-
-def python_literal(value: sp.Rational) -> str:
-    """A Python float literal for an exact parameter: ``3.0``, ``0.25``, ``2/3``."""
-    value = sp.Rational(value)
-    if value.q == 1:
-        return f"{value.p}.0"
-    q = value.q
-    for prime in (2, 5):
-        while q % prime == 0:
-            q //= prime
-    if q == 1:
-        return str(Decimal(value.p) / Decimal(value.q))
-    return f"{value.p}/{value.q}"
 
 
 def pytorch_snippet(x0: sp.Rational, c0: sp.Rational) -> str:

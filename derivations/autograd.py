@@ -15,12 +15,12 @@ parameter x, exactly (x_i > -1 so that a_i > 0).
 from __future__ import annotations
 
 import random
-from decimal import Decimal
 from typing import Any, Mapping, Sequence
 
 import sympy as sp
 
 from engine import numbers
+from engine.numbers import python_literal
 from engine.problem import Parameter, Problem, Solution, Tex
 
 x_i = sp.Symbol("x_i", real=True)
@@ -50,20 +50,6 @@ def gradient_formula(x: sp.Basic, n: int) -> sp.Basic:
     """dy/dx_i = (1/n) 5 b_i (4 log a_i + 4 x_i / a_i) at x_i = x."""
     v = program(x)
     return sp.Rational(5, n) * v["b"] * (4 * sp.log(v["a"]) + 4 * x / v["a"])
-
-
-def python_literal(value: sp.Rational) -> str:
-    """A Python float literal for an exact parameter: ``0.1``, ``1.0``, ``1/3``."""
-    value = sp.Rational(value)
-    if value.q == 1:
-        return f"{value.p}.0"
-    q = value.q
-    for prime in (2, 5):
-        while q % prime == 0:
-            q //= prime
-    if q == 1:
-        return str(Decimal(value.p) / Decimal(value.q))
-    return f"{value.p}/{value.q}"
 
 
 def pytorch_snippet(xs: Sequence[sp.Rational]) -> str:

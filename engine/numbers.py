@@ -11,6 +11,7 @@
 """
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import mpmath
@@ -118,6 +119,22 @@ def latex_number(expr: Any, digits: int = DISPLAY_DIGITS) -> str:
         mantissa, exponent = text.split("e")
         return rf"{mantissa} \times 10^{{{int(exponent)}}}"
     return text
+
+
+def python_literal(value: Any) -> str:
+    """A Python float literal for an exact rational, for code snippets
+    (PyTorch listings): ``3.0``, ``0.25``, and ``2/3`` when no finite
+    decimal exists."""
+    value = as_basic(value)
+    if value.q == 1:
+        return f"{value.p}.0"
+    q = value.q
+    for prime in (2, 5):
+        while q % prime == 0:
+            q //= prime
+    if q == 1:
+        return str(Decimal(value.p) / Decimal(value.q))
+    return f"{value.p}/{value.q}"
 
 
 def is_exact_simple(expr: Any) -> bool:
