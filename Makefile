@@ -40,7 +40,7 @@ test: $(VENV)/.test tex
 	$(PY) -m pytest -q
 
 bench: $(VENV)/.bench tex
-	$(PY) -m engine.bench
+	$(PY) -m bench
 
 clean:
 	rm -rf build $(VENV)

@@ -143,8 +143,8 @@ def _wrap(key: str) -> str:
 #: A key that names a quantity (a symbol with accents and indices, a
 #: derivative ``df/dx``, ``x.grad``, ``\\Delta w_j``), as opposed to an expression.
 NAME_KEY = re.compile(
-    r"(?:(?:bar|hat|tilde|vec|dot|check)\([A-Za-z]+\)|Delta ?[A-Za-z]+|[A-Za-z]+|[A-Za-z]+bar)"
-    r"(?:[_^](?:\([-+\w',]+\)|[-+]?[\w',]+))*'*(?:\.grad)?"
+    r"(?:(?:bar|hat|tilde|vec|dot|check)\([A-Za-z]+\)|Delta ?[A-Za-z]+|[A-Za-z]+|[A-Za-z]+bar)'*"
+    r"(?:[_^](?:\([-+\w',()]+\)|[-+]?[\w',]+))*'*(?:\.grad)?"
     r"|d[A-Za-z]+(?:[_^][-+\w',()]+)*/d[A-Za-z]+(?:[_^][-+\w',()]+)*"
     r"|[A-Za-z]+'(?:\([A-Za-z,]+\))?"
 )
@@ -214,6 +214,7 @@ class Chain:
     origin: str = "math"
     fragment: int = 0
     notes: list[str] = field(default_factory=list)
+    context: str = ""
 
     @property
     def lines(self) -> list[int]:
@@ -232,8 +233,22 @@ def _relation_latex(kind: str) -> str:
 
 
 def _split_top(source: str, tokens: tuple[str, ...]) -> list[tuple[str, str]]:
-    """Split at tokens outside braces/environments; returns (token, piece)
-    pairs, the first with token ``""``. ``=`` is a token when listed."""
+    """Split at tokens outside braces, brackets, parentheses and
+    environments (``\\mathbb{1}[i = y]`` is one member); returns (token,
+    piece) pairs, the first with token ``""``. When OCR left the brackets
+    unbalanced, they are ignored (braces still count)."""
+    pieces = _split_top_once(source, tokens, brackets=True)
+    if _bracket_balance(source) != 0:
+        pieces = _split_top_once(source, tokens, brackets=False)
+    return pieces
+
+
+def _bracket_balance(source: str) -> int:
+    text = re.sub(r"\\[A-Za-z]+|\\.", " ", source)  # \left( and \{ are commands, not brackets
+    return text.count("(") + text.count("[") - text.count(")") - text.count("]")
+
+
+def _split_top_once(source: str, tokens: tuple[str, ...], brackets: bool) -> list[tuple[str, str]]:
     pieces: list[tuple[str, str]] = []
     depth = 0
     env = 0
@@ -267,9 +282,9 @@ def _split_top(source: str, tokens: tuple[str, ...]) -> list[tuple[str, str]]:
             m = re.match(r"\\(?:[A-Za-z]+|.)", source[i:])
             i += m.end() if m else 1
             continue
-        if ch in "{":
+        if ch == "{" or brackets and ch in "([":
             depth += 1
-        elif ch == "}":
+        elif ch == "}" or brackets and ch in ")]":
             depth = max(0, depth - 1)
         elif depth == 0 and env == 0:
             for tok in tokens:
@@ -361,8 +376,12 @@ def build_chains(rows: list[MathRow], prose: list[Prose]) -> list[Chain]:
                     start = 1
                 else:
                     words, strong = _naming_words(row, first_src, len(parts) > 1)
+                    if first_src and len(parts) > 1 and _is_wordy(first_src):
+                        words, strong = prose_of(first_src), True
+                        first_src = ""
                     chain = Chain([], row.problem, row.part, row.question, row.line, words=words,
-                                  words_strong=strong, fragment=row.fragment)
+                                  words_strong=strong, fragment=row.fragment,
+                                  context=f"{row.context} {row.before}".strip())
                     if not first_src or (strong and not is_name(first_src)):
                         chain.elements.append(Element("", "", row.line, text_name=words or "?"))
                     if first_src:
@@ -380,6 +399,24 @@ def build_chains(rows: list[MathRow], prose: list[Prose]) -> list[Chain]:
     return chains
 
 
+def _is_wordy(source: str) -> bool:
+    """A left side written in words (``\\frac{\\text{\\# of conv}}{\\text{\\# of fc}}``)."""
+    words = [w for m in _TEXT_GROUP.finditer(source) for w in re.findall(r"[A-Za-z]{2,}", m.group(1))]
+    return len([w for w in words if w.lower() not in _FUNCTION_WORDS]) >= 2
+
+
+def prose_of(source: str) -> str:
+    """Words of a LaTeX snippet for matching names: ``\\frac{A}{B}`` is
+    ``A / B``, commands dropped."""
+    text = re.sub(r"\\[dt]?frac\s*", " ", source)
+    text = text.replace("}{", " / ")
+    text = re.sub(r"\\(?:text|textrm|mathrm|mbox|operatorname)\s*", " ", text)
+    text = re.sub(r"\\([#%&_$])", r"\1", text)
+    text = re.sub(r"\\[A-Za-z]+", " ", text)
+    text = re.sub(r"[{}]", " ", text)
+    return " ".join(text.split())
+
+
 def _naming_words(row: MathRow, first_src: str, has_relation: bool) -> tuple[str, bool]:
     before = row.before.strip()
     if before and ANNOUNCES.search(before):
@@ -392,7 +429,8 @@ def _naming_words(row: MathRow, first_src: str, has_relation: bool) -> tuple[str
 #: A claim in words: "the FOV is 224x224", "total: 138357544 parameters".
 PROSE_CLAIM = re.compile(
     r"(?P<lhs>[A-Za-z#][^=:\n]{0,80}?)\s*(?:=|:|\bis\b|\bare\b|\bequals?\b)\s*"
-    r"(?P<value>[-+]?\d[\d.,]*(?:\s*(?:[x×X*]|\\times)\s*[-+]?\d[\d.,]*)*(?:\s*%)?)(?![\w.])"
+    r"(?:(?P<value>[-+]?\d[\d.,]*(?:\s*(?:[x×X*]|\\times)\s*[-+]?\d[\d.,]*)*(?:\s*%)?)(?![\w.])"
+    r"|(?:tensor\s*\(\s*)?[\[(](?P<vector>\s*[-+]?\d[\d.]*(?:\s*,\s*[-+]?\d[\d.]*){1,30}\s*)[\])])"
 )
 
 
@@ -400,10 +438,15 @@ def prose_chains(prose: list[Prose]) -> list[Chain]:
     """Claims written in words, as two-element chains [words, value]."""
     chains = []
     for p in prose:
+        if p.text.lstrip().startswith("|"):
+            continue  # a table row: per-layer numbers, not the answers
         for m in PROSE_CLAIM.finditer(p.text[:2000]):
-            value = m.group("value").strip()
-            value = re.sub(r"\s*[x×X*]\s*", r" \\times ", value)
-            value = value.replace("%", r"\%")
+            if m.group("vector"):  # x.grad = tensor([0.97, 0.0, 2.02, 95.45]): a vector
+                value = "(" + ", ".join(v.strip() for v in m.group("vector").split(",")) + ")"
+            else:
+                value = m.group("value").strip().rstrip(".,")
+                value = re.sub(r"\s*[x×X*]\s*", r" \\times ", value)
+                value = value.replace("%", r"\%")
             lhs = m.group("lhs").strip()
             chain = Chain([Element("", "", p.line, text_name=lhs), Element(value, "equal", p.line)],
                           p.problem, p.part, p.question, p.line, words=lhs, words_strong=True, origin="prose")
@@ -431,7 +474,10 @@ class Alias:
         for series answers), avoid: one it must not contain;
     transform: a name in :data:`engine.check.CLAIM_TRANSFORMS` applied to
         the claim before comparing (``square_size``: ``224 \\times 224`` is
-        the size 224; ``minus_w1``: ``w_2 = w_1 + s`` claims the step s)."""
+        the size 224; ``minus_w1``: ``w_2 = w_1 + s`` claims the step s);
+    scope: "all" (the name means the answer's value everywhere in its
+        problem: v_4 in the adjoint trace) or "part" (only in its parts:
+        o_1 is 1/2 in part (b) but a variable of the derivation in (a))."""
 
     answer_id: str
     names: tuple[str, ...] = ()
@@ -442,6 +488,8 @@ class Alias:
     avoid: str | None = None
     transform: str | None = None
     index_base: int = 1
+    scope: str = "all"
+    words_not: tuple[str, ...] = ()
 
 
 def _idx(i) -> str:
@@ -465,10 +513,12 @@ def _trace_aliases() -> tuple[Alias, ...]:
 
 
 _T1 = r"[_^]\(?t\+1\)?"
+#: Words that name one layer ("conv1_1", "fc6", "layer 3"), not a total.
+_ONE_LAYER = (r"\b(?:conv|fc|pool|layer|block)\s*_?\d",)
 #: The alias table: problem id -> aliases, strongest first. Data: extend freely.
 ALIASES: dict[str, tuple[Alias, ...]] = {
     "autodiff": (
-        Alias("autodiff.df_dx_symbolic", names=(r"df/dx", r"f'\(x\)", r"f'", r"df\(x(?:,c)?\)/dx", r"d.*/dx",
+        Alias("autodiff.df_dx_symbolic", names=(r"df/dx", r"f'\(x\)", r"f'", r"df\(x(?:,c)?\)/dx", r"\(?d.*/dx",
                                                 r"dv_?6/dv_?0", r"d/dx\(?f\)?"),
               parts=("a",), kind="symbolic"),
         *_trace_aliases(),
@@ -482,11 +532,13 @@ ALIASES: dict[str, tuple[Alias, ...]] = {
         Alias("adam.update_rule", names=(rf"w{_T1}", rf"theta{_T1}", rf"x{_T1}"), parts=("a",), kind="symbolic"),
         Alias("adam.m_hat_1", names=(rf"hat\(m\){_idx(1)}",), parts=("b",)),
         Alias("adam.v_hat_1", names=(rf"hat\(v\){_idx(1)}",), parts=("b",)),
-        Alias("adam.step_1_series", names=(rf"Delta ?(?:w|theta){_idx(1)}", r"Delta ?(?:w|theta)"), parts=("b",),
+        Alias("adam.step_1_series", names=(rf"Delta ?(?:w|theta){_idx(1)}", r"Delta ?(?:w|theta)",
+                                           rf"(?:w|theta){_idx(2)}-(?:w|theta){_idx(1)}"), parts=("b",),
               kind="symbolic", needs=r"O\s*\("),
         Alias("adam.step_1_series", names=(rf"(?:w|theta){_idx(2)}",), parts=("b",), kind="symbolic",
               needs=r"O\s*\(", transform="minus_w1"),
-        Alias("adam.step_1", names=(rf"Delta ?(?:w|theta){_idx(1)}", r"Delta ?(?:w|theta)", r"s_?1"), parts=("b",),
+        Alias("adam.step_1", names=(rf"Delta ?(?:w|theta){_idx(1)}", r"Delta ?(?:w|theta)", r"s_?1",
+                                    rf"(?:w|theta){_idx(2)}-(?:w|theta){_idx(1)}"), parts=("b",),
               kind="symbolic", avoid=r"O\s*\("),
         Alias("adam.step_1", names=(rf"(?:w|theta){_idx(2)}",), parts=("b",), kind="symbolic",
               avoid=r"O\s*\(", transform="minus_w1"),
@@ -512,9 +564,10 @@ ALIASES: dict[str, tuple[Alias, ...]] = {
         Alias("vgg16.params_total", names=(r"(?:P|N|n|\#)_?\(?total\)?",),
               words=(r"total", r"overall", r"\ball\b", r"whole", r"in sum"), parts=("b",), kind="numeric"),
         Alias("vgg16.params_fc", names=(r"(?:P|N|n|\#)_?\(?(?:fc|FC|dense)\)?",),
-              words=(r"fully", r"\bfc\b", r"dense", r"linear"), parts=("b",), kind="numeric"),
+              words=(r"fully", r"\bfc\b", r"dense", r"linear"), parts=("b",), kind="numeric",
+              words_not=_ONE_LAYER),
         Alias("vgg16.params_conv", names=(r"(?:P|N|n|\#)_?\(?(?:conv|CONV)\)?",),
-              words=(r"conv",), parts=("b",), kind="numeric"),
+              words=(r"conv",), parts=("b",), kind="numeric", words_not=_ONE_LAYER),
         Alias("vgg16.receptive_field", names=(r"r", r"r_?(?:out|final|\d+|L|pool5|5)", r"RF", r"FOV", r"receptivefield"),
               words=(r"receptive", r"\bfov\b", r"field of view", r"\brf\b"), parts=("a",), kind="numeric",
               transform="square_size"),
@@ -550,7 +603,7 @@ ALIASES: dict[str, tuple[Alias, ...]] = {
     "autograd": (
         Alias("autograd.dy_dx_symbolic", names=(r"dy/dx(?:_i)?", r"dy_?/dx_i", r"dy/dx_\(?i\)?"), parts=("a",),
               kind="symbolic"),
-        Alias("autograd.y", names=(r"y",), parts=("b",), kind="numeric"),
+        Alias("autograd.y", names=(r"y",), parts=("b",), kind="numeric", scope="part"),
         Alias("autograd.x_grad", names=(r"x\.grad", r"dy/dx", r"bar\(x\)", r"grad.*", r"nabla_?x.*"),
               words=(r"x\.grad",), parts=("b",), kind="numeric"),
         Alias("autograd.x_grad", names=(r"dy/dx_\(?(?P<i>\d)\)?", r"bar\(x\)_(?P<i>\d)"), parts=("b",), kind="numeric"),
@@ -561,7 +614,8 @@ ALIASES: dict[str, tuple[Alias, ...]] = {
         Alias("delta_rule.do_dnet", names=(r"do_?1?/dnet_?1?", r"do_?1?/dnet_?\(?1\)?"), parts=("a",)),
         Alias("delta_rule.dnet_dw", names=(r"dnet_?1?/dw_?(?:j1|1j|j|\(j,?1\))?",), parts=("a",)),
         Alias("delta_rule.delta_w", names=(r"Delta ?w_?(?:j1|1j|j|\(j,?1\))?",), parts=("a",), kind="symbolic"),
-        Alias("delta_rule.o", names=(r"o_?1?", r"o_?\(1\)", r"sigma\(net_?1?\)"), parts=("b",), kind="numeric"),
+        Alias("delta_rule.o", names=(r"o_?1?", r"o_?\(1\)", r"sigma\(net_?1?\)"), parts=("b",), kind="numeric",
+              scope="part"),
         Alias("delta_rule.delta_w_values", names=(r"Delta ?w", r"Delta ?w_?(?:j1|\(j,?1\))"), parts=("b",), kind="numeric"),
         Alias("delta_rule.delta_w_values", names=(r"Delta ?w_\(?(?P<i>\d),?1\)?",), parts=("b",), kind="numeric"),
         Alias("delta_rule.sigmoid_grad_max", names=(r"max.*", r"sigma'\(0\)", r"sigma'_?max"),
@@ -590,11 +644,13 @@ class NameMatch:
     index: tuple[int, ...] | None = None
 
 
-def match_name(key: str, problem: str | None, part: str | None) -> list[tuple[Alias, tuple[int, ...] | None]]:
-    """Aliases of ``problem`` (every problem when None) whose names match ``key``."""
+def match_name(key: str, problem: str | None, part: str | None,
+               problems: tuple[str, ...] | None = None) -> list[tuple[Alias, tuple[int, ...] | None]]:
+    """Aliases of ``problem`` (when None: of ``problems``, or every problem)
+    whose names match ``key``."""
     hits = []
     for pid, aliases in ALIASES.items():
-        if problem is not None and pid != problem:
+        if problem is not None and pid != problem or problem is None and problems and pid not in problems:
             continue
         for alias in aliases:
             for pattern in alias.names:
@@ -608,47 +664,70 @@ def match_name(key: str, problem: str | None, part: str | None) -> list[tuple[Al
     return hits
 
 
-def match_words(words: str, problem: str | None) -> list[Alias]:
-    """Aliases of ``problem`` whose words occur in ``words`` (first match order)."""
+def match_words(words: str, problem: str | None, problems: tuple[str, ...] | None = None) -> list[Alias]:
+    """Aliases of ``problem`` (when None: of ``problems``, or every problem)
+    whose words occur in ``words``, in the order of the table (the first is
+    the most specific: "ratio" before "conv")."""
     low = words.lower()
     hits = []
     for pid, aliases in ALIASES.items():
-        if problem is not None and pid != problem:
+        if problem is not None and pid != problem or problem is None and problems and pid not in problems:
             continue
         for alias in aliases:
-            if any(re.search(w, low) for w in alias.words):
+            if any(re.search(w, low) for w in alias.words) and not any(re.search(w, low) for w in alias.words_not):
                 hits.append(alias)
     return hits
 
 
-def name_matches(chain: Chain) -> list[NameMatch]:
+def name_matches(chain: Chain, problems: tuple[str, ...] | None = None) -> list[NameMatch]:
     """Answer ids a chain names, by the leading name elements (math) and by
     the prose that announces it. Leading elements are those before the first
     element that is not a name (``y = N_6 = 1272.6`` names both f and v6)."""
     found: list[NameMatch] = []
     for idx, element in enumerate(chain.elements[:-1] if len(chain.elements) > 1 else []):
         if element.is_text:
-            for alias in match_words(element.text_name, chain.problem):
+            for alias in match_words(element.text_name, chain.problem, problems)[:1]:
                 found.append(NameMatch(alias, idx, 2 if chain.words_strong else 1))
             continue
         if idx > 0 and element.relation not in ("equal", ""):
             break
         key = quantity_key(element.source)
+        if not element.source:
+            break
         if not is_name(element.source):
             # an expression on the left names a quantity only as the first
             # element and only through an alias (``\frac{\hat m_2}{\sqrt{\hat v_2}+\epsilon}``)
-            if idx == 0:
-                for alias, index in match_name(key, chain.problem, chain.part):
+            if idx == 0 or idx == 1 and chain.elements[0].is_text:
+                for alias, index in match_name(key, chain.problem, chain.part, problems):
                     in_part = not alias.parts or chain.part in alias.parts or chain.part is None
                     found.append(NameMatch(alias, idx, 3 if in_part else 2, index))
             break
-        for alias, index in match_name(key, chain.problem, chain.part):
+        for alias, index in match_name(key, chain.problem, chain.part, problems):
             in_part = not alias.parts or chain.part in alias.parts or chain.part is None
             found.append(NameMatch(alias, idx, 3 if in_part else 2, index))
     if not found and chain.words and chain.origin == "math":
-        for alias in match_words(chain.words, chain.problem):
+        for alias in match_words(chain.words, chain.problem, problems)[:1]:
             found.append(NameMatch(alias, 0, 2 if chain.words_strong else 1))
-    return found
+    return _prefer_part(found, chain.part, f"{chain.words} {chain.context}")
+
+
+def _prefer_part(found: list[NameMatch], part: str | None, words: str = "") -> list[NameMatch]:
+    """Of the answers one element names, those asked in the chain's part
+    when there are any (``w_{t+1}`` in part (a) is the update rule, not the
+    AdamW update of part (e)); of those, the ones whose words the prose
+    around the chain uses ("decoupled weight decay" for AdamW)."""
+    out = []
+    low = words.lower()
+    for element in sorted({m.element for m in found}):
+        mine = [m for m in found if m.element == element]
+        if part is not None:
+            mine = [m for m in mine if not m.alias.parts or part in m.alias.parts] or mine
+        worded = {m.alias.answer_id for m in mine if m.alias.words}
+        if len(worded) > 1:
+            said = [m for m in mine if any(re.search(w, low) for w in m.alias.words)]
+            mine = said[:1] if said else mine
+        out += mine
+    return out
 
 
 def key_of(source: str) -> str:

@@ -48,7 +48,7 @@ STEP_VERDICTS = ("consistent", "inconsistent", "unparsed", "unchecked")
 def prepare(sheet: str):
     """Solve the sheet's problems and compute its error-model variants, in
     this process, before any worker forks (the workers inherit it)."""
-    from engine.checkwork import build_sheet
+    from engine.checkref import build_sheet
 
     sheet = sheet.upper()
     from engine.submission import SHEETS
@@ -153,8 +153,9 @@ class _State:
 
 def _check(runner: _Runner, data: bytes, sheet: str, path: str) -> dict:
     from engine import checkwork as cw
+    from engine.checkref import sheet_ref
 
-    ref = cw.sheet_ref(sheet)
+    ref = sheet_ref(sheet)
     outcome = runner.run("plan", cw.task_plan, data, sheet, path)
     if not outcome.ok:
         return _failed_report(ref, sheet, path, f"the submission could not be segmented: {_reason(outcome)}")
@@ -166,6 +167,12 @@ def _check(runner: _Runner, data: bytes, sheet: str, path: str) -> dict:
     answers = _answers(runner, state, ref, claims, sheet)
     steps = _steps(state)
     return _report(ref, sheet, path, state, answers, steps)
+
+
+#: Most chain elements read in one submission (a real one has a few hundred).
+MAX_ELEMENTS = 4000
+#: Elements sent to the workers between two looks at the time budget.
+CHUNK = 100
 
 
 def _parse_all(runner: _Runner, state: _State, sheet: str) -> None:
@@ -180,12 +187,19 @@ def _parse_all(runner: _Runner, state: _State, sheet: str) -> None:
                 continue
             jobs.append((element.source, sheet, chain.problem, notation, chain.part))
             where.append((k, i))
-    for (k, i), outcome in zip(where, runner.map("parse", cw.task_parse, jobs)):
-        if outcome.ok:
-            state.parsed[k][i] = outcome.value
-        else:
-            source = state.plan.chains[k].elements[i].source
-            state.parsed[k][i] = cw.Parsed(source, False, reason=_reason(outcome))
+    if len(jobs) > MAX_ELEMENTS:
+        state.plan.warnings.append(f"{len(jobs)} math elements: only the first {MAX_ELEMENTS} were read")
+    for start in range(0, len(jobs), CHUNK):
+        chunk = jobs[start:start + CHUNK] if start < MAX_ELEMENTS else []
+        outcomes = runner.map("parse", cw.task_parse, chunk) if chunk and runner.left() > 0.05 else []
+        for n, (k, i) in enumerate(where[start:start + CHUNK]):
+            outcome = outcomes[n] if n < len(outcomes) else None
+            if outcome is not None and outcome.ok:
+                state.parsed[k][i] = outcome.value
+            else:
+                source = state.plan.chains[k].elements[i].source
+                reason = _reason(outcome) if outcome is not None else "not read: the time or size budget ran out"
+                state.parsed[k][i] = cw.Parsed(source, False, reason=reason)
 
 
 def _check_chains(runner: _Runner, state: _State, sheet: str) -> None:
@@ -197,8 +211,18 @@ def _check_chains(runner: _Runner, state: _State, sheet: str) -> None:
         relations = [e.relation for e in chain.elements]
         text_flags = [e.is_text for e in chain.elements]
         env = envs.setdefault(chain.problem, {})
-        outcome = runner.run("chain", cw.task_chain, sheet, chain.problem, elements, relations, text_flags,
-                             env, chain.line, chain.part)
+        if not any(p.ok for p, t in zip(elements, text_flags) if not t) and len(elements) > 1:
+            from engine.sandbox import Outcome
+
+            outcome = Outcome("ok", cw.ChainResult([cw.PairResult(i - 1, i, "unparsed", f"could not read "
+                                                                   f"{elements[i].source[:60]!r}: {elements[i].reason}")
+                                                    for i in range(1, len(elements))
+                                                    if chain.elements[i].relation in ("equal", "approx")
+                                                    and not text_flags[i] and not text_flags[i - 1]],
+                                                   {}, [None] * len(elements), (), False))
+        else:
+            outcome = runner.run("chain", cw.task_chain, sheet, chain.problem, elements, relations, text_flags,
+                                 env, chain.line, chain.part)
         if outcome.ok:
             result = outcome.value
             env.update(result.assign)
@@ -254,16 +278,16 @@ def _claimed_element(chain: align.Chain, parsed: list, alias: align.Alias, name_
 
 def _kind_ok(alias: align.Alias, parsed, value) -> bool:
     if parsed is None or not parsed.ok:
-        return alias.kind != "symbolic"  # an unreadable claim still counts (reported as unparsed)
-    expr = parsed.expr
+        return True  # an unreadable claim still counts: it is reported "unparsed", never wrong
+    # (the orchestrator never touches the expression: see checkmath.Sealed)
     if alias.kind == "numeric":
         if parsed.written is not None or parsed.size is not None:
             return True
         if value is not None and value.number is not None:
             return True
-        return bool(expr is not None and hasattr(expr, "free_symbols") and not expr.free_symbols)
+        return parsed.closed
     if alias.kind == "symbolic":
-        return bool(expr is not None and getattr(expr, "free_symbols", None))
+        return parsed.symbolic
     return True
 
 
@@ -290,8 +314,12 @@ def _choose_claims(state: _State, ref) -> dict[str, _Claim]:
                 claim.chain, claim.element = c.chain, element
             continue
         current = best.get(answer_id)
-        if current is None or current.entries or c.strength > current.strength or (
-                c.strength == current.strength and c.chain >= current.chain):
+        readable = parsed is not None and parsed.ok
+        if current is not None:
+            was = state.parsed[current.chain][current.element]
+            current_readable = was is not None and was.ok
+        if current is None or current.entries or (c.strength, readable) > (current.strength, current_readable) or (
+                (c.strength, readable) == (current.strength, current_readable) and c.chain >= current.chain):
             best[answer_id] = _Claim(answer_id, c.chain, element, c.strength, c.alias)
     return best
 
@@ -299,7 +327,7 @@ def _choose_claims(state: _State, ref) -> dict[str, _Claim]:
 def _claims_by_value(runner: _Runner, state: _State, ref, claims: dict[str, _Claim], sheet: str) -> None:
     """Missing answers found by value: an unnamed chain of the same problem
     whose value equals the answer (never used to call anything wrong)."""
-    from engine import checkwork as cw
+    from engine import checkanswers as ca
 
     used_chains = {c.chain for c in claims.values()}
     for pid in ref.problems:
@@ -319,12 +347,12 @@ def _claims_by_value(runner: _Runner, state: _State, ref, claims: dict[str, _Cla
                 continue
             parsed = state.parsed[k][element]
             value = state.results[k].values[element]
-            if parsed is None or not parsed.ok or value is None:
-                continue
+            if parsed is None or not parsed.ok or value is None or not parsed.closed:
+                continue  # only numbers the student wrote, never a name standing for the answer
             candidates.append((k, element, chain.part, parsed, value))
         if not candidates:
             continue
-        outcome = runner.run("value", cw.task_by_value, sheet, pid, missing, candidates)
+        outcome = runner.run("value", ca.task_by_value, sheet, pid, missing, candidates)
         if not outcome.ok:
             continue
         for answer_id, (k, element) in outcome.value.items():
@@ -337,7 +365,7 @@ def _claims_by_value(runner: _Runner, state: _State, ref, claims: dict[str, _Cla
 
 
 def _answers(runner: _Runner, state: _State, ref, claims: dict[str, _Claim], sheet: str) -> dict[str, dict]:
-    from engine import checkwork as cw
+    from engine import checkanswers as ca
 
     out: dict[str, dict] = {}
     digits = _digits_per_problem(state)
@@ -371,14 +399,14 @@ def _answers(runner: _Runner, state: _State, ref, claims: dict[str, _Claim], she
                                     f"could not check the line: {state.chain_errors.get(claim.chain, '')}")
             verdicts[answer_id] = "unparsed"
             continue
-        info = cw.ClaimInfo(
+        info = ca.ClaimInfo(
             answer_id=answer_id, parsed=parsed, value=result.values[claim.element],
             previous=_previous_value(result, chain, claim.element), transform=claim.alias.transform if claim.alias else None,
             chain_consistent=result.consistent, used=result.used, digits=digits.get(a.problem),
             used_verdicts={k: verdicts.get(k[1:].split("[")[0], "") for k in result.used if k.startswith("@")},
             part=chain.part,
         )
-        outcome = runner.run("answer", cw.task_answer, sheet, info)
+        outcome = runner.run("answer", ca.task_answer, sheet, info)
         if not outcome.ok:
             out[answer_id] = _entry(a, "unparsed", source, line, f"could not compare: {_reason(outcome)}")
             verdicts[answer_id] = "unparsed"
@@ -392,14 +420,11 @@ def _answers(runner: _Runner, state: _State, ref, claims: dict[str, _Claim], she
 
 
 def _previous_value(result, chain: align.Chain, element: int):
-    """The student's value of the element before the claim (its derivation),
-    when that pair was found consistent."""
+    """The student's value the claim was found consistent with (the element
+    before it, or the quantity's definition at the student's values)."""
     if element < 1 or chain.elements[element].relation not in ("equal", "approx"):
         return None
-    for pair in result.pairs:
-        if pair.right == element and pair.verdict == "consistent":
-            return result.values[element - 1]
-    return None
+    return (result.derived or {}).get(element)
 
 
 def _digits_per_problem(state: _State) -> dict[str, int]:
@@ -437,7 +462,7 @@ def _text_answer(state: _State, a, claim: _Claim | None) -> dict:
 
 def _entrywise(runner: _Runner, state: _State, a, claim: _Claim, sheet: str, verdicts: dict) -> dict:
     """An answer written entry by entry (``\\Delta w_{11} = ...``)."""
-    from engine import checkwork as cw
+    from engine import checkanswers as ca
 
     wrong, unread, right = [], [], []
     first_line = None
@@ -449,10 +474,10 @@ def _entrywise(runner: _Runner, state: _State, a, claim: _Claim, sheet: str, ver
         if parsed is None or not parsed.ok or result is None:
             unread.append(index)
             continue
-        info = cw.ClaimInfo(answer_id=a.id, parsed=parsed, value=result.values[element], previous=None,
+        info = ca.ClaimInfo(answer_id=a.id, parsed=parsed, value=result.values[element], previous=None,
                             transform=None, chain_consistent=result.consistent, used=result.used, digits=None,
                             used_verdicts={}, part=chain.part, index=index)
-        outcome = runner.run("answer", cw.task_answer, sheet, info)
+        outcome = runner.run("answer", ca.task_answer, sheet, info)
         if not outcome.ok:
             unread.append(index)
             continue
@@ -508,8 +533,11 @@ def _carried_forward(state: _State, a, claim: _Claim, result, diagnosis: str | N
         if bad:
             chain = state.plan.chains[claim.chain]
             left, right = chain.elements[bad[0].left], chain.elements[bad[0].right]
+            detail = bad[0].detail
+            if diagnosis:  # the model already named: not twice
+                detail = detail.replace(f"; the value matches {diagnosis}", "")
             notes.append(f"the error enters at line {right.line}: "
-                         f"{_short(left.source)} = {_short(right.source)} ({bad[0].detail})")
+                         f"{_short(left.source)} = {_short(right.source)}: {detail}")
     if diagnosis and notes:
         return f"{diagnosis}; {notes[0]}"
     if diagnosis:
@@ -540,12 +568,16 @@ def _steps(state: _State) -> list[dict]:
             steps.append(_step(chain, pair.left, pair.right, pair.verdict, pair.detail))
         if len(chain.elements) == 1 and chain.origin == "math":
             parsed = state.parsed[k][0]
-            if parsed is not None and not parsed.ok:
+            if parsed is not None and not parsed.ok and not _INEQUALITY.search(chain.elements[0].source):
                 e = chain.elements[0]
                 steps.append({"line": e.line, "source": e.source, "verdict": "unparsed",
                               "detail": f"could not read it: {parsed.reason}"})
     steps.sort(key=lambda s: s["line"])
     return steps
+
+
+#: A lone inequality (``u < 0``) is a condition, not a step: not reported unread.
+_INEQUALITY = re.compile(r"<|>|\\[lg]eq?(?![A-Za-z])|\\neq?(?![A-Za-z])|\\in(?![A-Za-z])|\\sim(?![A-Za-z])")
 
 
 def _step(chain: align.Chain, left: int, right: int, verdict: str, detail: str) -> dict:
@@ -567,6 +599,7 @@ def _report(ref, sheet: str, path: str, state: _State, answers: dict[str, dict],
     report = {"sheet": sheet, "answers": answer_list, "steps": steps,
               "summary": _summary(path, answer_list, steps, list(state.plan.warnings))}
     report["lines"] = state.plan.lines
+    report["_text_answers"] = [a.id for a in ref.answers.values() if a.kind == "text"]
     return report
 
 
@@ -574,6 +607,7 @@ def _failed_report(ref, sheet: str, path: str, reason: str) -> dict:
     answers = [_entry(a, "unparsed", None, None, reason) for a in ref.answers.values()]
     report = {"sheet": sheet, "answers": answers, "steps": [], "summary": _summary(path, answers, [], [reason])}
     report["lines"] = []
+    report["_text_answers"] = [a.id for a in ref.answers.values() if a.kind == "text"]
     return report
 
 
@@ -647,7 +681,7 @@ def _child(conn, path: str, sheet: str) -> None:
 
 
 def _crashed_report(sheet: str, path: str, reason: str) -> dict:
-    from engine.checkwork import sheet_ref
+    from engine.checkref import sheet_ref
 
     return _failed_report(sheet_ref(sheet), sheet, path, reason)
 

@@ -27,6 +27,7 @@ no ``sympify``/``eval`` anywhere.
 """
 from __future__ import annotations
 
+import pickle
 import random
 import re
 from dataclasses import dataclass, field
@@ -36,7 +37,7 @@ from typing import Any, Mapping
 import mpmath
 import sympy as sp
 
-from engine.align import ALIASES, SAME_QUANTITY, match_name, quantity_key
+from engine.align import SAME_QUANTITY, match_name, quantity_key
 
 #: Digits of the numeric evaluations.
 DIGITS = 40
@@ -95,13 +96,14 @@ class ProblemMath:
     notation: dict[str, str] = field(default_factory=dict)
     index_letters: frozenset = frozenset()
     functions: frozenset = frozenset()
+    symbols: frozenset = frozenset()
 
     def canon(self, key: str) -> sp.Symbol:
         return sp.Symbol(key, **self.assumptions.get(key, {}))
 
     def known(self, key: str) -> bool:
         return (key in self.givens or key.startswith("@") or key in self.definitions or key in self.assumptions
-                or any(key in d for d in self.part_definitions.values()))
+                or key in self.symbols or any(key in d for d in self.part_definitions.values()))
 
     def definitions_in(self, part: str | None) -> dict[str, Any]:
         """The worked definitions seen from ``part``: the part's own (m_t of
@@ -126,11 +128,13 @@ def resolve_key(pm: ProblemMath, key: str, notation: Mapping[str, str] | None = 
         return key
     found: dict[str, tuple] = {}
     for alias, index in match_name(key, pm.pid, None):
-        if alias.kind == "text" or alias.answer_id not in pm.expected:
-            continue
+        if alias.kind == "text" or alias.needs or alias.answer_id not in pm.expected:
+            continue  # an expansion (needs an O-term) is the same quantity, written another way
         value = pm.expected[alias.answer_id]
         if isinstance(value, sp.Eq) or value is None:
             continue
+        if alias.scope == "part" and part is not None and alias.parts and part not in alias.parts:
+            continue  # o_1 is 1/2 in part (b), a variable in the derivation of part (a)
         answer = SAME_QUANTITY.get(alias.answer_id, alias.answer_id)
         target = f"@{answer}[{','.join(str(i) for i in index)}]" if index is not None else f"@{answer}"
         in_part = part is not None and (not alias.parts or part in alias.parts)
@@ -170,31 +174,80 @@ def canonicalize(pm: ProblemMath, expr: Any, notation: Mapping[str, str] | None 
 # --------------------------------------------------------------------------- student values
 
 
-@dataclass(frozen=True)
+class Sealed:
+    """A sympy object built from student text, carried between processes as
+    pickled bytes and unpickled only where it is used (in a bounded worker).
+
+    Unpickling a sympy expression runs its constructors: an unevaluated
+    ``9^{9^9}`` becomes a huge integer on the way in. So the orchestrating
+    process never unpickles one: it receives and forwards the bytes."""
+
+    __slots__ = ("_obj", "_data")
+
+    def __init__(self, obj: Any = None, data: bytes | None = None):
+        self._obj = obj
+        self._data = data
+
+    def get(self) -> Any:
+        if self._obj is None and self._data is not None:
+            self._obj = pickle.loads(self._data)  # our own bytes, in a worker
+        return self._obj
+
+    def __reduce__(self):
+        data = self._data if self._data is not None else pickle.dumps(self._obj, protocol=pickle.HIGHEST_PROTOCOL)
+        return (Sealed, (None, data))
+
+
 class StudentValue:
     """A value the student gave a quantity: the expression (canonical),
     the half unit of its last written digit (0 when exact), the line."""
 
-    value: Any
-    half_unit: Fraction = Fraction(0)
-    line: int = 0
+    __slots__ = ("_value", "half_unit", "line")
+
+    def __init__(self, value: Any, half_unit: Fraction = Fraction(0), line: int = 0):
+        self._value = value if isinstance(value, Sealed) else Sealed(value)
+        self.half_unit = half_unit
+        self.line = line
+
+    @property
+    def value(self) -> Any:
+        return self._value.get()
+
+    def __reduce__(self):
+        return (StudentValue, (self._value, self.half_unit, self.line))
+
+    def __repr__(self) -> str:
+        return f"StudentValue(line={self.line}, half_unit={self.half_unit})"
 
 
-@dataclass
 class Evaluated:
     """An expression resolved in one mode.
 
     expr: the resolved expression (canonical symbols, givens substituted);
-    number: its value (mpf) when closed and real, else None; error: the
-    propagated uncertainty from the student's rounded values; used: the
-    student keys it used; unknown: keys neither the problem nor the
-    student defines."""
+    number: its value (mpf, or a list of them for a matrix) when closed and
+    real, else None; error: the propagated uncertainty from the student's
+    rounded values; used: the student keys it used; unknown: keys neither
+    the problem nor the student defines."""
 
-    expr: Any
-    number: Any = None
-    error: Any = 0
-    used: tuple[str, ...] = ()
-    unknown: tuple[str, ...] = ()
+    __slots__ = ("_expr", "number", "error", "used", "unknown")
+
+    def __init__(self, expr: Any, number: Any = None, error: Any = 0, used: tuple[str, ...] = (),
+                 unknown: tuple[str, ...] = ()):
+        self._expr = expr if isinstance(expr, Sealed) else Sealed(expr)
+        self.number = number
+        self.error = error
+        self.used = used
+        self.unknown = unknown
+
+    @property
+    def expr(self) -> Any:
+        return self._expr.get()
+
+    def __reduce__(self):
+        return (Evaluated, (self._expr, self.number, self.error, self.used, self.unknown))
+
+    def __repr__(self) -> str:
+        return f"Evaluated(number={self.number}, used={self.used}, unknown={self.unknown})"
 
 
 def _replace_partials(pm: ProblemMath, expr: Any, defs: Mapping[str, Any]) -> Any:
@@ -220,6 +273,25 @@ def _replace_partials(pm: ProblemMath, expr: Any, defs: Mapping[str, Any]) -> An
     return expr.replace(lambda e: isinstance(e, Partial), derivative)
 
 
+def _apply_functions(expr: Any, defs: Mapping[str, Any]) -> Any:
+    """``sigma(0)`` where the problem defines ``sigma = 1/(1 + e^{-z})`` (a
+    definition with one free variable): the definition at the argument."""
+    from sympy.core.function import AppliedUndef
+
+    if not isinstance(expr, sp.Basic) or not expr.has(AppliedUndef):
+        return expr
+
+    def apply(call):
+        key = symbol_key(sp.Symbol(call.func.__name__))
+        body = defs.get(key)
+        if body is None or len(call.args) != 1 or not isinstance(body, sp.Basic) or len(body.free_symbols) != 1:
+            return call
+        (var,) = body.free_symbols
+        return body.xreplace({var: call.args[0]})
+
+    return expr.replace(lambda e: isinstance(e, AppliedUndef), apply)
+
+
 def _defined(pm: ProblemMath, sym: sp.Symbol, defs: Mapping[str, Any]) -> bool:
     return sym.name in pm.local or sym.name in defs
 
@@ -236,6 +308,10 @@ def _expand_symbolic(pm: ProblemMath, expr: Any, keep: set, defs: Mapping[str, A
                 mapping[s] = pm.local[s.name]
             elif s.name in defs:
                 mapping[s] = defs[s.name]
+            elif s.name.startswith("@"):
+                value = _answer_value(pm, s.name)
+                if value is not None and not _is_number(value) and not isinstance(value, sp.MatrixBase):
+                    mapping[s] = value  # a formula answer (L = (y - t)^2 / 2) defines its name
         if not mapping:
             return expr
         expr = expr.xreplace(mapping)
@@ -244,7 +320,7 @@ def _expand_symbolic(pm: ProblemMath, expr: Any, keep: set, defs: Mapping[str, A
 
 def resolve(pm: ProblemMath, expr: Any, mode: str, env: Mapping[str, StudentValue] | None = None,
             literals: Mapping[Any, Fraction] | None = None, part: str | None = None,
-            small_zero: bool = False) -> Evaluated:
+            small_zero: bool = False, keep_givens: bool = False) -> Evaluated:
     """Resolve ``expr`` (canonical) in ``mode``: "problem", "student", or
     "symbolic" (the problem's symbolic definitions only: quantities whose
     value is a number, and the givens, stay symbols; for comparing formulas
@@ -259,16 +335,20 @@ def resolve(pm: ProblemMath, expr: Any, mode: str, env: Mapping[str, StudentValu
         expr = expr.xreplace({pm.canon(k): 0 for k in pm.small})
     defs = pm.definitions_in(part)
     if isinstance(expr, sp.MatrixBase):
-        parts = [resolve(pm, e, mode, env, literals, part, small_zero) for e in expr]
+        # an entry carries the uncertainty of its own decimals only
+        parts = [resolve(pm, e, mode, env, {a: h for a, h in (literals or {}).items() if e.has(a)}, part,
+                         small_zero, keep_givens) for e in expr]
         numbers = [p.number for p in parts]
         mat = sp.ImmutableMatrix(expr.rows, expr.cols, [p.expr for p in parts])
         closed = all(n is not None for n in numbers)
         return Evaluated(mat, numbers if closed else None, [p.error for p in parts],
                          tuple(sorted({u for p in parts for u in p.used})),
                          tuple(sorted({u for p in parts for u in p.unknown})))
+    expr = _apply_functions(expr, defs)
     expr = _replace_partials(pm, expr, defs)
     uncertain: dict[sp.Dummy, tuple[Any, Fraction]] = {}
     used: set[str] = set()
+    folded = Fraction(0)  # relative rounding of decimals the parser folded away (9/1.099 -> 9000/1099)
     if literals:
         repl = {}
         for atom, half in literals.items():
@@ -276,6 +356,8 @@ def resolve(pm: ProblemMath, expr: Any, mode: str, env: Mapping[str, StudentValu
                 d = sp.Dummy("lit")
                 repl[atom] = d
                 uncertain[d] = (atom, half)
+            elif half and atom != 0:
+                folded += half / abs(Fraction(int(atom.p), int(atom.q)))
         if repl:
             expr = expr.xreplace(repl)
     student_dummies: dict[str, sp.Dummy] = {}
@@ -285,7 +367,8 @@ def resolve(pm: ProblemMath, expr: Any, mode: str, env: Mapping[str, StudentValu
             if not isinstance(s, sp.Symbol) or isinstance(s, sp.Dummy):
                 continue
             key = s.name
-            if mode == "student" and key in env:
+            if mode == "student" and key in env and not (isinstance(env[key].value, sp.Basic)
+                                                           and env[key].value.has(s)):
                 sv = env[key]
                 used.add(key)
                 if isinstance(sv.value, sp.Basic) and not sv.value.free_symbols and sv.half_unit:
@@ -307,9 +390,10 @@ def resolve(pm: ProblemMath, expr: Any, mode: str, env: Mapping[str, StudentValu
         expr = expr.xreplace(mapping)
     else:
         raise Undecided("the definitions do not terminate")
-    if mode != "symbolic":
-        givens = {pm.canon(k): v for k, v in pm.givens.items() if not isinstance(v, (list, sp.MatrixBase))}
-        expr = expr.xreplace(givens)
+    if mode != "symbolic" and not keep_givens and not (isinstance(expr, sp.Basic) and expr.has(sp.Order)):
+        # (an expansion keeps its symbols: O(epsilon^2) at epsilon = 1e-8 means nothing)
+        givens = {pm.canon(k): v for k, v in pm.givens.items() if not isinstance(v, list)}
+        expr = _replace_matrices(expr, givens)
     unknown = tuple(sorted(s.name for s in expr.free_symbols
                            if isinstance(s, sp.Symbol) and not isinstance(s, sp.Dummy) and not pm.known(s.name)))
     free = [s for s in expr.free_symbols if s not in uncertain]
@@ -324,8 +408,23 @@ def resolve(pm: ProblemMath, expr: Any, mode: str, env: Mapping[str, StudentValu
                     number = None
                     break
                 error += abs(slope) * mpmath.mpf(half.numerator) / half.denominator
+        if number is not None and folded:
+            # first order for products and quotients of the folded decimals
+            error += abs(number) * mpmath.mpf(folded.numerator) / folded.denominator
     plain = expr.xreplace({d: v for d, (v, _) in uncertain.items()})
     return Evaluated(plain, number, error, tuple(sorted(used)), unknown)
+
+
+def _replace_matrices(expr: Any, givens: dict) -> Any:
+    """Substitute the givens; a matrix given (W) makes its product a matrix."""
+    try:
+        out = expr.xreplace(givens)
+    except (TypeError, ValueError, AttributeError):
+        return expr.xreplace({k: v for k, v in givens.items() if not isinstance(v, sp.MatrixBase)})
+    if isinstance(out, sp.Basic) and not isinstance(out, sp.MatrixBase) and any(
+            isinstance(a, sp.MatrixBase) for a in sp.preorder_traversal(out)):
+        return expr.xreplace({k: v for k, v in givens.items() if not isinstance(v, sp.MatrixBase)})
+    return out
 
 
 def _is_number(value: Any) -> bool:
@@ -407,19 +506,32 @@ def rounds_to(value: Any, written: Written, slack: Any = 0) -> bool:
     (round half away from zero), allowing ``slack`` more."""
     b = _mpf(written.value)
     h = _mpf(written.half_unit)
-    diff = value - b
-    if not h:
-        return abs(diff) <= slack + mpmath.mpf(10) ** -(DIGITS - 8) * max(1, abs(b))
+    if not written.half_unit:
+        return abs(value - b) <= slack + mpmath.mpf(10) ** -(DIGITS - 8) * max(1, abs(b))
     if slack:
-        return abs(diff) <= h + slack
+        return abs(value - b) <= h + slack
+    # exactly, in rationals: the boundary (0.25 at one digit) must not be decided by binary rounding
+    diff = _fraction_of(value) - written.value
+    half = written.half_unit
     if written.value >= 0:
-        return -h <= diff < h
-    return -h < diff <= h
+        return -half <= diff < half
+    return -half < diff <= half
+
+
+def _fraction_of(value: Any) -> Fraction:
+    """The exact binary value of an mpf as a Fraction."""
+    sign, man, exp, _ = mpmath.mpf(value)._mpf_
+    f = Fraction(int(man)) * (Fraction(2) ** exp)
+    return -f if sign else f
 
 
 def fmt(value: Any, digits: int = 8) -> str:
-    """A short decimal of an mpf, for messages."""
-    return mpmath.nstr(value, digits, strip_zeros=True) if value is not None else "?"
+    """A short decimal of an mpf, for messages (integers without ".0")."""
+    if value is None:
+        return "?"
+    if value == int(value) and abs(value) < 10**15:
+        return str(int(value))
+    return mpmath.nstr(value, digits, strip_zeros=True)
 
 
 def compare_numbers(a: Evaluated, b: Evaluated, wa: Written | None, wb: Written | None,
@@ -431,13 +543,13 @@ def compare_numbers(a: Evaluated, b: Evaluated, wa: Written | None, wb: Written 
         coarse = wa if wa.half_unit >= wb.half_unit else wb
         fine = y if coarse is wa else x
         ok = rounds_to(fine, coarse, slack)
-        where = f"to the {_digits_phrase(coarse)} written"
+        where = "at the digits written" if coarse.half_unit else "exactly"
     elif wb is not None:
         ok = rounds_to(x, wb, a.error)
-        where = f"to the {_digits_phrase(wb)} written"
+        where = "at the digits written" if wb.half_unit else "exactly"
     elif wa is not None:
         ok = rounds_to(y, wa, b.error)
-        where = f"to the {_digits_phrase(wa)} written"
+        where = "at the digits written" if wa.half_unit else "exactly"
     else:
         scale = max(mpmath.mpf(1), abs(x), abs(y))
         ok = abs(x - y) <= slack + mpmath.mpf(10) ** -(DIGITS - 10) * scale
@@ -445,13 +557,9 @@ def compare_numbers(a: Evaluated, b: Evaluated, wa: Written | None, wb: Written 
             ok = abs(x - y) <= slack + mpmath.mpf("0.005") * max(abs(x), abs(y))
         where = "within the rounding of the values used" if slack else "exactly"
     if ok:
-        return Comparison("equal", f"{fmt(x)} and {fmt(y)} agree {where}", x, y)
-    return Comparison("different", f"{fmt(x)} is not {fmt(y)} ({where.replace('agree ', '')})", x, y)
-
-
-def _digits_phrase(w: Written) -> str:
-    text = w.text or str(w.value)
-    return f"digits of {text}"
+        return Comparison("equal", f"{fmt(x)} = {fmt(y)} {where}", x, y)
+    return Comparison("different", f"{fmt(x)} is not {fmt(y)}" + (" at the digits written" if "digits" in where
+                                                                  else ""), x, y)
 
 
 def compare(pm: ProblemMath, a: Evaluated, b: Evaluated, wa: Written | None = None, wb: Written | None = None,
@@ -468,6 +576,9 @@ def compare(pm: ProblemMath, a: Evaluated, b: Evaluated, wa: Written | None = No
 def _compare_matrices(pm: ProblemMath, a: Evaluated, b: Evaluated, relation: str, seed: int) -> Comparison:
     ea, eb = a.expr, b.expr
     if not (isinstance(ea, sp.MatrixBase) and isinstance(eb, sp.MatrixBase)):
+        scalar = eb if isinstance(ea, sp.MatrixBase) else ea
+        if isinstance(scalar, sp.Basic) and scalar.free_symbols:
+            raise Undecided("a matrix is compared with an expression the problem does not define")
         return Comparison("different", "a matrix or vector is compared with a single value")
     if ea.shape != eb.shape and 1 in ea.shape and 1 in eb.shape and len(ea) == len(eb):
         eb = eb.reshape(*ea.shape)
@@ -520,12 +631,18 @@ def _limit_small(expr: Any, zero: dict) -> Any:
 
 
 def _compare_series(pm: ProblemMath, a: Any, b: Any, seed: int) -> Comparison:
+    """Two expansions in the variable of their O-term agree below its order;
+    the problem's other small quantities are 0 (an expansion in delta is
+    taken at epsilon = 0, as the sheet states it)."""
     orders = [o for e in (a, b) for o in e.atoms(sp.Order)]
     order = orders[0]
     var = order.variables[0] if order.variables else None
     if var is None:
         raise Undecided("an O-term without a variable")
     pa, pb = a.removeO(), b.removeO()
+    others = {pm.canon(k): 0 for k in pm.small if pm.canon(k) != var}
+    if others:
+        pa, pb = pa.xreplace(others), pb.xreplace(others)
     try:
         n = sp.Poly(order.expr, var).degree()
     except (sp.PolynomialError, ValueError):
@@ -590,8 +707,11 @@ def _spot_check(pm: ProblemMath, a: Any, b: Any, seed: int) -> Comparison:
         if abs(va - vb) > SPOT_TOLERANCE * scale:
             where = ", ".join(f"{symbol_label(k)} = {fmt(mpmath.mpf(v._mpf_) if hasattr(v, '_mpf_') else v, 4)}"
                               for k, v in list(point.items())[:4])
-            return Comparison("different", f"at {where or 'the given values'} they are {fmt(va, 6)} and {fmt(vb, 6)}",
-                              va, vb)
+            digits = 6
+            while digits < 30 and fmt(va, digits) == fmt(vb, digits):
+                digits += 3
+            return Comparison("different", f"at {where or 'the given values'} they are {fmt(va, digits)} "
+                              f"and {fmt(vb, digits)}", va, vb)
         good += 1
         if good >= SPOT_POINTS:
             break

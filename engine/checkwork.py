@@ -1,242 +1,32 @@
-"""What a bounded worker does for :mod:`engine.check`, and the reference it uses.
+"""What a bounded worker does for :mod:`engine.check` (steps).
 
-The *reference* of a sheet (:class:`SheetRef`) is built from the catalog in
-the parent process before any worker starts (so workers inherit it when
-they fork): every problem solved at its defaults, its answers, givens and
-definitions in canonical keys (:class:`engine.checkmath.ProblemMath`), and
-the error-model variants of :mod:`engine.diagnose`.
-
-The *tasks* are module-level functions run in a :class:`engine.sandbox.Pool`
-worker under a time and memory bound; each takes and returns plain data:
+The tasks are module-level functions run in a :class:`engine.sandbox.Pool`
+worker under a time and memory bound; each takes and returns plain data
+(student expressions stay :class:`~engine.checkmath.Sealed` on the way):
 
 * :func:`task_plan`: decode and segment a submission, build its chains and
   name claims (string work only);
 * :func:`task_parse`: one chain element -> :class:`Parsed`;
 * :func:`task_chain`: check the neighbouring pairs of one chain, with the
   student's earlier values (error carried forward), and return the values
-  it assigns;
-* :func:`task_answer`: the verdict and diagnosis of one answer.
+  it assigns.
+
+The answers are :mod:`engine.checkanswers`; the reference
+:mod:`engine.checkref`.
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
 import mpmath
 import sympy as sp
 
-from engine import align, checkmath as cm, diagnose
+from engine import align, checkmath as cm
 from engine.checkmath import Comparison, Evaluated, ProblemMath, StudentValue, Undecided, Written
-
-# --------------------------------------------------------------------------- per-problem conventions
-
-#: Conventions of a problem that a student's text needs (data): small
-#: quantities dropped by ``\\approx``, letters with superscript indices,
-#: names applied as functions, and notation that means a problem symbol
-#: when the student never writes that symbol (beta for beta_1).
-CONVENTIONS: dict[str, dict[str, Any]] = {
-    "autodiff": {},
-    "adam": {"small": ("epsilon", "delta"), "index_letters": ("g", "m", "v", "w"),
-             "notation": {"beta": "beta_1", "gamma": "beta_2", "eta": "alpha", "varepsilon": "epsilon"}},
-    "vgg16": {},
-    "cnn": {},
-    "softmax": {"functions": ("softmax",)},
-    "autograd": {},
-    "delta_rule": {"functions": ("sigma",), "notation": {"E": "TSS"}},
-}
-
-_ASSUMPTIONS = ("positive", "nonnegative", "real", "nonzero", "integer", "negative")
-
-
-def _local_definitions(problem_id: str, pm: ProblemMath) -> dict[str, Any]:
-    """One-step definitions used for local partials: the primal trace of
-    autodiff (Baydin et al. 2018, Table 2) in canonical keys."""
-    if problem_id != "autodiff":
-        return {}
-    from derivations import autodiff as ad
-
-    out = {}
-    for i in ad.INDICES:
-        key = cm.resolve_key(pm, cm.symbol_key(ad.V[i]))
-        out[key] = cm.canonicalize(pm, ad.PRIMAL_TRACE[i])
-    return out
-
-
-@dataclass
-class AnswerRef:
-    """One answer of the sheet: id, problem, part, value (canonical), the
-    LaTeX shown as expected, its label and text, and its kind."""
-
-    id: str
-    problem: str
-    part: str
-    value: Any
-    latex: str
-    label: str
-    text: str | None
-    kind: str  # "number" | "matrix" | "symbolic" | "equation" | "text"
-
-
-@dataclass
-class SheetRef:
-    """The reference of one sheet (see the module docstring)."""
-
-    sheet: str
-    problems: tuple[str, ...]
-    math: dict[str, ProblemMath]
-    answers: dict[str, AnswerRef]
-    variants: dict[str, list[diagnose.Variant]]
-
-
-_SHEETS: dict[str, SheetRef] = {}
-
-
-def _kind(answer) -> str:
-    value = answer.value
-    if value is None:
-        return "text"
-    if isinstance(value, sp.Eq):
-        return "equation"
-    if isinstance(value, (list, tuple, sp.MatrixBase)):
-        return "matrix"
-    if isinstance(value, sp.Basic) and not value.free_symbols and not value.has(sp.Order):
-        return "number"
-    return "symbolic"
-
-
-def _collect_assumptions(exprs: list[Any]) -> dict[str, dict]:
-    out: dict[str, dict] = {}
-    for e in exprs:
-        items = list(e) if isinstance(e, (list, tuple, sp.MatrixBase)) else [e]
-        for item in items:
-            if not isinstance(item, sp.Basic):
-                continue
-            for s in item.free_symbols:
-                if isinstance(s, sp.Symbol):
-                    facts = {k: v for k, v in s.assumptions0.items() if k in _ASSUMPTIONS and v}
-                    if facts:
-                        out.setdefault(cm.symbol_key(s), facts)
-    return out
-
-
-def problem_math(problem: Any, solution: Any) -> ProblemMath:
-    """The :class:`ProblemMath` of a solved problem (trusted objects only)."""
-    conv = CONVENTIONS.get(problem.id, {})
-    pm = ProblemMath(problem.id, small=tuple(conv.get("small", ())), notation=dict(conv.get("notation", {})),
-                     index_letters=frozenset(conv.get("index_letters", ())),
-                     functions=frozenset(conv.get("functions", ())))
-    for param in problem.parameters:
-        value = solution.params[param.name]
-        if isinstance(value, list):
-            try:
-                value = sp.ImmutableMatrix(value)
-            except (ValueError, TypeError):
-                continue  # a layer list, not a matrix: not a symbol's value
-        for name in {param.name, param.latex}:
-            if name:
-                key = align.quantity_key(name)
-                if key and align.NAME_KEY.fullmatch(key):
-                    pm.givens[key] = value
-    raw_values = [a.value for a in solution.answers.values()]
-    defs = [(k, v) for part in solution.parts for k, v in part.definitions.items()]
-    pm.assumptions = _collect_assumptions(raw_values + [v for _, v in defs] + [k for k, _ in defs])
-    for key in list(pm.assumptions):
-        if key in pm.givens:
-            pm.assumptions.pop(key)
-    # answers first (raw), so that resolve_key knows which ids exist
-    for answer_id, answer in solution.answers.items():
-        pm.expected[answer_id] = answer.value
-    for answer_id, answer in solution.answers.items():
-        value = answer.value
-        if value is None:
-            continue
-        if isinstance(value, sp.Eq):
-            lhs_key = cm.resolve_key(pm, cm.symbol_key(value.lhs)) if isinstance(value.lhs, sp.Symbol) else None
-            if lhs_key:
-                pm.definitions.setdefault(lhs_key, cm.canonicalize(pm, value.rhs))
-            pm.expected[answer_id] = sp.Eq(cm.canonicalize(pm, value.lhs), cm.canonicalize(pm, value.rhs),
-                                           evaluate=False)
-            continue
-        pm.expected[answer_id] = cm.canonicalize(pm, value)
-    seen: dict[str, list] = {}
-    for part in solution.parts:
-        scoped = pm.part_definitions.setdefault(part.label, {})
-        for sym, value in part.definitions.items():
-            if not isinstance(sym, (sp.Symbol, sp.Indexed)) or value is None:
-                continue
-            key = cm.resolve_key(pm, cm.symbol_key(sym), None, part.label)
-            if key.startswith("@") or key in pm.givens or align.match_name(key, problem.id, None):
-                continue  # an answer's name: the answer, not a step of its derivation, defines it
-            try:
-                canon = cm.canonicalize(pm, value, None, part.label)
-            except (TypeError, ValueError):
-                continue
-            if isinstance(canon, sp.Basic) and canon.has(sp.Derivative, sp.Piecewise):
-                continue
-            if isinstance(canon, sp.Basic) and pm.canon(key) in canon.free_symbols:
-                continue  # R + ..., a placeholder sum: not a usable definition
-            scoped[key] = canon
-            seen.setdefault(key, []).append(canon)
-    for key, values in seen.items():
-        # a key the parts define alike is global; defined differently, it is
-        # only what each part says (m_t of part (e) includes the decay term)
-        if key not in pm.definitions and all(v == values[0] for v in values):
-            pm.definitions[key] = values[0]
-    pm.local = _local_definitions(problem.id, pm)
-    for sym, interval in solution.domain.items():
-        pm.domain[cm.symbol_key(sym)] = (float(interval[0]), float(interval[1]))
-    return pm
-
-
-def build_sheet(sheet: str) -> SheetRef:
-    """Solve the sheet's problems and build its reference (cached)."""
-    from engine import catalog
-    from engine.submission import SHEETS
-
-    if sheet in _SHEETS:
-        return _SHEETS[sheet]
-    math_: dict[str, ProblemMath] = {}
-    answers: dict[str, AnswerRef] = {}
-    variants: dict[str, list[diagnose.Variant]] = {}
-    for pid in SHEETS[sheet]:
-        problem = catalog.get(pid)
-        sol = problem.solve()
-        pm = problem_math(problem, sol)
-        math_[pid] = pm
-        part_of = {b.id: part.label for part in sol.parts for b in part.blocks if getattr(b, "kind", "") == "answer"}
-        for answer_id in problem.answer_ids:
-            a = sol.answers[answer_id]
-            answers[answer_id] = AnswerRef(answer_id, pid, part_of.get(answer_id, ""), pm.expected.get(answer_id),
-                                           a.latex, a.label, a.text, _kind(a))
-        vs = []
-        for v in diagnose.variants(problem, sol):
-            canon = {}
-            for k, val in v.values.items():
-                try:
-                    canon[k] = cm.canonicalize(pm, val)
-                except (TypeError, ValueError):
-                    continue
-            vs.append(diagnose.Variant(v.models, v.labels, canon))
-        variants[pid] = vs
-    ref = SheetRef(sheet, SHEETS[sheet], math_, answers, variants)
-    _SHEETS[sheet] = ref
-    return ref
-
-
-def sheet_ref(sheet: str) -> SheetRef:
-    return _SHEETS[sheet] if sheet in _SHEETS else build_sheet(sheet)
-
-
-def empty_math() -> ProblemMath:
-    return ProblemMath("")
-
-
-def math_of(sheet: str, pid: str | None) -> ProblemMath:
-    ref = sheet_ref(sheet)
-    return ref.math.get(pid) if pid in ref.math else empty_math()
-
+from engine.checkref import CONVENTIONS, SheetRef, math_of, protect_words, sheet_ref
 
 # --------------------------------------------------------------------------- planning
 
@@ -277,7 +67,7 @@ def task_plan(data: bytes, sheet: str, path: str) -> Plan:
     _assign_unknown_problems(chains, ref)
     claims: list[ClaimRef] = []
     for k, chain in enumerate(chains):
-        for m in align.name_matches(chain):
+        for m in align.name_matches(chain, ref.problems):
             claims.append(ClaimRef(k, m.element, m.strength, m.alias, m.index))
     notation = {}
     for pid in ref.problems:
@@ -304,16 +94,11 @@ def task_plan(data: bytes, sheet: str, path: str) -> Plan:
 def _assign_unknown_problems(chains: list[align.Chain], ref: SheetRef) -> None:
     """Chains before any header: the problem whose aliases their leading
     name matches (only when exactly one problem of the sheet does)."""
+    owner = {a.answer_id: pid for pid, aliases in align.ALIASES.items() for a in aliases}
     for chain in chains:
         if chain.problem is not None or not chain.elements:
             continue
-        first = chain.elements[0]
-        if not first.source or not align.is_name(first.source):
-            continue
-        key = align.quantity_key(first.source)
-        hits = {alias.answer_id.split(".")[0] for alias, _ in align.match_name(key, None, None)}
-        pids = {pid for pid in ref.problems
-                if any(a.answer_id.split(".")[0] in hits for a in align.ALIASES.get(pid, ()))}
+        pids = {owner[m.alias.answer_id] for m in align.name_matches(chain, ref.problems)}
         if len(pids) == 1:
             chain.problem = pids.pop()
 
@@ -321,26 +106,44 @@ def _assign_unknown_problems(chains: list[align.Chain], ref: SheetRef) -> None:
 # --------------------------------------------------------------------------- parsing
 
 
-@dataclass
 class Parsed:
     """One chain element read: ok, or the reason it could not be read.
 
-    expr: canonical sympy; written: the number when the element is one
-    literal; literals: Rational atoms of decimal numbers -> half unit;
-    key: the canonical key when the element names a quantity; digits: the
-    fewest significant digits of its decimal numbers (None: none);
-    size: for ``224 \\times 224``, the side (a size written as a square)."""
+    expr: canonical sympy (kept :class:`~engine.checkmath.Sealed` between
+    processes); written: the number when the element is one literal;
+    literals: Rational atoms of decimal numbers -> half unit; key: the
+    canonical key when the element names a quantity; digits: the fewest
+    significant digits of its decimal numbers (None: none); size: for
+    ``224 \\times 224``, the side (a size written as a square); symbolic /
+    closed: whether the expression has free symbols / has none (for the
+    orchestrator, which never looks at the expression itself)."""
 
-    source: str
-    ok: bool
-    reason: str = ""
-    expr: Any = None
-    written: Written | None = None
-    literals: dict = field(default_factory=dict)
-    key: str = ""
-    name: bool = False
-    digits: int | None = None
-    size: Any = None
+    __slots__ = ("source", "ok", "reason", "_expr", "written", "literals", "key", "name", "digits", "size",
+                 "symbolic", "closed")
+
+    def __init__(self, source: str, ok: bool, reason: str = "", expr: Any = None, written: Written | None = None,
+                 literals: dict | None = None, key: str = "", name: bool = False, digits: int | None = None,
+                 size: Any = None, symbolic: bool | None = None, closed: bool | None = None):
+        self.source, self.ok, self.reason = source, ok, reason
+        self._expr = expr if isinstance(expr, cm.Sealed) else cm.Sealed(expr)
+        self.written, self.literals, self.key, self.name = written, dict(literals or {}), key, name
+        self.digits, self.size = digits, size
+        if symbolic is None:
+            plain = expr if not isinstance(expr, cm.Sealed) else None
+            symbolic = bool(getattr(plain, "free_symbols", None)) if plain is not None else False
+            closed = plain is not None and isinstance(plain, sp.Basic) and not plain.free_symbols
+        self.symbolic, self.closed = symbolic, bool(closed)
+
+    @property
+    def expr(self) -> Any:
+        return self._expr.get()
+
+    def __reduce__(self):
+        return (Parsed, (self.source, self.ok, self.reason, self._expr, self.written, self.literals, self.key,
+                         self.name, self.digits, self.size, self.symbolic, self.closed))
+
+    def __repr__(self) -> str:
+        return f"Parsed({self.source!r}, ok={self.ok}, key={self.key!r})"
 
 
 def task_parse(source: str, sheet: str, pid: str | None, notation: dict[str, str], part: str | None = None) -> Parsed:
@@ -349,8 +152,10 @@ def task_parse(source: str, sheet: str, pid: str | None, notation: dict[str, str
 
     pm = math_of(sheet, pid)
     is_name = align.is_name(source)
+    words = CONVENTIONS.get(pm.pid, {}).get("words", ())
+    text = protect_words(source, words) if words else source
     try:
-        expr = parse.parse_latex(source, superscript_index_symbols=pm.index_letters, functions=pm.functions)
+        expr = parse.parse_latex(text, superscript_index_symbols=pm.index_letters, functions=pm.functions)
     except parse.ParseError as exc:
         if is_name:
             key = align.quantity_key(source)
@@ -362,6 +167,7 @@ def task_parse(source: str, sheet: str, pid: str | None, notation: dict[str, str
         return Parsed(source, False, reason=f"could not be read ({type(exc).__name__})")
     if isinstance(expr, sp.Eq):
         return Parsed(source, False, reason="an equation inside a chain member")
+    expr = _order_terms(expr, source)
     if isinstance(expr, sp.Basic) and len(sp.srepr(expr)) > cm.MAX_EXPR_SIZE:
         return Parsed(source, False, reason="the expression is too large")
     canon = cm.canonicalize(pm, expr, notation, part)
@@ -376,12 +182,13 @@ def task_parse(source: str, sheet: str, pid: str | None, notation: dict[str, str
     written = None
     literal = parse.number_literal(source)
     if literal is not None:
-        written = Written(Fraction(literal.value), Fraction(literal.half_unit), literal.text)
+        # a written 0 (no decimals) carries no precision: it is exactly zero
+        half = Fraction(0) if literal.value == 0 and literal.exponent >= 0 else Fraction(literal.half_unit)
+        written = Written(Fraction(literal.value), half, literal.text)
     literals, digits = {}, None
     for w in parse.written_precision(source):
-        if w.exponent < 0 or w.significant > 1:
-            digits = w.significant if digits is None else min(digits, w.significant)
         if w.exponent < 0:
+            digits = w.significant if digits is None else min(digits, w.significant)
             literals[sp.Rational(w.value.numerator, w.value.denominator)] = Fraction(w.half_unit)
     size = None
     m = re.fullmatch(r"\s*(\d+)\s*(?:\\times|x|×|\*|\\cdot)\s*(\d+)\s*", source)
@@ -389,6 +196,28 @@ def task_parse(source: str, sheet: str, pid: str | None, notation: dict[str, str
         size = sp.Integer(int(m.group(1)))
     return Parsed(source, True, expr=canon, written=written, literals=literals, key=key,
                   name=is_name or isinstance(canon, sp.Symbol), digits=digits, size=size)
+
+
+def _order_terms(expr: Any, source: str) -> Any:
+    """``O(\\epsilon^2)`` read by the grammar as the product ``O \\epsilon^2``
+    becomes sympy's Order (only when the text writes ``O(``)."""
+    if not isinstance(expr, sp.Basic) or not re.search(r"(?:\\mathcal\{O\}|(?<![A-Za-z\\])O)\s*(?:\\left)?\s*\(", source):
+        return expr
+    big_o = [s for s in expr.free_symbols if isinstance(s, sp.Symbol) and s.name == "O"]
+    if not big_o or not isinstance(expr, sp.Add):
+        return expr
+    o = big_o[0]
+    terms = []
+    for term in expr.args:
+        if term.has(o):
+            rest = sp.cancel(term / o)
+            if rest.has(o) or not rest.free_symbols:
+                return expr
+            syms = sorted(rest.free_symbols, key=str)
+            terms.append(sp.Order(rest, *[(s, 0) for s in syms]))
+        else:
+            terms.append(term)
+    return sp.Add(*terms)
 
 
 # --------------------------------------------------------------------------- chains
@@ -415,22 +244,24 @@ class ChainResult:
     values: list[Evaluated | None]
     used: tuple[str, ...] = ()
     consistent: bool = True
+    derived: dict = None  # element index -> the student-mode value it was found consistent with
 
 
 _CHECKED = ("equal", "approx")
 
 
 def _evaluate(pm: ProblemMath, p: Parsed, mode: str, env: dict, part: str | None = None,
-              small_zero: bool = False) -> Evaluated | str:
+              small_zero: bool = False, keep_givens: bool = False) -> Evaluated | str:
     if not p.ok:
         return p.reason
     if p.expr is None:
         return "nothing to evaluate"
     try:
-        return cm.resolve(pm, p.expr, mode, env, p.literals, part, small_zero)
+        return cm.resolve(pm, p.expr, mode, env, p.literals, part, small_zero, keep_givens)
     except Undecided as exc:
         return str(exc)
-    except (TypeError, ValueError, NotImplementedError, ZeroDivisionError, AttributeError) as exc:
+    except (TypeError, ValueError, NotImplementedError, ZeroDivisionError, AttributeError, RecursionError,
+            sp.PolynomialError) as exc:
         return f"could not be evaluated ({type(exc).__name__})"
 
 
@@ -439,7 +270,7 @@ def _compare(pm: ProblemMath, a: Evaluated, b: Evaluated, pa: Parsed, pb: Parsed
         return cm.compare(pm, a, b, pa.written, pb.written, relation)
     except Undecided as exc:
         return Comparison("undecided", str(exc))
-    except (TypeError, ValueError, NotImplementedError, ZeroDivisionError, AttributeError,
+    except (TypeError, ValueError, NotImplementedError, ZeroDivisionError, AttributeError, RecursionError,
             sp.PolynomialError) as exc:
         return Comparison("undecided", f"the comparison failed ({type(exc).__name__})")
 
@@ -466,6 +297,7 @@ def task_chain(sheet: str, pid: str | None, elements: list[Parsed], relations: l
     pairs: list[PairResult] = []
     consistent = True
     used: set[str] = set()
+    derived: dict[int, Evaluated] = {}
     for i in range(1, n):
         relation = relations[i]
         if relation not in _CHECKED or text_elements[i - 1] or text_elements[i]:
@@ -480,14 +312,29 @@ def task_chain(sheet: str, pid: str | None, elements: list[Parsed], relations: l
         if starts and _defines(pm, left, env):
             pairs.append(PairResult(i - 1, i, "unchecked", f"defines {_quote(left.source)}"))
             continue
-        if relation == "approx" and pm.small:
+        series = any(isinstance(p.expr, sp.Basic) and p.expr.has(sp.Order) for p in (left, right))
+        if relation == "approx" and pm.small and not series:
             p_i = [_evaluate(pm, p, "problem", env, part, True) if not t else None
                    for p, t in zip(elements, text_elements)]
             s_i = [_evaluate(pm, p, "student", env, part, True) if not t else None
                    for p, t in zip(elements, text_elements)]
+        elif series:
+            # an expansion is compared with its symbols kept (see checkmath.resolve)
+            p_i, s_i = list(problem), list(student)
+            for k in (i - 1, i):
+                p_i[k] = _evaluate(pm, elements[k], "problem", env, part, keep_givens=True)
+                s_i[k] = _evaluate(pm, elements[k], "student", env, part, keep_givens=True)
         else:
             p_i, s_i = problem, student
         verdict, detail, step_used = _check_pair(pm, elements, p_i, s_i, i, relation, env)
+        if verdict == "consistent" and isinstance(s_i[i - 1], Evaluated):
+            derived[i] = s_i[i - 1]
+        if verdict == "inconsistent" and starts:
+            # a bare value for a quantity the problem defines from others
+            # (v_4 = 13.189): it may follow from the student's own values
+            carried = _from_local_definition(pm, left, right, s_i[i], env, part)
+            if carried is not None:
+                verdict, detail, step_used, derived[i] = "consistent", carried[0], carried[1], carried[2]
         used.update(step_used)
         if verdict == "inconsistent":
             consistent = False
@@ -498,7 +345,24 @@ def task_chain(sheet: str, pid: str | None, elements: list[Parsed], relations: l
         if isinstance(ev, Evaluated):
             used.update(ev.used)
     values = [ev if isinstance(ev, Evaluated) else None for ev in student]
-    return ChainResult(pairs, assign, values, tuple(sorted(used)), consistent)
+    return ChainResult(pairs, assign, values, tuple(sorted(used)), consistent, derived)
+
+
+def _from_local_definition(pm: ProblemMath, left: Parsed, right: Parsed, value: Evaluated | str, env: dict,
+                           part: str | None) -> tuple[str, tuple[str, ...], Evaluated] | None:
+    """(detail, used, evaluation) when the named quantity's one-step
+    definition (v_4 = v_3 + v_{-1}), at the student's own values, gives the
+    value written on the right."""
+    if not left.key or left.key not in pm.local or not isinstance(value, Evaluated):
+        return None
+    ev = _evaluate(pm, Parsed("", True, expr=pm.local[left.key]), "student", env, part)
+    if not isinstance(ev, Evaluated) or not ev.used:
+        return None
+    c = _compare(pm, ev, value, Parsed("", True), right, "equal")
+    if c.verdict != "equal":
+        return None
+    names = ", ".join(_env_phrase(env, k) for k in ev.used[:4])
+    return f"{c.detail}: it follows from the student's own values ({names})", tuple(ev.used), ev
 
 
 def _quote(source: str, limit: int = 60) -> str:
@@ -564,28 +428,34 @@ def _step_diagnosis(sheet: str, pm: ProblemMath, elements, problem, student, i: 
                     pair = (ev_other, alt, p_other, alt_parsed) if flip else (alt, ev_other, alt_parsed, p_other)
                     if _compare(pm, *pair, "equal").verdict == "equal":
                         return "; it holds with log base 10 (log base 10 instead of the natural log)"
-        model = _model_value_match(sheet, pm, pa, pb, b)
+        model = _model_value_match(sheet, pm, pa, pb, b, part)
         if model:
             return f"; the value matches {model}"
         swapped = _swapped_givens(pm, pa, pb, b, env, mode)
         if swapped:
             return swapped
-        if isinstance(a.expr, sp.Basic) and isinstance(b.expr, sp.Basic):
-            for flipped in cm.sign_flips(a.expr)[1:] + cm.sign_flips(b.expr)[:1] + cm.sign_flips(b.expr)[1:]:
-                fe = cm.resolve(pm, flipped, "problem") if flipped.free_symbols else Evaluated(flipped, cm._number(flipped))
-                target = b if flipped in cm.sign_flips(a.expr) else a
-                if fe.number is None or target.number is None:
+        for p_side, ev_other, p_other, flip in ((pa, b, pb, False), (pb, a, pa, True)):
+            if not isinstance(p_side.expr, sp.Basic):
+                continue
+            for flipped in cm.sign_flips(p_side.expr):
+                alt_parsed = Parsed(p_side.source, True, expr=flipped, literals=p_side.literals)
+                alt = _evaluate(pm, alt_parsed, mode, env, part)
+                if not isinstance(alt, Evaluated) or alt.number is None or ev_other.number is None:
                     continue
-                if _compare(pm, fe, target, Parsed("", True), pb if target is b else pa, "equal").verdict == "equal":
+                pair = (ev_other, alt, p_other, alt_parsed) if flip else (alt, ev_other, alt_parsed, p_other)
+                if _compare(pm, *pair, "equal").verdict == "equal":
                     return "; it holds with the sign of one term flipped (a sign error)"
     return ""
 
 
-def _model_value_match(sheet: str, pm: ProblemMath, pa: Parsed, pb: Parsed, b: Evaluated) -> str:
-    """When the left element names an answer and the right one is a number,
-    the error model whose value it is."""
-    if not pa.key.startswith("@") or b.number is None or not pm.pid:
+def _model_value_match(sheet: str, pm: ProblemMath, pa: Parsed, pb: Parsed, b: Evaluated,
+                       part: str | None = None) -> str:
+    """When the left element names an answer, the error model whose value
+    the right one is (a number at its precision, or a formula)."""
+    if not pa.key.startswith("@") or not pm.pid:
         return ""
+    if b.number is None:
+        return _model_formula_match(sheet, pm, pa, b, part)
     answer_id = pa.key[1:].split("[")[0]
     ids = {answer_id} | {k for k, v in align.SAME_QUANTITY.items() if v == answer_id}
     for variant in sheet_ref(sheet).variants.get(pm.pid, []):
@@ -599,6 +469,20 @@ def _model_value_match(sheet: str, pm: ProblemMath, pa: Parsed, pb: Parsed, b: E
                 mine = Evaluated(variant.values[aid], value)
                 if _compare(pm, mine, b, Parsed("", True), pb, "equal").verdict == "equal":
                     return variant.label
+    return ""
+
+
+def _model_formula_match(sheet: str, pm: ProblemMath, pa: Parsed, b: Evaluated, part: str | None) -> str:
+    answer_id = pa.key[1:].split("[")[0]
+    for variant in sheet_ref(sheet).variants.get(pm.pid, []):
+        if len(variant.models) > 1 or answer_id not in variant.values:
+            continue
+        try:
+            ev = cm.resolve(pm, variant.values[answer_id], "problem", None, None, part)
+            if ev.number is None and cm.compare(pm, ev, b).verdict == "equal":
+                return variant.label
+        except (Undecided, TypeError, ValueError, NotImplementedError, ZeroDivisionError, AttributeError):
+            continue
     return ""
 
 
@@ -637,9 +521,13 @@ def _assignments(pm: ProblemMath, elements, relations, text_elements, student, l
         value = ev.expr
         half = _fraction(ev.error)
     else:
-        value, half = ev.expr, Fraction(0)
-        if ev.unknown:
+        if isinstance(p.expr, sp.Basic) and p.expr.has(sp.Order):
+            return {}  # an expansion is not the quantity's value
+        # a formula keeps the givens as symbols, so later steps can expand it
+        ev = _evaluate(pm, p, "student", env, None, keep_givens=True)
+        if not isinstance(ev, Evaluated) or ev.unknown:
             return {}
+        value, half = ev.expr, Fraction(0)
     out = {}
     for k in range(0, last):
         p = elements[k]
@@ -649,8 +537,8 @@ def _assignments(pm: ProblemMath, elements, relations, text_elements, student, l
             if k == 0 and text_elements[k]:
                 continue
             break
-        if isinstance(p.expr, sp.Symbol):
-            out[p.key] = StudentValue(value, half, line)
+        if isinstance(p.expr, sp.Symbol) and not (isinstance(value, sp.Basic) and value.has(p.expr)):
+            out[p.key] = StudentValue(value, half, line)  # (never x := f(x))
     return out
 
 
@@ -659,187 +547,3 @@ def _fraction(value: Any) -> Fraction:
         return Fraction(mpmath.nstr(value, 12, min_fixed=-30, max_fixed=30)) if value else Fraction(0)
     except (ValueError, TypeError):
         return Fraction(0)
-
-
-# --------------------------------------------------------------------------- answers
-
-
-@dataclass
-class ClaimInfo:
-    """What :func:`task_answer` needs about one claimed answer.
-
-    parsed: the claimed element; value: its value with the student's
-    earlier values; previous: the student's value of the element before it
-    when that step was consistent; transform: an alias transform; used: the
-    student keys the chain used, used_verdicts: the verdicts of the answers
-    among them; digits: the fewest significant digits of the student's
-    decimals in this problem; index: an entry of a vector or matrix."""
-
-    answer_id: str
-    parsed: Parsed
-    value: Evaluated | None
-    previous: Evaluated | None
-    transform: str | None
-    chain_consistent: bool
-    used: tuple[str, ...]
-    digits: int | None
-    used_verdicts: dict
-    part: str | None
-    index: tuple[int, ...] | None = None
-
-
-def _expected_value(ref: SheetRef, answer_id: str, index: tuple[int, ...] | None) -> Any:
-    a = ref.answers[answer_id]
-    value = a.value
-    if isinstance(value, sp.Eq):
-        value = value.rhs
-    if index is not None:
-        if not isinstance(value, sp.MatrixBase):
-            return None
-        try:
-            if len(index) == 1:
-                return value[index[0]]
-            return value[index[0], index[1]]
-        except IndexError:
-            return None
-    return value
-
-
-def _claim_value(pm: ProblemMath, info: ClaimInfo) -> tuple[Evaluated | str, Written | None]:
-    p = info.parsed
-    if info.transform == "square_size" and p.size is not None:
-        return Evaluated(p.size, cm._number(p.size)), Written(Fraction(int(p.size)), Fraction(0), str(p.size))
-    if info.transform == "minus_w1":
-        w1 = pm.canon(cm.resolve_key(pm, "w_1"))
-        return _evaluate(pm, Parsed(p.source, True, expr=p.expr - w1, literals=p.literals), "problem", {}), None
-    if info.value is not None:
-        return info.value, p.written
-    return _evaluate(pm, p, "problem", {}), p.written
-
-
-def task_answer(sheet: str, info: ClaimInfo) -> tuple[str, str | None]:
-    """(verdict, diagnosis) of one claimed answer (see :mod:`engine.check`)."""
-    ref = sheet_ref(sheet)
-    a = ref.answers[info.answer_id]
-    pm = ref.math[a.problem]
-    expected = _expected_value(ref, info.answer_id, info.index)
-    if expected is None:
-        return "unparsed", "the entry named does not exist in the answer"
-    claim, written = _claim_value(pm, info)
-    if isinstance(claim, str):
-        return "unparsed", f"could not evaluate the answer: {claim}"
-    exp = _evaluate(pm, Parsed("", True, expr=expected), "problem", {})
-    if isinstance(exp, str):
-        return "unparsed", f"could not evaluate the expected value: {exp}"
-    closed = exp.number is not None
-    if closed:
-        c = _compare(pm, exp, claim, Parsed("", True), Parsed(info.parsed.source, True, written=written), "equal")
-    else:
-        c = _symbolic_answer(pm, expected, info)
-    if c.verdict == "equal":
-        return "correct", None
-    if c.verdict == "undecided":
-        return "unparsed", f"could not decide: {c.detail}"
-    if closed and _within_rounding(exp, info, written):
-        return "correct", "differs from the exact value only by the rounding of the intermediate values"
-    return "incorrect", _diagnose(ref, pm, a, info, claim, written, closed)
-
-
-def _symbolic_answer(pm: ProblemMath, expected: Any, info: ClaimInfo) -> Comparison:
-    """A formula compared as a formula (the problem's symbolic definitions
-    substituted, the given numbers not), then at the given values."""
-    p = info.parsed
-    expr = p.expr
-    if info.transform == "minus_w1":
-        expr = expr - pm.canon(cm.resolve_key(pm, "w_1"))
-    try:
-        ea = cm.resolve(pm, expected, "symbolic", {}, None, info.part)
-        eb = cm.resolve(pm, expr, "symbolic", {}, p.literals, info.part)
-        c = cm.compare(pm, ea, eb)
-        if c.verdict != "undecided":
-            return c
-    except Undecided as exc:
-        c = Comparison("undecided", str(exc))
-    except (TypeError, ValueError, NotImplementedError, ZeroDivisionError, AttributeError) as exc:
-        c = Comparison("undecided", f"the comparison failed ({type(exc).__name__})")
-    try:
-        ea = cm.resolve(pm, expected, "problem", {}, None, info.part)
-        eb = cm.resolve(pm, expr, "problem", {}, p.literals, info.part)
-        return cm.compare(pm, ea, eb)
-    except Undecided as exc:
-        return Comparison("undecided", str(exc))
-    except (TypeError, ValueError, NotImplementedError, ZeroDivisionError, AttributeError) as exc:
-        return Comparison("undecided", f"the comparison failed ({type(exc).__name__})")
-
-
-def _within_rounding(exp: Evaluated, info: ClaimInfo, written: Written | None) -> bool:
-    """The student's derivation of this value is consistent and used only
-    right values: a difference within their rounding is no error."""
-    prev = info.previous
-    if prev is None or prev.number is None or not info.chain_consistent:
-        return False
-    if any(v != "correct" for v in info.used_verdicts.values()):
-        return False
-    if not prev.error:
-        return False
-    half = cm._mpf(written.half_unit) if written is not None else 0
-    return abs(exp.number - prev.number) <= prev.error + half
-
-
-def _diagnose(ref: SheetRef, pm: ProblemMath, a: AnswerRef, info: ClaimInfo, claim: Evaluated,
-              written: Written | None, closed: bool) -> str | None:
-    """The error model (or pair) that reproduces the student's value."""
-    variants = ref.variants.get(a.problem, [])
-    hits = diagnose.candidates(variants, a.id)
-    loose = []
-    for variant, value in hits:
-        if info.index is not None:
-            if not isinstance(value, sp.MatrixBase):
-                continue
-            try:
-                value = value[info.index[0]] if len(info.index) == 1 else value[info.index[0], info.index[1]]
-            except IndexError:
-                continue
-        ev = _evaluate(pm, Parsed("", True, expr=value), "problem", {})
-        if isinstance(ev, str):
-            continue
-        if closed:
-            c = _compare(pm, ev, claim, Parsed("", True), Parsed("", True, written=written), "equal")
-        else:
-            try:
-                eb = cm.resolve(pm, info.parsed.expr, "problem", {}, info.parsed.literals, info.part)
-                c = cm.compare(pm, ev, eb)
-            except (Undecided, TypeError, ValueError, NotImplementedError, ZeroDivisionError, AttributeError):
-                continue
-        if c.verdict == "equal":
-            return variant.label
-        if closed and ev.number is not None and claim.number is not None and info.digits:
-            tolerance = mpmath.mpf(10) ** (1 - info.digits) * abs(ev.number)
-            if abs(ev.number - claim.number) <= tolerance:
-                loose.append(variant)
-    if loose:
-        return f"{loose[0].label}, with the intermediate values rounded to {info.digits} digits ({diagnose.ROUNDING_LABEL})"
-    return None
-
-
-def task_by_value(sheet: str, pid: str, missing: list[str], candidates: list[tuple]) -> dict[str, tuple[int, int]]:
-    """Missing answers matched by value to unnamed chains (same part first)."""
-    ref = sheet_ref(sheet)
-    pm = ref.math[pid]
-    found: dict[str, tuple[int, int]] = {}
-    taken: set[int] = set()
-    for answer_id in missing:
-        a = ref.answers[answer_id]
-        exp = _evaluate(pm, Parsed("", True, expr=a.value), "problem", {})
-        if isinstance(exp, str) or exp.number is None:
-            continue
-        ordered = sorted(candidates, key=lambda c: (c[2] != a.part, -c[0]))
-        for k, element, part, parsed, value in ordered:
-            if k in taken or value.number is None and not isinstance(value.expr, sp.MatrixBase):
-                continue
-            c = _compare(pm, exp, value, Parsed("", True), parsed, "equal")
-            if c.verdict == "equal":
-                found[answer_id] = (k, element)
-                taken.add(k)
-                break
-    return found

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping
 
 import sympy as sp
@@ -166,7 +166,7 @@ def _adjoint_sign_errors(ctx: Context) -> list[tuple[str, Values]]:
         values["autodiff.df_dx"] = adj[0]
         values["autodiff.df_dc"] = adj[-1]
         j, i = edge
-        out.append((rf"the sign of \partial v_{{{j}}}/\partial v_{{{i}}}", values))
+        out.append((f"the sign of the local partial dv_{j}/dv_{i}", values))
     return out
 
 
@@ -278,12 +278,13 @@ def adam_first_steps(*, exchanged: bool = False, bias_correction: bool = True,
     def ratio(m_hat, v_hat):
         return m_hat / (sp.sqrt(v_hat + eps) if epsilon_inside else sp.sqrt(v_hat) + eps)
 
+    update = A.w_t - alpha * ratio(correct(A.m_t, b1, A.t), correct(A.v_t, b2, A.t))
     m1, v1 = ema(b1, 0, A.g_1), ema(b2, 0, A.g_1**2)
     m2, v2 = ema(b1, m1, A.g_2), ema(b2, v1, A.g_2**2)
     mh1, vh1 = sp.factor(correct(m1, b1, 1)), sp.factor(correct(v1, b2, 1))
     mh2, vh2 = sp.factor(correct(m2, b1, 2)), sp.factor(correct(v2, b2, 2))
     out = {"adam.m_hat_1": mh1, "adam.v_hat_1": vh1, "adam.m_hat_2": mh2, "adam.v_hat_2": vh2,
-           "adam.step_1": -alpha * ratio(mh1, vh1), "adam.ratio_2": ratio(mh2, vh2)}
+           "adam.step_1": -alpha * ratio(mh1, vh1), "adam.ratio_2": ratio(mh2, vh2), "adam.update_rule": update}
     return out
 
 
@@ -291,6 +292,88 @@ def _adam(**switches: bool) -> Callable[[Context], list[tuple[str, Values]]]:
     def transform(ctx: Context) -> list[tuple[str, Values]]:
         return [("", adam_first_steps(**switches))]
     return transform
+
+
+# --------------------------------------------------------------------------- cnn
+
+
+def cnn_quantities(params: Mapping[str, Any], *, forward: str = "slope", backward: str = "slope",
+                   routing: str = "argmax") -> Values:
+    """Max-pooling (2x2, stride 2), LeakyReLU, y = sum W V and the backward
+    pass of B1 recomputed from the givens with a mistake switched on: the
+    factor applied to negative inputs in the forward and the backward pass
+    ("slope", "zero" for ReLU, "one" for the gradient passed unchanged), and
+    routing="mean" spreading each window's gradient evenly instead of to its
+    arg-max."""
+    X = sp.Matrix(params["X"])
+    W = sp.Matrix(params["W"])
+    slope, upstream = params["slope"], params["dL_dy"]
+    rows, cols = X.rows // 2, X.cols // 2
+    U = sp.zeros(rows, cols)
+    where = {}
+    for i in range(rows):
+        for j in range(cols):
+            window = [(2 * i + a, 2 * j + b) for a in range(2) for b in range(2)]
+            best = max(window, key=lambda ij: X[ij])
+            U[i, j] = X[best]
+            where[(i, j)] = (best, window)
+    factor = {"slope": slope, "zero": 0, "one": 1}
+    V = U.applyfunc(lambda u: u if u > 0 else factor[forward] * u)
+    y = sum(W[i, j] * V[i, j] for i in range(rows) for j in range(cols))
+    dV = W * upstream
+    dU = sp.Matrix(rows, cols, lambda i, j: dV[i, j] * (1 if U[i, j] > 0 else factor[backward]))
+    dX = sp.zeros(X.rows, X.cols)
+    for (i, j), (best, window) in where.items():
+        if routing == "argmax":
+            dX[best] += dU[i, j]
+        else:
+            for ij in window:
+                dX[ij] += dU[i, j] / len(window)
+    dalpha = sum(dV[i, j] * U[i, j] for i in range(rows) for j in range(cols) if U[i, j] <= 0)
+    return {"cnn.U": sp.ImmutableMatrix(U), "cnn.V": sp.ImmutableMatrix(V), "cnn.y": sp.nsimplify(y),
+            "cnn.dL_dV": sp.ImmutableMatrix(dV), "cnn.dL_dU": sp.ImmutableMatrix(dU),
+            "cnn.dL_dX": sp.ImmutableMatrix(dX), "cnn.dL_dalpha": dalpha}
+
+
+def _cnn(**switches: Any) -> Callable[[Context], list[tuple[str, Values]]]:
+    def transform(ctx: Context) -> list[tuple[str, Values]]:
+        return [("", cnn_quantities(ctx.params, **switches))]
+    return transform
+
+
+# --------------------------------------------------------------------------- autograd, delta rule
+
+
+def _autograd_exponent_constant(ctx: Context) -> list[tuple[str, Values]]:
+    """db/dx with the exponent 4x treated as a constant (power rule only):
+    x.grad_i = (5/4) 4x_i a_i^(4x_i - 1)."""
+    xs = [sp.nsimplify(v) for v in ctx.params["x"]]
+    grads = [sp.Rational(5, 4) * 4 * x * (x + 1) ** (4 * x - 1) for x in xs]
+    return [("", {"autograd.x_grad": grads})]
+
+
+def _autograd_base_constant(ctx: Context) -> list[tuple[str, Values]]:
+    """db/dx with the base a treated as a constant: x.grad_i = (5/4) b_i 4 log a_i."""
+    xs = [sp.nsimplify(v) for v in ctx.params["x"]]
+    grads = [sp.Rational(5, 4) * (x + 1) ** (4 * x) * 4 * sp.log(x + 1) for x in xs]
+    return [("", {"autograd.x_grad": grads})]
+
+
+def _autograd_sum(ctx: Context) -> list[tuple[str, Values]]:
+    """y = c.sum() instead of c.mean(): every gradient 4 times too large."""
+    grads = ctx.values.get("autograd.x_grad")
+    if grads is None:
+        return []
+    return [("", {"autograd.x_grad": [4 * g for g in grads]})]
+
+
+def _delta_rule_no_derivative(ctx: Context) -> list[tuple[str, Values]]:
+    """The sigmoid's derivative o(1 - o) left out of the update."""
+    xs, ws = ctx.params["x"], ctx.params["w"]
+    net = sum(sp.nsimplify(w) * sp.nsimplify(x) for w, x in zip(ws, xs))
+    o = 1 / (1 + sp.exp(-net))
+    t, eta = ctx.params["t_1"], ctx.params["eta"]
+    return [("", {"delta_rule.delta_w_values": [sp.nsimplify(eta * (t - o) * sp.nsimplify(x)) for x in xs]})]
 
 
 # --------------------------------------------------------------------------- the table
@@ -316,6 +399,20 @@ ERROR_MODELS: tuple[ErrorModel, ...] = (
                max_partners=0),
     ErrorModel("rf_last_conv", "receptive field of the last convolution (the final pooling left out)", ("vgg16",),
                transform=_rf_last_conv, max_partners=0),
+    ErrorModel("relu_not_leaky", "ReLU instead of LeakyReLU (the negative slope left out)", ("cnn",),
+               transform=_cnn(forward="zero", backward="zero")),
+    ErrorModel("slope_not_in_backward", "the LeakyReLU slope left out of the backward pass", ("cnn",),
+               transform=_cnn(backward="one")),
+    ErrorModel("pool_gradient_spread", "the pooling gradient spread over the window instead of routed to the maximum",
+               ("cnn",), transform=_cnn(routing="mean")),
+    ErrorModel("exponent_constant", "the exponent 4x treated as a constant (power rule only)", ("autograd",),
+               transform=_autograd_exponent_constant, max_partners=0),
+    ErrorModel("base_constant", "the base x + 1 treated as a constant (the 4x/a term left out)", ("autograd",),
+               transform=_autograd_base_constant, max_partners=0),
+    ErrorModel("sum_not_mean", "sum instead of mean (4 times too large)", ("autograd",), transform=_autograd_sum,
+               max_partners=0),
+    ErrorModel("no_sigmoid_derivative", "the sigmoid's derivative o(1 - o) left out", ("delta_rule",),
+               transform=_delta_rule_no_derivative, max_partners=0),
     ErrorModel("sign", "a sign error", transform=_sign, max_partners=0),
 )
 

@@ -76,11 +76,16 @@ QUESTION_HEADER = re.compile(
 )
 #: A question header written with its keyword (``Q3``, ``Question 3``) may
 #: stand anywhere on its own short line; the bare forms need the line start.
-KEYWORD_HEADER = re.compile(r"^(?:\#{1,6}[ \t]*|\*\*|__|[ \t])*(?:Q|Question|Problem|Exercise|Task)[ \t]*(?P<q>[1-9])\b")
+KEYWORD_HEADER = re.compile(r"^(?:\#{1,6}[ \t]*|\*\*|__|[ \t])*(?:(?:Q|Question|Problem|Exercise|Task|Aufgabe)[ \t]*"
+                            r"|[ABC](?=\d)|[ABC][ \t]+(?=[1-9][.)]))"
+                            r"(?P<q>[1-9])\b(?:\*\*|__)?")
 #: A part header at the start of a line: ``(b)``, ``b)``, ``**(c)**``, ``Part (d)``.
 PART_HEADER = re.compile(
-    r"^(?:\#{1,6}[ \t]*|\*\*|__|[ \t])*(?:Part[ \t]*)?(?:\((?P<p1>[a-h])\)|(?P<p2>[a-h])\)(?=[ \t]|$))"
+    r"^(?:\#{1,6}[ \t]*|\*\*|__|[ \t])*(?:Part[ \t]*)?(?:\((?P<p1>[a-h]|iii|ii|iv|i|v)\)"
+    r"|(?P<p2>[a-h]|iii|ii|iv|i|v)\)(?=[ \t]|$))"
 )
+#: Parts numbered in roman numerals: (i) is part (a).
+ROMAN_PARTS = {"i": "a", "ii": "b", "iii": "c", "iv": "d", "v": "e"}
 
 
 @dataclass(frozen=True)
@@ -106,26 +111,36 @@ def match_header(text: str) -> Header | None:
     >>> match_header("3 x 3 x 64 + 1") is None
     True
     """
-    m = QUESTION_HEADER.match(text) or KEYWORD_HEADER.match(text)
+    keyword = KEYWORD_HEADER.match(text)
+    m = QUESTION_HEADER.match(text) or keyword
     if m:
         part = None
         for g in ("part1", "part1b", "part2"):
             if g in m.groupdict() and m.group(g):
                 part = m.group(g)
         rest = text[m.end():]
-        # ``3 x 3`` or ``2 \times 2`` is arithmetic, not a header
-        if re.match(r"[ \t]*(?:x\b|X\b|\\times|\*|\+|-|=|\\cdot|×)", rest):
+        bold = re.match(r"(?:\*\*|__)", rest)
+        if bold:
+            rest = rest[bold.end():]
+        # ``3 x 3`` or ``2 \times 2`` is arithmetic, not a header (``Problem 2 -- Adam`` is one)
+        if not keyword and re.match(r"[ \t]*(?:x\b|X\b|\\times|\*|\+|-|=|\\cdot|×)", rest):
             return None
         pm = PART_HEADER.match(rest) if part is None else None
         length = m.end()
         if pm:
-            part = pm.group("p1") or pm.group("p2")
+            part = _part_letter(pm.group("p1") or pm.group("p2"))
             length += pm.end()
         return Header(m.group("q"), part, length, _clean_title(text[length:]))
     m = PART_HEADER.match(text)
     if m:
-        return Header(None, m.group("p1") or m.group("p2"), m.end(), _clean_title(text[m.end():]))
+        return Header(None, _part_letter(m.group("p1") or m.group("p2")), m.end(), _clean_title(text[m.end():]))
     return None
+
+
+def _part_letter(label: str) -> str:
+    """A part label as a letter: ``b`` stays, roman ``ii`` is ``b`` (a
+    one-letter ``i`` or ``v`` is taken as roman: sheets have parts a-e)."""
+    return ROMAN_PARTS.get(label, label)
 
 
 def _clean_title(rest: str) -> str:
@@ -354,7 +369,7 @@ def scan_math(text: str) -> list[tuple[str, int, str, bool]]:
                 end = _find_close(text, i + 2, close, stop_at_blank=True)
                 flush_text(i)
                 pieces.append(("math", i + 2, text[i + 2:end], nxt == "["))
-                i = min(n, end + 2)
+                i = min(n, end + (2 if text.startswith(close, end) else 0))
                 text_start = i
                 continue
             m = _BEGIN.match(text, i)
@@ -372,6 +387,10 @@ def scan_math(text: str) -> list[tuple[str, int, str, bool]]:
             width = 2 if display else 1
             if display:
                 end = _find_close(text, i + 2, "$$", stop_at_blank=True)
+                if not text.startswith("$$", end):
+                    width_close = 0  # unclosed: the math ends at the blank line
+                else:
+                    width_close = 2
             else:
                 end = _find_inline_dollar(text, i + 1)
                 if end < 0:  # a lone dollar: text
@@ -379,7 +398,7 @@ def scan_math(text: str) -> list[tuple[str, int, str, bool]]:
                     continue
             flush_text(i)
             pieces.append(("math", i + width, text[i + width:end], display))
-            i = min(n, end + width)
+            i = min(n, end + (width_close if display else width))
             text_start = i
             continue
         i += 1
@@ -497,6 +516,7 @@ def split_rows(source: str) -> list[tuple[int, str]]:
         rows.append((row_start, "".join(buf)))
     cleaned = []
     for offset, row in rows:
+        offset += len(row) - len(row.lstrip())  # the row starts at its first character, not its newline
         row = re.sub(r"\\(?:begin|end)\s*\{(?:equation|align|gather|multline|displaymath|math)\*?\}", " ", row)
         row = re.sub(r"\\(?:label|tag)\s*\{[^{}]*\}", " ", row)
         row = re.sub(r"\\(?:notag|nonumber)\b", " ", row)

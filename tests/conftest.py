@@ -13,6 +13,13 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_output_cache(tmp_path_factory, monkeypatch):
+    """Each test starts with an empty engine.cache (a warm cache would skip
+    the solving some tests count or break on purpose)."""
+    monkeypatch.setenv("DERIVE_CACHE_DIR", str(tmp_path_factory.mktemp("derive-cache")))
+
+
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
     assert (SHARED / "problems.md").exists(), f"shared/ must lie beside the repository: {SHARED}"

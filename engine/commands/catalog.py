@@ -127,10 +127,12 @@ def answers_json(problems, sets, variant: int | None = None) -> dict:
 
 
 def run_answers(args) -> int:
-    from engine import catalog
+    from engine import cache, catalog
 
     problems = catalog.select(args.problems, args.all)
     sets = parse_sets(args.sets, problems)
-    json.dump(answers_json(problems, sets, args.variant), sys.stdout, indent=2)
+    document = cache.memo(("answers", [p.id for p in problems], sets, args.variant),
+                          lambda: answers_json(problems, sets, args.variant))  # engine.cache: solved once per code
+    json.dump(document, sys.stdout, indent=2)
     print()
     return 0

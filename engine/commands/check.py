@@ -1,12 +1,150 @@
-"""Placeholder: built by its own issue."""
+"""``derive check``: verify the steps and answers of OCR'd handwritten solutions.
+
+Exit 0 when a report was produced (whatever the student got wrong), 2 for
+a usage error or an unreadable file. Top-level imports: standard library only.
+"""
+from __future__ import annotations
+
 import argparse
+import csv
+import io
+import json
+import sys
+from pathlib import Path
+
+FORMATS = ("text", "json", "md", "tex", "pdf")
+SUFFIX = {"text": ".txt", "json": ".json", "md": ".md", "tex": ".tex", "pdf": ".pdf"}
 
 
 def configure_check(parser: argparse.ArgumentParser) -> None:
-    pass
+    parser.add_argument("submissions", metavar="SUBMISSION", nargs="+",
+                        help="OCR'd solutions (Markdown with LaTeX), one file per student")
+    parser.add_argument("--sheet", required=True, type=str.upper, choices=("A", "B", "C"),
+                        help="the problem sheet the submissions answer")
+    parser.add_argument("--format", choices=FORMATS, default="text",
+                        help="report format (default: text, coloured on a terminal)")
+    parser.add_argument("-o", "--output", metavar="PATH",
+                        help="write the report to PATH (one submission), or the reports and "
+                        "summary.csv / summary.json into the directory PATH (several; default check-reports)")
+    parser.add_argument("--jobs", type=int, default=1, metavar="N",
+                        help="submissions checked at the same time (default 1)")
+    parser.epilog = ("examples:\n  derive check solution.md --sheet A\n"
+                     "  derive check solution.md --sheet A --format json\n"
+                     "  derive check solution.md --sheet A --format pdf -o report.pdf\n"
+                     "  derive check class/*.md --sheet B --jobs 2 -o reports/")
 
 
 def run_check(args) -> int:
+    from engine import check
     from engine.errors import UsageError
 
-    raise UsageError("check is not built yet")
+    if args.jobs < 1:
+        raise UsageError(f"--jobs {args.jobs}: give at least 1")
+    for path in args.submissions:  # every file readable before any work starts
+        check.read_bytes(path)
+    if args.format == "pdf" and not args.output and len(args.submissions) == 1:
+        raise UsageError("--format pdf writes a file: give -o PATH (e.g. -o report.pdf)")
+    check.prepare(args.sheet)
+    if len(args.submissions) == 1:
+        report = check.check_file(args.submissions[0], args.sheet)
+        _emit(report, args.format, args.output)
+        return 0
+    return _many(args, check)
+
+
+def public(report: dict) -> dict:
+    """The JSON report without the fields only the renderers use."""
+    return {k: v for k, v in report.items() if k != "lines" and not k.startswith("_")}
+
+
+def render(report: dict, fmt: str, colour: bool = False) -> str:
+    """The report as text in ``fmt`` (not pdf)."""
+    from engine import checkreport
+
+    if fmt == "json":
+        return json.dumps(public(report), indent=2, ensure_ascii=False) + "\n"
+    if fmt == "md":
+        return checkreport.render_markdown(report)
+    if fmt == "tex":
+        return checkreport.render_latex(report)
+    return checkreport.render_text(report, colour=colour)
+
+
+def _emit(report: dict, fmt: str, output: str | None) -> None:
+    from engine import checkreport
+    from engine.errors import UsageError
+
+    if fmt == "pdf":
+        result = checkreport.render_pdf(report, output)
+        print(f"wrote {result.path} ({result.pages} pages)", file=sys.stderr)
+        return
+    if output:
+        text = render(report, fmt, colour=False)
+        try:
+            Path(output).parent.mkdir(parents=True, exist_ok=True)
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot write {output}: {exc.strerror}") from None
+        print(f"wrote {output}", file=sys.stderr)
+        return
+    sys.stdout.write(render(report, fmt, colour=checkreport.use_colour(sys.stdout)))
+
+
+def _progress_bar(done: int, total: int, path: str) -> None:
+    width = 30
+    filled = int(width * done / max(total, 1))
+    bar = "#" * filled + "-" * (width - filled)
+    line = f"[{bar}] {done}/{total} {Path(path).name}"
+    if sys.stderr.isatty():
+        sys.stderr.write("\r" + line[:100].ljust(100))
+        if done == total:
+            sys.stderr.write("\n")
+    else:
+        sys.stderr.write(line + "\n")
+    sys.stderr.flush()
+
+
+def _many(args, check) -> int:
+    from engine.errors import UsageError
+
+    out_dir = Path(args.output or "check-reports")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot create the directory {out_dir}: {exc.strerror}") from None
+    reports = check.check_many(args.submissions, args.sheet, jobs=args.jobs, progress=_progress_bar)
+    used: set[str] = set()
+    for path, report in zip(args.submissions, reports):
+        stem = Path(path).stem
+        name = stem
+        n = 2
+        while name in used:
+            name, n = f"{stem}-{n}", n + 1
+        used.add(name)
+        target = out_dir / (name + SUFFIX[args.format])
+        if args.format == "pdf":
+            from engine import checkreport
+
+            checkreport.render_pdf(report, str(target))
+        else:
+            target.write_text(render(report, args.format), encoding="utf-8")
+    rows = check.summary_rows(reports)
+    (out_dir / "summary.json").write_text(json.dumps(rows, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    columns = list(dict.fromkeys(k for row in rows for k in row))
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns)
+    writer.writeheader()
+    writer.writerows(rows)
+    (out_dir / "summary.csv").write_text(buffer.getvalue(), encoding="utf-8")
+    if args.format == "json":
+        json.dump(rows, sys.stdout, indent=2, ensure_ascii=False)
+        print()
+    else:
+        width = max(len(r["submission"]) for r in rows)
+        print(f"{'submission'.ljust(width)}  score   correct incorrect missing unparsed  first error")
+        for r in rows:
+            print(f"{r['submission'].ljust(width)}  {r['score']:<7} {r['answers_correct']:>7} "
+                  f"{r['answers_incorrect']:>9} {r['answers_missing']:>7} {r['answers_unparsed']:>8}  "
+                  f"{r['first_error_line'] or '-'}")
+    print(f"reports and summary.csv, summary.json in {out_dir}", file=sys.stderr)
+    return 0

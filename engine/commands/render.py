@@ -102,16 +102,17 @@ def _write(path: Path, text: str) -> None:
 
 
 def run_render(args) -> int:
-    from engine import catalog, render
+    from engine import cache, catalog, render
     from engine.errors import UsageError
 
     problems = catalog.select(args.problems, args.all)
     sets = parse_sets(args.sets, problems)
-    solutions = _solve(problems, sets)
     labels = _labels()
+    parts = ("render", args.format, [p.id for p in problems], sets, labels)  # engine.cache: solved once per code
     out = Path(args.output) if args.output else None
     if args.format == "fragment":
-        fragments = {s.problem.id: render.render_fragment(s, labels.get(s.problem.id)) for s in solutions}
+        fragments = cache.memo(parts, lambda: {s.problem.id: render.render_fragment(s, labels.get(s.problem.id))
+                                               for s in _solve(problems, sets)})
         if out is None:
             sys.stdout.write("\n".join(fragments.values()))
             return 0
@@ -125,7 +126,8 @@ def run_render(args) -> int:
             _write(out / f"{problem_id}.tex", text)
         _progress(f"wrote {len(fragments)} fragments to {out}/")
         return 0
-    text = render.render_latex(solutions, labels) if args.format == "tex" else render.render_markdown(solutions, labels)
+    document = render.render_latex if args.format == "tex" else render.render_markdown
+    text = cache.memo(parts, lambda: document(_solve(problems, sets), labels))
     if out is None:
         sys.stdout.write(text)
     else:
@@ -161,7 +163,7 @@ def _output(path: str | None, default: str) -> Path:
 
 
 def run_pdf(args) -> int:
-    from engine import catalog, pdf, render
+    from engine import cache, catalog, pdf, render
     from engine.errors import UsageError
 
     if args.variants is None and args.seed is not None:
@@ -172,8 +174,9 @@ def run_pdf(args) -> int:
     if args.variants is not None:
         return _run_variants(args, problems, sets)
     start = time.perf_counter()
-    solutions = _solve(problems, sets, _progress)
-    tex = render.render_latex(solutions, _labels())
+    labels = _labels()
+    tex = cache.memo(("render", "tex", [p.id for p in problems], sets, labels),
+                     lambda: render.render_latex(_solve(problems, sets, _progress), labels))
     out = _output(args.output, "build/solutions.pdf")
     result = pdf.build_pdf(tex, out, progress=_progress)
     _progress(f"{result.pages} pages; latexmk {result.seconds:.1f} s, "

@@ -1,0 +1,108 @@
+"""engine.cache: catalog output is computed once per code, parameters and
+options; any change of the sources is a miss; the cache can be turned off
+and never breaks a run when it cannot be written."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from engine import cache, cli
+
+
+def _counter():
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return {"text": "rendered", "n": len(calls)}
+
+    return calls, compute
+
+
+def test_memo_computes_once_then_reads_the_entry(tmp_path, monkeypatch):
+    monkeypatch.setenv("DERIVE_CACHE_DIR", str(tmp_path))
+    calls, compute = _counter()
+    assert cache.memo(("render", "md", ["vgg16"]), compute) == {"text": "rendered", "n": 1}
+    assert cache.memo(("render", "md", ["vgg16"]), compute) == {"text": "rendered", "n": 1}
+    assert len(calls) == 1
+    entries = list(tmp_path.glob("*.json"))
+    assert len(entries) == 1
+    assert json.loads(entries[0].read_text())["parts"] == ["render", "md", ["vgg16"]]
+
+
+@pytest.mark.parametrize("other", [("render", "tex", ["vgg16"]), ("render", "md", ["adam"]),
+                                   ("render", "md", ["vgg16"], {"vgg16": {"input_size": "32"}})])
+def test_other_options_are_other_entries(tmp_path, monkeypatch, other):
+    monkeypatch.setenv("DERIVE_CACHE_DIR", str(tmp_path))
+    calls, compute = _counter()
+    cache.memo(("render", "md", ["vgg16"]), compute)
+    cache.memo(other, compute)
+    assert len(calls) == 2
+
+
+def test_a_change_of_the_sources_is_a_miss(tmp_path, monkeypatch):
+    monkeypatch.setenv("DERIVE_CACHE_DIR", str(tmp_path))
+    calls, compute = _counter()
+    cache.memo(("answers",), compute)
+    monkeypatch.setattr(cache, "source_hash", lambda: "another version of derivations/")
+    cache.memo(("answers",), compute)
+    assert len(calls) == 2
+
+
+def test_the_source_hash_covers_derivations_engine_and_templates():
+    names = {p.name for base in cache.SOURCES for p in base.rglob("*") if p.suffix in cache.SUFFIXES}
+    assert {"adam.py", "equiv.py", "cache.py", "solutions.tex.j2"} <= names
+    assert len(cache.source_hash()) == 64
+
+
+def test_derive_no_cache_computes_every_time_and_writes_nothing(tmp_path, monkeypatch):
+    monkeypatch.setenv("DERIVE_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("DERIVE_NO_CACHE", "1")
+    calls, compute = _counter()
+    cache.memo(("answers",), compute)
+    cache.memo(("answers",), compute)
+    assert len(calls) == 2
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_unwritable_cache_is_skipped(tmp_path, monkeypatch):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    monkeypatch.setenv("DERIVE_CACHE_DIR", str(blocker / "cache"))
+    calls, compute = _counter()
+    assert cache.memo(("answers",), compute)["text"] == "rendered"
+    assert cache.memo(("answers",), compute)["n"] == 2
+
+
+def test_a_corrupt_entry_is_recomputed(tmp_path, monkeypatch):
+    monkeypatch.setenv("DERIVE_CACHE_DIR", str(tmp_path))
+    calls, compute = _counter()
+    cache.memo(("answers",), compute)
+    next(tmp_path.glob("*.json")).write_text("{half an entr")
+    assert cache.memo(("answers",), compute)["n"] == 2
+
+
+def test_a_warm_render_is_the_cold_render_without_solving(tmp_path, monkeypatch, capsys):
+    from engine.problem import Problem
+
+    monkeypatch.setenv("DERIVE_CACHE_DIR", str(tmp_path))
+    assert cli.main(["render", "vgg16", "autodiff", "--format", "md"]) == 0
+    cold = capsys.readouterr().out
+    solved = []
+    original = Problem.solve
+    monkeypatch.setattr(Problem, "solve", lambda self, *a, **k: solved.append(self.id) or original(self, *a, **k))
+    assert cli.main(["render", "vgg16", "autodiff", "--format", "md"]) == 0
+    assert capsys.readouterr().out == cold
+    assert solved == []
+    assert cli.main(["render", "vgg16", "--format", "md", "--set", "input_size=32"]) == 0
+    assert solved == ["vgg16"]
+
+
+def test_warm_answers_are_the_same_json(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("DERIVE_CACHE_DIR", str(tmp_path))
+    assert cli.main(["answers", "cnn", "vgg16"]) == 0
+    cold = capsys.readouterr().out
+    assert cli.main(["answers", "cnn", "vgg16"]) == 0
+    assert capsys.readouterr().out == cold
+    assert json.loads(cold)["vgg16"]["answers"]["vgg16.params_total"]["value"] == 138357544

@@ -1,0 +1,298 @@
+"""Whole submissions through ``derive check``: the synthetic ones of
+tests/data/submissions (clean, noisy and wrong in known ways, for sheets A,
+B and C; the expected verdict of every answer id is in the sidecar
+``*.expected.json``, derived by hand from the problem statements), the real
+OCR'd example of shared/submissions, the command line, and safety."""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from engine import check
+from engine.sandbox import Pool
+
+DATA = Path(__file__).resolve().parent / "data" / "submissions"
+SIDECARS = sorted(DATA.glob("*.expected.json"))
+EXAMPLE = Path(__file__).resolve().parent.parent.parent / "shared" / "submissions" / "sheet-a-ocr-example.md"
+
+
+@pytest.fixture(scope="module")
+def pool():
+    for sheet in "ABC":
+        check.prepare(sheet)
+    with Pool(1, memory_mb=check.MEMORY_MB, timeout=check.TIMEOUTS["chain"]) as p:
+        yield p
+
+
+_REPORTS: dict[str, dict] = {}
+
+
+def report_of(path: Path, sheet: str, pool) -> dict:
+    key = f"{path}:{sheet}"
+    if key not in _REPORTS:
+        _REPORTS[key] = check.check_file(path, sheet, pool=pool)
+    return _REPORTS[key]
+
+
+def _answers(report: dict) -> dict:
+    return {a["id"]: a for a in report["answers"]}
+
+
+# --------------------------------------------------------------------------- the synthetic submissions
+
+
+@pytest.mark.parametrize("sidecar", SIDECARS, ids=lambda p: p.name.split(".")[0])
+def test_every_answer_verdict(sidecar, pool):
+    expected = json.loads(sidecar.read_text())
+    submission = sidecar.with_name(sidecar.name.replace(".expected.json", ".md"))
+    report = report_of(submission, expected["sheet"], pool)
+    got = {a["id"]: a["verdict"] for a in report["answers"]}
+    assert got == expected["answers"]
+
+
+@pytest.mark.parametrize("sidecar", [p for p in SIDECARS if "diagnoses" in json.loads(p.read_text())],
+                         ids=lambda p: p.name.split(".")[0])
+def test_every_diagnosis(sidecar, pool):
+    expected = json.loads(sidecar.read_text())
+    submission = sidecar.with_name(sidecar.name.replace(".expected.json", ".md"))
+    answers = _answers(report_of(submission, expected["sheet"], pool))
+    missing = {aid: phrase for aid, phrase in expected["diagnoses"].items()
+               if phrase not in (answers[aid]["diagnosis"] or "")}
+    assert missing == {}
+
+
+@pytest.mark.parametrize("sidecar", [p for p in SIDECARS if json.loads(p.read_text()).get("no_inconsistent_steps")],
+                         ids=lambda p: p.name.split(".")[0])
+def test_right_work_has_no_inconsistent_step(sidecar, pool):
+    expected = json.loads(sidecar.read_text())
+    submission = sidecar.with_name(sidecar.name.replace(".expected.json", ".md"))
+    report = report_of(submission, expected["sheet"], pool)
+    assert [s for s in report["steps"] if s["verdict"] == "inconsistent"] == []
+    assert [a for a in report["answers"] if a["verdict"] == "incorrect"] == []
+
+
+def test_the_wrong_step_is_where_the_error_enters(pool):
+    expected = json.loads((DATA / "A-wrong.expected.json").read_text())
+    report = report_of(DATA / "A-wrong.md", "A", pool)
+    bad = [(s["line"], s["source"]) for s in report["steps"] if s["verdict"] == "inconsistent"]
+    for want in expected["inconsistent_steps"]:
+        assert any(line == want["line"] and want["contains"] in source for line, source in bad), want
+    # the trace after log base 10 is consistent with the student's own values
+    after = [s for s in report["steps"] if 10 <= s["line"] <= 13]  # v_3 .. v_6, after v_2 = 0.4771 (line 9)
+    assert after and all(s["verdict"] == "consistent" for s in after)
+
+
+@pytest.mark.parametrize("sidecar", SIDECARS, ids=lambda p: p.name.split(".")[0])
+def test_report_schema(sidecar, pool):
+    expected = json.loads(sidecar.read_text())
+    submission = sidecar.with_name(sidecar.name.replace(".expected.json", ".md"))
+    report = report_of(submission, expected["sheet"], pool)
+    from engine.checkref import sheet_ref
+
+    ids = [a["id"] for a in report["answers"]]
+    assert ids == list(sheet_ref(expected["sheet"]).answers)  # every id once, in sheet order
+    for a in report["answers"]:
+        assert set(a) == {"id", "verdict", "claimed", "expected", "line", "diagnosis"}
+        assert a["verdict"] in check.ANSWER_VERDICTS
+        assert (a["claimed"] is None) == (a["verdict"] == "missing" and a["line"] is None) or a["verdict"] != "missing"
+    for s in report["steps"]:
+        assert set(s) == {"line", "source", "verdict", "detail"}
+        assert s["verdict"] in check.STEP_VERDICTS
+        assert isinstance(s["line"], int) and s["detail"]
+    assert report["summary"]["answers"] == {v: sum(a["verdict"] == v for a in report["answers"])
+                                            for v in check.ANSWER_VERDICTS}
+
+
+# --------------------------------------------------------------------------- the real example
+
+
+@pytest.fixture(scope="module")
+def example(pool):
+    if not EXAMPLE.exists():
+        pytest.fail(f"the shared example is missing: {EXAMPLE}")
+    return report_of(EXAMPLE, "A", pool)
+
+
+@pytest.mark.parametrize("answer_id, verdict, phrase", [
+    ("vgg16.params_total", "correct", None),          # 138357544
+    ("vgg16.params_conv", "correct", None),           # the struck-out term is not counted
+    ("vgg16.params_fc", "correct", None),             # 123642856
+    ("vgg16.conv_fc_ratio", "correct", None),         # 11.90 %
+    ("vgg16.receptive_field", "incorrect", "taken as the input size"),  # "FOV is 224x224"
+    ("autodiff.trace.v_-1", "incorrect", "inputs swapped"),             # c = 3
+    ("autodiff.trace.v0", "incorrect", "inputs swapped"),               # x = 5
+    ("autodiff.trace.v2", "incorrect", "log base 10"),                  # 0.699 = log10 5
+    ("autodiff.trace.v3", "incorrect", "log base 10"),
+    ("autodiff.adjoint.v6", "correct", None),
+    ("autodiff.adjoint.v_-1", "incorrect", "inputs swapped"),           # -6 = -2 * 3
+    ("adam.m_hat_1", "correct", None),                # g^1, beta for beta_1
+    ("adam.v_hat_1", "correct", None),
+    ("adam.m_hat_2", "correct", None),
+    ("adam.v_hat_2", "correct", None),                # gamma for beta_2
+    ("adam.warmup", "missing", None),                 # struck out
+    ("adam.update_rule", "incorrect", "epsilon inside the square root"),
+])
+def test_example_answers(example, answer_id, verdict, phrase):
+    answer = _answers(example)[answer_id]
+    assert answer["verdict"] == verdict
+    if phrase:
+        assert phrase in answer["diagnosis"]
+
+
+def test_example_steps_show_where_the_errors_enter(example):
+    bad = {s["source"] for s in example["steps"] if s["verdict"] == "inconsistent"}
+    assert {"c = 3", "x = 5", r"\log N_0 = 0.699"} <= bad
+    carried = [s for s in example["steps"] if s["source"] == "N_1 / N_2 = 35.8"]
+    assert carried and carried[0]["verdict"] == "consistent" and "student's own values" in carried[0]["detail"]
+
+
+def test_example_no_correct_line_is_called_wrong(example):
+    # lines a grader accepts: the VGG sums, the adjoint values from the student's own trace
+    for s in example["steps"]:
+        if s["line"] >= 73 or s["source"].startswith(r"\bar{v}_1 \cdot (2v_0)"):
+            assert s["verdict"] != "inconsistent", s
+
+
+# --------------------------------------------------------------------------- the command line
+
+
+def test_cli_json_for_one_submission(derive):
+    result = derive("check", str(DATA / "C-clean.md"), "--sheet", "C", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["sheet"] == "C" and report["summary"]["score"] == "10/10"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["check", "no-such-file.md", "--sheet", "A"], "derive check: no-such-file.md: no such file\n"),
+    (["check", "tests", "--sheet", "A"], "derive check: tests: is a directory, not a submission file\n"),
+])
+def test_cli_unreadable_file_exits_2(derive, args, message):
+    result = derive(*args)
+    assert result.returncode == 2
+    assert result.stderr == message
+
+
+def test_cli_bad_sheet_exits_2(derive):
+    result = derive("check", str(DATA / "A-clean.md"), "--sheet", "D")
+    assert result.returncode == 2
+    assert "invalid choice: 'D'" in result.stderr
+
+
+def test_cli_wrong_answers_still_exit_0(derive):
+    result = derive("check", str(DATA / "B-wrong.md"), "--sheet", "B")
+    assert result.returncode == 0, result.stderr
+    assert "✗" in result.stdout and "score" in result.stdout
+
+
+def test_cli_many_submissions_write_a_summary(derive, tmp_path):
+    files = [DATA / "C-clean.md", DATA / "C-wrong.md", DATA / "C-noisy.md"]
+    result = derive("check", *map(str, files), "--sheet", "C", "--jobs", "2", "-o", str(tmp_path / "out"),
+                    "--format", "md")
+    assert result.returncode == 0, result.stderr
+    assert "3/3" in result.stderr  # the progress bar
+    rows = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert [r["score"] for r in rows] == ["10/10", "2/10", "5/10"]
+    csv_lines = (tmp_path / "out" / "summary.csv").read_text().splitlines()
+    assert csv_lines[0].startswith("submission,score,") and len(csv_lines) == 4
+    assert (tmp_path / "out" / "C-wrong.md").read_text().startswith("# Check of")
+
+
+# --------------------------------------------------------------------------- safety
+
+
+HOSTILE = r"""1. (a)
+$\input{/etc/hostname}$ and \input{/etc/hostname} \write18{touch %(canary)s}
+$$v_1 = \write18{touch %(canary)s} 9$$
+__import__('os').system('touch %(canary)s')  $eval("1")$  $\immediate\write18{ls}$
+(b) $v_0 = x = 3$ ^^5cinput{/etc/hostname} $x^{9^{9^{9^{9}}}} = 1$
+$$\frac{\frac{\frac{\frac{\frac{\frac{\frac{\frac{\frac{\frac{1}{2}}{2}}{2}}{2}}{2}}{2}}{2}}{2}}{2}}{2} = 0.0009765625$$
+"""
+
+
+@pytest.fixture
+def hostile(tmp_path):
+    canary = tmp_path / "pwned"
+    path = tmp_path / "hostile.md"
+    path.write_text(HOSTILE % {"canary": canary})
+    return path, canary
+
+
+def test_hostile_text_is_inert_in_every_format(hostile, pool, tmp_path):
+    from engine import checkreport
+
+    path, canary = hostile
+    start = time.perf_counter()
+    report = check.check_file(path, "A", pool=pool)
+    assert time.perf_counter() - start < check.BUDGET
+    tex = checkreport.render_latex(report)
+    md = checkreport.render_markdown(report)
+    text = checkreport.render_text(report, colour=False)
+    assert r"\input{" not in tex and r"\write18" not in tex and "^^5c" not in tex
+    assert r"\textbackslash{}input" in tex
+    outside_code = re.sub(r"(`+)(?:(?!\1).)*\1", " ", md)  # the student's text stays in code spans
+    assert not re.search(r"(?<!\\)\\(?:input|write18)", outside_code)  # only escaped, as text
+    assert "\x1b" not in text
+    assert not canary.exists()
+    steps = {s["source"]: s["verdict"] for s in report["steps"]}
+    assert steps.get("v_0 = x") == "consistent"
+
+
+@pytest.mark.skipif(shutil.which("latexmk") is None, reason="latexmk is not installed")
+def test_hostile_pdf_builds_without_shell_escape(hostile, pool, tmp_path):
+    from engine import checkreport
+
+    path, canary = hostile
+    report = check.check_file(path, "A", pool=pool)
+    result = checkreport.render_pdf(report, str(tmp_path / "hostile.pdf"))
+    assert result.pages >= 1
+    assert not canary.exists()
+    import subprocess
+
+    text = subprocess.run(["pdftotext", str(tmp_path / "hostile.pdf"), "-"], capture_output=True, text=True).stdout
+    assert r"$\input{/etc/hostname}$" in text  # printed as the student wrote it, not run
+    assert r"\write18{touch" in text
+    hostname = Path("/etc/hostname").read_text().strip() if Path("/etc/hostname").exists() else ""
+    if hostname and hostname not in HOSTILE and len(hostname) > 3:
+        assert hostname not in text
+
+
+def test_a_huge_power_is_stopped_not_computed(pool):
+    data = rb"(b) $v_1 = 9^{9^{9^{9}}} = 81$" + b"\n(c) $\\bar{v}_6 = 1$\n"
+    start = time.perf_counter()
+    report = check.check_bytes(data, "A", "huge.md", pool=pool)
+    assert time.perf_counter() - start < 60
+    step = next(s for s in report["steps"] if "9^{9^{9^{9}}}" in s["source"])
+    assert step["verdict"] in ("unchecked", "unparsed", "inconsistent")
+    assert _answers(report)["autodiff.adjoint.v6"]["verdict"] == "correct"
+
+
+@pytest.mark.parametrize("data", [b"", b"\x00\x00\x00", b"\xff\xfe\xfd garbage \x80", b"$$" * 5000,
+                                  ("\\frac{" * 300).encode(), b"}" * 10000])
+def test_garbage_gives_a_report(pool, data):
+    report = check.check_bytes(data, "B", "garbage.md", pool=pool)
+    assert {a["verdict"] for a in report["answers"]} <= {"missing", "unparsed"}
+    assert len(report["answers"]) == 15
+
+
+def test_a_megabyte_submission_finishes(pool):
+    line = b"(b) $y = 19.3$ noise noise noise $\\frac{1}{2}$ |||| \n"
+    data = (line * (1_000_000 // len(line)))[:1_000_000]
+    start = time.perf_counter()
+    report = check.check_bytes(data, "B", "big.md", pool=pool, budget=20)
+    assert time.perf_counter() - start < 60  # the budget ends it; the rest is "unchecked"
+    assert _answers(report)["cnn.y"]["verdict"] in ("correct", "unparsed")
+
+
+def test_no_eval_on_student_text():
+    engine = Path(__file__).resolve().parent.parent / "engine"
+    mine = ["submission.py", "align.py", "diagnose.py", "check.py", "checkwork.py", "checkmath.py",
+            "checkreport.py", "commands/check.py"]
+    for name in mine:
+        source = (engine / name).read_text()
+        assert not re.search(r"\b(?:eval|exec|sympify|parse_expr)\(", source), name
