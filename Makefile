@@ -5,7 +5,8 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-TEX_PACKAGES := texlive-latex-base texlive-latex-recommended texlive-fonts-recommended latexmk poppler-utils
+# lmodern holds lmodern.sty (Latin Modern in T1); fonts-lmodern, which texlive-latex-base pulls in, does not.
+TEX_PACKAGES := texlive-latex-base texlive-latex-recommended texlive-fonts-recommended latexmk lmodern poppler-utils
 
 .PHONY: pdf test bench tex venv clean
 
@@ -25,12 +26,13 @@ $(VENV)/.bench: $(VENV)/.test
 venv: $(VENV)/.base
 
 tex:
-	@if command -v latexmk >/dev/null && command -v pdflatex >/dev/null && command -v pdftotext >/dev/null; then :; \
+	@if command -v latexmk >/dev/null && command -v pdflatex >/dev/null && command -v pdftotext >/dev/null \
+	  && kpsewhich lmodern.sty >/dev/null; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  echo "Installing TeX Live from Debian's packages: $(TEX_PACKAGES)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(TEX_PACKAGES) >/dev/null; \
 	else \
-	  echo "derive: latexmk, pdflatex or pdftotext is missing; install them with: sudo apt-get install $(TEX_PACKAGES)" >&2; exit 2; \
+	  echo "derive: latexmk, pdflatex, pdftotext or lmodern.sty is missing; install them with: sudo apt-get install $(TEX_PACKAGES)" >&2; exit 2; \
 	fi
 
 pdf: $(VENV)/.base tex

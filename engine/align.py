@@ -142,10 +142,13 @@ def _wrap(key: str) -> str:
 
 #: A key that names a quantity (a symbol with accents and indices, a
 #: derivative ``df/dx``, ``x.grad``, ``\\Delta w_j``), as opposed to an expression.
+#: (An index run stops at the next ``_`` or ``^`` and the runs are matched
+#: possessively, ``*+``: ``dx_a_a_a...`` is refused in linear time, not
+#: split in every way first.)
 NAME_KEY = re.compile(
     r"(?:(?:bar|hat|tilde|vec|dot|check)\([A-Za-z]+\)|Delta ?[A-Za-z]+|[A-Za-z]+|[A-Za-z]+bar)'*"
-    r"(?:[_^](?:\([-+\w',()]+\)|[-+]?[\w',]+))*'*(?:\.grad)?"
-    r"|d[A-Za-z]+(?:[_^][-+\w',()]+)*/d[A-Za-z]+(?:[_^][-+\w',()]+)*"
+    r"(?:[_^](?:\([-+\w',()]+\)|[-+]?(?:[^\W_]|[',])+))*+'*(?:\.grad)?"
+    r"|d[A-Za-z]+(?:[_^](?:[^\W_]|[-+',()])+)*+/d[A-Za-z]+(?:[_^](?:[^\W_]|[-+',()])+)*+"
     r"|[A-Za-z]+'(?:\([A-Za-z,]+\))?"
 )
 

@@ -109,6 +109,9 @@ def _reason(outcome) -> str:
         return f"timed out ({outcome.reason})"
     if outcome.status == "memory":
         return f"ran out of memory ({outcome.reason})"
+    if outcome.status == "error":
+        # an exception no task expects: a bug of the checker, named so that it is reported (and fuzzed)
+        return f"the checker failed on it ({outcome.reason}); please report this line"
     return outcome.reason or outcome.status
 
 

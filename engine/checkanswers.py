@@ -140,8 +140,8 @@ def _second_opinion(a: AnswerRef, info: ClaimInfo) -> tuple[str, str] | None:
         problem = None
     try:
         return equiv.compare(a.exact_latex, info.parsed.source, problem, 3.0)
-    except (ValueError, TypeError, RecursionError, AttributeError, ZeroDivisionError, NotImplementedError) as exc:
-        return "undecided", f"the equivalence checker failed ({type(exc).__name__})"
+    except cm.SYMPY_FAILURES as exc:
+        return "undecided", f"the equivalence checker could not compare it: {cm.failure_reason(exc)}"
 
 
 def _symbolic_answer(pm: ProblemMath, expected: Any, info: ClaimInfo) -> Comparison:
@@ -159,16 +159,17 @@ def _symbolic_answer(pm: ProblemMath, expected: Any, info: ClaimInfo) -> Compari
             return c
     except Undecided as exc:
         c = Comparison("undecided", str(exc))
-    except (TypeError, ValueError, NotImplementedError, ZeroDivisionError, AttributeError, RecursionError) as exc:
-        c = Comparison("undecided", f"the comparison failed ({type(exc).__name__})")
+    except cm.SYMPY_FAILURES as exc:
+        c = Comparison("undecided", f"the formula could not be compared with the expected one: {cm.failure_reason(exc)}")
     try:
         ea = cm.resolve(pm, expected, "problem", {}, None, info.part)
         eb = cm.resolve(pm, expr, "problem", {}, p.literals, info.part)
         return cm.compare(pm, ea, eb)
     except Undecided as exc:
         return Comparison("undecided", str(exc))
-    except (TypeError, ValueError, NotImplementedError, ZeroDivisionError, AttributeError, RecursionError) as exc:
-        return Comparison("undecided", f"the comparison failed ({type(exc).__name__})")
+    except cm.SYMPY_FAILURES as exc:
+        return Comparison("undecided", "the formula could not be compared with the expected one at the given values: "
+                          f"{cm.failure_reason(exc)}")
 
 
 def _within_rounding(exp: Evaluated, info: ClaimInfo, written: Written | None) -> bool:
@@ -210,8 +211,8 @@ def _diagnose(ref: SheetRef, pm: ProblemMath, a: AnswerRef, info: ClaimInfo, cla
             try:
                 eb = cm.resolve(pm, info.parsed.expr, "problem", {}, info.parsed.literals, info.part)
                 c = cm.compare(pm, ev, eb)
-            except (Undecided, TypeError, ValueError, NotImplementedError, ZeroDivisionError, AttributeError):
-                continue
+            except (Undecided, *cm.SYMPY_FAILURES):
+                continue  # a model that cannot be compared explains nothing
         if c.verdict == "equal":
             return variant.label
         if closed and info.digits and isinstance(ev.number, mpmath.mpf) and isinstance(claim.number, mpmath.mpf):

@@ -57,6 +57,33 @@ class Undecided(Exception):
     """The comparison cannot be decided; the message says why (one line)."""
 
 
+#: What a failure of sympy on a student's expression means for the reader
+#: (first match wins). Only these are caught, in the tasks of the check;
+#: anything else is a bug and reaches the report as the worker's error.
+FAILURES: tuple[tuple[tuple[type, ...], str], ...] = (
+    ((RecursionError,), "it is nested too deeply for the algebra system"),
+    ((ZeroDivisionError,), "it divides by zero"),
+    ((OverflowError,), "a number in it is too large to evaluate"),
+    ((NotImplementedError, sp.PolynomialError), "the algebra system has no rule for it"),
+    ((TypeError, ValueError, AttributeError, IndexError, KeyError),
+     "the algebra system cannot evaluate it (a matrix where a number is needed, or a form it does not support)"),
+)
+#: The exceptions of :data:`FAILURES`, for ``except`` clauses.
+SYMPY_FAILURES: tuple[type, ...] = tuple(t for types, _ in FAILURES for t in types)
+
+
+def failure_reason(exc: BaseException) -> str:
+    """The reader's phrase for ``exc`` (one of :data:`SYMPY_FAILURES`); with
+    ``DERIVE_DEBUG`` set in the environment, the exception is appended."""
+    import os
+
+    phrase = next((text for types, text in FAILURES if isinstance(exc, types)), "the algebra system failed on it")
+    if os.environ.get("DERIVE_DEBUG"):
+        detail = " ".join(str(exc).split())[:120]
+        phrase += f" [{type(exc).__name__}: {detail}]"
+    return phrase
+
+
 def symbol_key(sym: Any) -> str:
     """The canonical key of a symbol made by :mod:`engine.parse` or by a
     derivation module: ``bar{v}_{-1}`` -> ``bar(v)_-1``, ``p[y]`` -> ``p_y``."""
@@ -166,8 +193,17 @@ def canonicalize(pm: ProblemMath, expr: Any, notation: Mapping[str, str] | None 
             mapping[ind] = pm.canon(resolve_key(pm, symbol_key(ind), notation, part))
     if mapping:
         expr = expr.xreplace(mapping)
-    mapping = {s: pm.canon(resolve_key(pm, symbol_key(s), notation, part)) for s in expr.free_symbols
-               if isinstance(s, sp.Symbol)}
+    # the base of an entry summed over (p in \sum_i q_i \log p_i) names the
+    # entries, not the answer vector p: it never becomes an answer's value
+    labels = {ind.base.label for ind in expr.atoms(sp.Indexed)}
+    mapping = {}
+    for s in expr.free_symbols:
+        if not isinstance(s, sp.Symbol):
+            continue
+        key = resolve_key(pm, symbol_key(s), notation, part)
+        if s in labels and key.startswith("@"):
+            key = symbol_key(s)
+        mapping[s] = pm.canon(key)
     return expr.xreplace(mapping) if mapping else expr
 
 
@@ -251,26 +287,60 @@ class Evaluated:
 
 
 def _replace_partials(pm: ProblemMath, expr: Any, defs: Mapping[str, Any]) -> Any:
-    """Every Partial(f, x) of ``expr`` replaced by the derivative, with f
-    expanded through the local and worked definitions (not the numbers).
+    """Every derivative of ``expr`` (a Partial(f, x) as written with
+    ``\\partial``, or a sympy Derivative: ``f'(x)``, ``\\frac{d}{dx}``)
+    replaced by its value, with f expanded through the local and worked
+    definitions (not the numbers). A derivative of a function the problem
+    does not define stays, bound to its point (see :func:`_bind_derivatives`),
+    so that substituting a number for its variable stays valid.
     Raises Undecided when f is not defined in terms of x."""
     from engine.parse import Partial
 
-    if not isinstance(expr, sp.Basic) or not expr.has(Partial):
+    if not isinstance(expr, sp.Basic) or not expr.has(Partial, sp.Derivative):
         return expr
 
-    def derivative(p):
-        top, *wrt = p.args
+    def derivative(top, wrt):
         for w in wrt:
             if not isinstance(w, sp.Symbol):
                 raise Undecided("a derivative with respect to an expression, not a variable")
         f = _expand_symbolic(pm, _replace_partials(pm, top, defs), set(wrt), defs)
         if not any(f.has(w) for w in wrt):
             if isinstance(top, sp.Symbol) and top not in wrt and not _defined(pm, top, defs):
-                raise Undecided(f"{symbol_key(top)} is not defined in terms of {symbol_key(wrt[0])}")
-        return sp.diff(f, *wrt)
+                raise Undecided(f"{symbol_label(top)} is not defined in terms of {symbol_label(wrt[0])}")
+        return _bind_derivatives(sp.diff(f, *wrt))
 
-    return expr.replace(lambda e: isinstance(e, Partial), derivative)
+    def partial(p):
+        top, *wrt = p.args
+        return derivative(top, wrt)
+
+    def sympy_derivative(d):
+        wrt = [v for v, n in d.variable_count for _ in range(int(n))] if all(
+            n.is_Integer for _, n in d.variable_count) else None
+        if wrt is None:
+            raise Undecided("a derivative of symbolic order")
+        return derivative(d.expr, wrt)
+
+    expr = expr.replace(lambda e: isinstance(e, Partial), partial)
+    return expr.replace(lambda e: isinstance(e, sp.Derivative), sympy_derivative)
+
+
+def _bind_derivatives(expr: Any) -> Any:
+    """Each derivative left unevaluated (of a function the problem does not
+    define: ``f'(x)``) as ``Subs(Derivative(f(d), d), d, x)``: substituting
+    a number for x then gives the derivative at that point, where sympy
+    would refuse to differentiate with respect to a number."""
+    if not isinstance(expr, sp.Basic) or not expr.has(sp.Derivative):
+        return expr
+
+    def bind(d):
+        variables = [v for v, _ in d.variable_count]
+        if not all(isinstance(v, sp.Symbol) for v in variables):
+            raise Undecided("a derivative with respect to an expression, not a variable")
+        dummies = [sp.Dummy(v.name) for v in variables]
+        inner = d.xreplace(dict(zip(variables, dummies)))
+        return sp.Subs(inner, dummies, variables)
+
+    return expr.replace(lambda e: isinstance(e, sp.Derivative) and not e.has(sp.Subs), bind)
 
 
 def _apply_functions(expr: Any, defs: Mapping[str, Any]) -> Any:
@@ -453,10 +523,29 @@ def _answer_value(pm: ProblemMath, key: str) -> Any:
     return value
 
 
+def undefined_functions(expr: Any) -> list[str]:
+    """Names of the functions in ``expr`` that nothing defines (``g(z)``,
+    ``H(q, p)``): such an expression has no value."""
+    from sympy.core.function import AppliedUndef
+
+    if not isinstance(expr, sp.Basic):
+        return []
+    return sorted({type(f).__name__ for f in expr.atoms(AppliedUndef)})
+
+
+def summed_entries(expr: Any) -> list[str]:
+    """The vectors whose entries ``expr`` takes at a symbolic index (q and p
+    in ``\\sum_i q_i \\log p_i``): such a sum has no value at random points."""
+    if not isinstance(expr, sp.Basic):
+        return []
+    return sorted({symbol_label(ind.base.label) for ind in expr.atoms(sp.Indexed)
+                   if not all(getattr(i, "is_Integer", False) for i in ind.indices)})
+
+
 def _number(expr: Any) -> Any:
     """The mpf value of a closed real expression, None otherwise."""
-    if not isinstance(expr, sp.Basic) or expr.free_symbols:
-        return None
+    if not isinstance(expr, sp.Basic) or expr.free_symbols or undefined_functions(expr):
+        return None  # (sympy's evalf of f'(3), f undefined, recurses without end)
     try:
         value = sp.N(expr.doit() if expr.has(sp.Sum, sp.Derivative) else expr, DIGITS)
     except (TypeError, ValueError, ZeroDivisionError, NotImplementedError):
@@ -576,9 +665,11 @@ def compare(pm: ProblemMath, a: Evaluated, b: Evaluated, wa: Written | None = No
 def _compare_matrices(pm: ProblemMath, a: Evaluated, b: Evaluated, relation: str, seed: int) -> Comparison:
     ea, eb = a.expr, b.expr
     if not (isinstance(ea, sp.MatrixBase) and isinstance(eb, sp.MatrixBase)):
-        scalar = eb if isinstance(ea, sp.MatrixBase) else ea
+        scalar, matrix = (eb, ea) if isinstance(ea, sp.MatrixBase) else (ea, eb)
         if isinstance(scalar, sp.Basic) and scalar.free_symbols:
             raise Undecided("a matrix is compared with an expression the problem does not define")
+        if matrix.free_symbols:  # p(y) read as the vector p times y: not surely a vector
+            raise Undecided("a vector with symbols the problem does not give is compared with a single value")
         return Comparison("different", "a matrix or vector is compared with a single value")
     if ea.shape != eb.shape and 1 in ea.shape and 1 in eb.shape and len(ea) == len(eb):
         eb = eb.reshape(*ea.shape)
@@ -616,6 +707,14 @@ def compare_symbolic(pm: ProblemMath, a: Any, b: Any, relation: str = "equal", s
             return Comparison("equal", "the difference simplifies to 0")
     except (TypeError, ValueError, NotImplementedError, AttributeError, sp.PolynomialError):
         pass
+    names = undefined_functions(diff)
+    if names:
+        raise Undecided(f"uses the function{'s' if len(names) > 1 else ''} {', '.join(names)}, "
+                        "which the checker has no definition of")
+    entries = summed_entries(diff)
+    if entries:
+        raise Undecided(f"it takes entries of {', '.join(entries)} at a symbolic index (a sum over i): "
+                        "the two sides do not simplify to the same form, and such terms have no value to test")
     verdict = _spot_check(pm, a, b, seed)
     if verdict.verdict == "different" and unknown:
         raise Undecided(f"uses {', '.join(sorted(unknown))}, which neither the problem nor the solution defines")
@@ -663,8 +762,8 @@ def _compare_series(pm: ProblemMath, a: Any, b: Any, seed: int) -> Comparison:
         small = mpmath.mpf(10) ** -8
         try:
             value = _number(diff.xreplace(point).xreplace({var: sp.Float(small, DIGITS)}))
-        except (TypeError, ValueError):
-            value = None
+        except SYMPY_FAILURES:
+            value = None  # no value at this point: another point decides
         if value is None:
             continue
         if abs(value) > mpmath.mpf(10) ** 4 * small ** n:
@@ -698,9 +797,14 @@ def _spot_check(pm: ProblemMath, a: Any, b: Any, seed: int) -> Comparison:
     rng = random.Random(seed)
     syms = sorted((a.free_symbols | b.free_symbols), key=str)
     good = 0
+    failed = ""
     for _ in range(SPOT_POINTS * 4):
         point = _sample(pm, syms, rng)
-        va, vb = _number(a.xreplace(point)), _number(b.xreplace(point))
+        try:
+            va, vb = _number(a.xreplace(point)), _number(b.xreplace(point))
+        except SYMPY_FAILURES as exc:
+            failed = failure_reason(exc)
+            continue
         if va is None or vb is None:
             continue
         scale = max(mpmath.mpf(1), abs(va), abs(vb))
@@ -716,6 +820,8 @@ def _spot_check(pm: ProblemMath, a: Any, b: Any, seed: int) -> Comparison:
         if good >= SPOT_POINTS:
             break
     if good < SPOT_POINTS // 2:
+        if failed:
+            raise Undecided(f"the two sides could not be evaluated at random points: {failed}")
         raise Undecided("too few random points where both sides are finite and real")
     return Comparison("equal", f"equal at {good} random points (no closed-form proof)")
 

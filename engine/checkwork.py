@@ -151,22 +151,90 @@ def task_parse(source: str, sheet: str, pid: str | None, notation: dict[str, str
     from engine import parse
 
     pm = math_of(sheet, pid)
+    call = _read_call(pm, source, notation, part)
+    if call is not None:
+        return call
     is_name = align.is_name(source)
     words = CONVENTIONS.get(pm.pid, {}).get("words", ())
     text = protect_words(source, words) if words else source
     try:
-        expr = parse.parse_latex(text, superscript_index_symbols=pm.index_letters, functions=pm.functions)
+        expr = _parse_with_order_term(text, pm)
     except parse.ParseError as exc:
         if is_name:
             key = align.quantity_key(source)
             key = cm.resolve_key(pm, key, notation, part)
             return Parsed(source, True, expr=pm.canon(key), key=key, name=True)
-        return Parsed(source, False, reason=str(exc))
-    except (RecursionError, ValueError, TypeError, AttributeError, IndexError, KeyError,
-            NotImplementedError, ZeroDivisionError) as exc:
-        return Parsed(source, False, reason=f"could not be read ({type(exc).__name__})")
+        return Parsed(source, False, reason=_PYTHON_NAMES.sub("", str(exc)))
+    except cm.SYMPY_FAILURES as exc:
+        return Parsed(source, False, reason=f"could not be read: {cm.failure_reason(exc)}")
     if isinstance(expr, sp.Eq):
         return Parsed(source, False, reason="an equation inside a chain member")
+    try:
+        return _read(pm, source, expr, is_name, notation, part)
+    except cm.SYMPY_FAILURES as exc:
+        return Parsed(source, False, reason=f"could not be read: {cm.failure_reason(exc)}")
+
+
+#: A whole element that is a name applied to variables: ``L(y)``, ``f(x)``,
+#: ``E(w_1, w_2)``, ``J(\\theta)``.
+_SYMBOL_TEXT = r"(?:[A-Za-z]|\\[A-Za-z]+)(?:_(?:\{[^{}]*\}|[A-Za-z0-9]))?"
+_CALL = re.compile(r"\s*(%s)\s*(?:\\left\s*)?\(\s*(%s(?:\s*,\s*%s)*)\s*(?:\\right\s*)?\)\s*"
+                   % (_SYMBOL_TEXT, _SYMBOL_TEXT, _SYMBOL_TEXT))
+
+
+def _read_call(pm: ProblemMath, source: str, notation: dict[str, str], part: str | None) -> Parsed | None:
+    """``L(y) = \\frac{1}{2}(y - t)^2``: a name applied to variables is the
+    quantity it names (the loss L of the problem, as a function of y), never
+    the product ``L y``. A name the problem does not know is a function of
+    the student's (``H(q, p)``: the step defines it). None when ``source``
+    is not such a call, or names a function the problem applies (sigma)."""
+    from engine import parse
+    from engine.latex_text import GREEK
+
+    m = _CALL.fullmatch(source)
+    if m is None:
+        return None
+    texts = [m.group(1)] + [a.strip() for a in m.group(2).split(",")]
+    commands = [re.match(r"\\([A-Za-z]+)", t) for t in texts]
+    if any(c is not None and c.group(1) not in GREEK for c in commands):
+        return None  # \log(x), \exp(z): functions, read by the parser
+    name = align.quantity_key(texts[0])
+    key = cm.resolve_key(pm, name, notation, part)
+    if name in pm.functions or name in pm.definitions_in(part) or key in pm.local:
+        return None  # sigma(z) where the problem defines sigma: applied by the checker
+    if key.startswith("@"):
+        if isinstance(cm._answer_value(pm, key), sp.MatrixBase):
+            return None  # p(y) of the vector p is one of its entries, not the vector
+        return Parsed(source, True, expr=pm.canon(key), key=key, name=True)
+    if pm.known(key) or key in notation:
+        return None  # a given or a symbol of the problem: x(x + 1) is a product
+    try:
+        args = [parse.parse_latex(t) for t in texts[1:]]
+    except parse.ParseError:
+        return None
+    if not all(isinstance(a, sp.Symbol) for a in args):
+        return None
+    args = [cm.canonicalize(pm, a, notation, part) for a in args]
+    return Parsed(source, True, expr=sp.Function(name)(*args))
+
+
+#: A Python exception named inside a reader's message (``sign cannot take
+#: these arguments (TypeError: ...)``): dropped, the rest says what to fix.
+_PYTHON_NAMES = re.compile(r"\s*\((?:[A-Z][A-Za-z]*(?:Error|Exception))(?::(?:[^()]|\([^()]*\))*)?\)")
+
+#: Values a student's expression cannot take, and what the reader is told.
+_UNDEFINED_VALUES = ((sp.nan, "it divides 0 by 0, which has no value"),
+                     (sp.zoo, "it divides by zero"))
+
+
+def _read(pm: ProblemMath, source: str, expr: Any, is_name: bool, notation: dict[str, str],
+          part: str | None) -> Parsed:
+    """The :class:`Parsed` of a parsed element (see :func:`task_parse`)."""
+    from engine import parse
+
+    for value, reason in _UNDEFINED_VALUES:
+        if isinstance(expr, sp.Basic) and expr.has(value):
+            return Parsed(source, False, reason=reason)
     expr = _order_terms(expr, source)
     if isinstance(expr, sp.Basic) and len(sp.srepr(expr)) > cm.MAX_EXPR_SIZE:
         return Parsed(source, False, reason="the expression is too large")
@@ -196,6 +264,52 @@ def task_parse(source: str, sheet: str, pid: str | None, notation: dict[str, str
         size = sp.Integer(int(m.group(1)))
     return Parsed(source, True, expr=canon, written=written, literals=literals, key=key,
                   name=is_name or isinstance(canon, sp.Symbol), digits=digits, size=size)
+
+
+#: The head of an order term ``O(`` / ``\mathcal{O}\left(``, with the sign before it.
+_ORDER_HEAD = re.compile(r"([+-])\s*(?:\\mathcal\s*\{\s*O\s*\}|(?<![A-Za-z\\])O)\s*(?:\\left\s*)?\(")
+
+
+def _split_order_term(text: str) -> tuple[str, str] | None:
+    """``a + b + O(\\epsilon^2)`` -> (``a + b``, ``\\epsilon^2``): an order term
+    added at the top level of the expression (not inside a bracket), or None."""
+    for m in _ORDER_HEAD.finditer(text):
+        before = text[:m.start()]
+        if sum(before.count(c) for c in "({[") != sum(before.count(c) for c in ")}]"):
+            continue  # inside a bracket: not a term of the whole expression
+        depth, end = 0, None
+        for k in range(m.end() - 1, len(text)):
+            depth += {"(": 1, ")": -1}.get(text[k], 0)
+            if depth == 0:
+                end = k
+                break
+        if end is None:
+            return None
+        inner = re.sub(r"\\right\s*$", "", text[m.end():end]).strip()
+        rest = (before + " " + text[end + 1:]).strip()
+        if not inner or not rest:
+            return None
+        return rest, inner
+    return None
+
+
+def _parse_with_order_term(text: str, pm: ProblemMath) -> Any:
+    """:func:`engine.parse.parse_latex` of ``text``; a series written with an
+    order term (``... + O(\\epsilon^2)``) is read as the expansion plus
+    sympy's Order in the symbols of the term (at 0)."""
+    from engine import parse
+
+    def read(t: str) -> Any:
+        return parse.parse_latex(t, superscript_index_symbols=pm.index_letters, functions=pm.functions)
+
+    split = _split_order_term(text)
+    if split is None:
+        return read(text)
+    rest, inner = split
+    expansion, order = read(rest), read(inner)
+    if not isinstance(expansion, sp.Expr) or not isinstance(order, sp.Expr) or not order.free_symbols:
+        raise parse.ParseError("an order term O(...) of something that is not a power of a variable")
+    return expansion + sp.Order(order, *[(v, 0) for v in sorted(order.free_symbols, key=str)])
 
 
 def _order_terms(expr: Any, source: str) -> Any:
@@ -260,9 +374,8 @@ def _evaluate(pm: ProblemMath, p: Parsed, mode: str, env: dict, part: str | None
         return cm.resolve(pm, p.expr, mode, env, p.literals, part, small_zero, keep_givens)
     except Undecided as exc:
         return str(exc)
-    except (TypeError, ValueError, NotImplementedError, ZeroDivisionError, AttributeError, RecursionError,
-            sp.PolynomialError) as exc:
-        return f"could not be evaluated ({type(exc).__name__})"
+    except cm.SYMPY_FAILURES as exc:
+        return f"{_quote(p.source)} could not be evaluated: {cm.failure_reason(exc)}"
 
 
 def _compare(pm: ProblemMath, a: Evaluated, b: Evaluated, pa: Parsed, pb: Parsed, relation: str) -> Comparison:
@@ -270,19 +383,34 @@ def _compare(pm: ProblemMath, a: Evaluated, b: Evaluated, pa: Parsed, pb: Parsed
         return cm.compare(pm, a, b, pa.written, pb.written, relation)
     except Undecided as exc:
         return Comparison("undecided", str(exc))
-    except (TypeError, ValueError, NotImplementedError, ZeroDivisionError, AttributeError, RecursionError,
-            sp.PolynomialError) as exc:
-        return Comparison("undecided", f"the comparison failed ({type(exc).__name__})")
+    except cm.SYMPY_FAILURES as exc:
+        what = f"{_quote(pa.source, 30)} and {_quote(pb.source, 30)}" if pa.source and pb.source else "the two sides"
+        return Comparison("undecided", f"{what} could not be compared: {cm.failure_reason(exc)}")
 
 
 def _defines(pm: ProblemMath, p: Parsed, env: dict) -> bool:
     """The first element names something neither the problem nor the
     student has given a value yet: the step is a definition."""
-    if not p.ok or not p.name or not p.key:
+    if not p.ok:
+        return False
+    if _defines_function(pm, p.expr, env):
+        return True
+    if not p.name or not p.key:
         return False
     key = p.key
     return not (key.startswith("@") or key in pm.givens or pm.known(key) and key not in pm.assumptions
                 or key in env or key in pm.local)
+
+
+def _defines_function(pm: ProblemMath, expr: Any, env: dict) -> bool:
+    """``H(q, p) = ...``: a function neither the problem nor the student
+    has defined, applied to names (its definition starts here)."""
+    from sympy.core.function import AppliedUndef
+
+    if not isinstance(expr, AppliedUndef) or not all(isinstance(a, sp.Symbol) for a in expr.args):
+        return False
+    key = cm.resolve_key(pm, cm.symbol_key(sp.Symbol(type(expr).__name__)))
+    return not (pm.known(key) or key in pm.functions or key in env or key in pm.local)
 
 
 def task_chain(sheet: str, pid: str | None, elements: list[Parsed], relations: list[str],
@@ -338,7 +466,10 @@ def task_chain(sheet: str, pid: str | None, elements: list[Parsed], relations: l
         used.update(step_used)
         if verdict == "inconsistent":
             consistent = False
-            detail = detail + _step_diagnosis(sheet, pm, elements, p_i, s_i, i, env, part)
+            try:
+                detail = detail + _step_diagnosis(sheet, pm, elements, p_i, s_i, i, env, part)
+            except (Undecided, *cm.SYMPY_FAILURES):
+                pass  # the diagnosis is a hint: without it the step is still inconsistent, for the reason given
         pairs.append(PairResult(i - 1, i, verdict, detail))
     assign = _assignments(pm, elements, relations, text_elements, student, line, env)
     for ev in student:
@@ -481,8 +612,8 @@ def _model_formula_match(sheet: str, pm: ProblemMath, pa: Parsed, b: Evaluated, 
             ev = cm.resolve(pm, variant.values[answer_id], "problem", None, None, part)
             if ev.number is None and cm.compare(pm, ev, b).verdict == "equal":
                 return variant.label
-        except (Undecided, TypeError, ValueError, NotImplementedError, ZeroDivisionError, AttributeError):
-            continue
+        except (Undecided, *cm.SYMPY_FAILURES):
+            continue  # a model that cannot be compared explains nothing
     return ""
 
 

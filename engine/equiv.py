@@ -20,11 +20,14 @@ failures instead of swallowed ones):
    entry by entry with the same rule;
 4. symbolic: ``expand`` and ``cancel`` of ``reference - answer``;
 5. a numeric spot check (mpmath, :data:`SPOT_DIGITS` digits) at random
-   rational points (magnitudes 0.1 to 10, both signs, or the problem's
-   domain), as evidence that the two differ: a relative difference above
+   rational points (magnitudes 0.1 to 10, both signs, then (0, 1) when too
+   few of those are in the domain; the problem's parameters in the ranges it
+   declares), as evidence that the two differ: a relative difference above
    :data:`MISMATCH` at :data:`MISMATCH_POINTS` points or more is "different".
    Only points where both sides are real and finite count, so ``\\log x^2``
-   equals ``2 \\log x`` on the reference's domain. An answer with decimal
+   equals ``2 \\log x`` on the reference's domain, and a difference counts
+   only where every root and logarithm of both sides is real
+   (``\\sqrt{v}\\sqrt{w}`` at v, w < 0 is no evidence). An answer with decimal
    coefficients (``0.333x`` for ``x/3``) that misses only by their rounding is
    "undecided";
 6. ``simplify`` and ``expand_log(force=True)`` under a soft time budget;
@@ -52,7 +55,10 @@ With ``problem``, the problem's definitions are substituted first (the table
 :data:`PROBLEMS`: ``p_{y'}`` is the softmax for ``softmax``, ``\\sigma`` the
 sigmoid for ``delta_rule``, ``u = x^2/\\log x`` for ``autodiff``...); its
 given values are substituted into the answer only when the reference is a
-number.
+number, with the definitions, until nothing changes (``net_1`` is given by
+``w`` and ``x``). Whatever sympy cannot evaluate (the square root of a 1x3
+matrix, a value that is not a finite real number) is "undecided" with the
+reason.
 
 >>> equivalent(r"\\frac{1}{4}", "0.25").verdict
 'equal'
@@ -116,10 +122,14 @@ AGREE_POINTS = 20
 #: Points of clear difference needed for "different".
 MISMATCH_POINTS = 3
 #: Functions with break points anywhere: numeric agreement alone is not trusted
-#: with them (Abs and sign break at 0, which the sampling straddles).
-PIECEWISE = (sp.Max, sp.Min, sp.Piecewise, sp.floor, sp.ceiling, sp.Heaviside, sp.Mod, sp.frac)
-#: Random points tried at most.
+#: with them (Abs and sign break at 0, which the sampling straddles; an indicator
+#: KroneckerDelta(y, k) is 0 at almost every random point).
+PIECEWISE = (sp.Max, sp.Min, sp.Piecewise, sp.floor, sp.ceiling, sp.Heaviside, sp.Mod, sp.frac, sp.KroneckerDelta)
+#: Random points tried at most (half with every symbol positive, half with random signs).
 SPOT_TRIES = 60
+#: Further points with every symbol in (0, 1), tried when the first ones leave
+#: too few in the domain of both sides (decay rates: beta^t is real for 0 < beta).
+UNIT_TRIES = 40
 #: Numbers with more digits than this are not evaluated (``9^{9^9}`` has 370 million).
 MAX_DIGITS = 100_000
 
@@ -290,7 +300,12 @@ def compare(reference: str, student: str, problem: str | None = None, budget: fl
             results.append(("undecided", f"the answer cannot be read: {exc}"))
             kinds.append(None)
             continue
-        verdict, reason = _Comparison(ctx, deadline).top(ref, stu, clean(reference), text)
+        try:
+            verdict, reason = _Comparison(ctx, deadline).top(ref, stu, clean(reference), text)
+        except ParseError as exc:  # sqrt of a 1x3 matrix, a definition that does not terminate...
+            verdict, reason = "undecided", f"cannot compare: {exc}"
+        except EVALUATION_ERRORS as exc:  # sympy refusing an operation: visible, never a crash
+            verdict, reason = "undecided", f"cannot compare: sympy cannot evaluate it ({_first_line(exc)})"
         results.append((verdict, prefix + reason))
         kinds.append(_kind(stu))
     if len(results) == 2 and results[0][0] != results[1][0]:
@@ -301,6 +316,17 @@ def compare(reference: str, student: str, problem: str | None = None, budget: fl
         return ("undecided", f"'{c.text}' reads as {c.kind} or as {c.alternative} and the readings disagree "
                 f"({results[0][0]}: {results[0][1]}; {results[1][0]}: {results[1][1]})")
     return results[0]
+
+
+#: Errors sympy raises on operations it cannot carry out (the logarithm of a
+#: matrix, a comparison with NaN): the verdict is "undecided", with sympy's
+#: message in the reason.
+EVALUATION_ERRORS = (TypeError, ValueError, ArithmeticError, NotImplementedError, sp.PolynomialError)
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:120] if text else "no detail"
 
 
 def _kind(obj) -> str:
@@ -389,9 +415,19 @@ def _exact_or_mpf(expr: sp.Expr):
     if expr.is_Rational:
         return Fraction(int(expr.p), int(expr.q))
     value = sp.N(expr, 60)
-    if not value.is_real or not value.is_finite:
-        raise ValueError(f"{expr} is not a finite real number")
+    if not (isinstance(value, sp.Expr) and value.is_Float):  # complex, infinite, NaN, a matrix
+        raise ValueError(f"{_show_short(expr)} is not a finite real number")
     return mpmath.mpf(sp.Float(value, 60)._mpf_)
+
+
+def _show_short(expr) -> str:
+    """``expr`` as text of at most 60 characters (a number too long to print
+    as a string, over Python's 4300 digits, by its size)."""
+    try:
+        text = str(expr)
+    except ValueError:
+        return "a number of more than 4300 digits"
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _round_away(value, exponent: int) -> Fraction:
@@ -417,8 +453,12 @@ def compare_rounded(reference: sp.Expr, written: WrittenNumber,
     written decimal with fewer digits than the answer (``reference_written``),
     the answer is rounded at the reference's last digit instead. An integer
     with trailing zeros that match only when they are not significant is
-    "undecided". Returns (verdict, reason)."""
-    value = _exact_or_mpf(reference)
+    "undecided", and so is a reference that is not a finite real number
+    (``\\sqrt{\\log_{10} 10^{-18}}``). Returns (verdict, reason)."""
+    try:
+        value = _exact_or_mpf(reference)
+    except (ValueError, TypeError) as exc:
+        return "undecided", f"cannot compare at the precision written: {_first_line(exc)}"
     w = written.value
     if isinstance(value, Fraction) and value == w:
         return "equal", f"{written.text} is exactly the reference"
@@ -631,6 +671,8 @@ def _digits(expr) -> float | None:
     if isinstance(expr, sp.Number):
         if expr.is_Rational:
             return max(math.log10(abs(int(expr.p))) if expr.p else 0.0, math.log10(int(expr.q))) if expr.p else 0.0
+        if not expr.is_Float:  # nan, zoo, oo: no size to estimate
+            return None
         return float(mpmath.log10(abs(mpmath.mpf(expr._mpf_)))) if expr != 0 else 0.0
     if isinstance(expr, sp.Pow):
         base, exp = _digits(expr.base), _digits(expr.exp)
@@ -657,7 +699,7 @@ def too_large(expr) -> str:
             digits = _digits(node)
             if digits is not None and digits > MAX_DIGITS:
                 size = "more than 10^300" if digits == float("inf") else f"about 10^{int(mpmath.log10(digits))}"
-                return f"a power with {size} digits ({node.base}^({node.exp}))"
+                return f"a power with {size} digits ({_show_short(node.base)}^({_show_short(node.exp)}))"
     return ""
 
 
@@ -673,7 +715,7 @@ def _evaluate(expr):
     try:
         return expr.doit()
     except (TypeError, ValueError, NotImplementedError, AttributeError) as exc:
-        raise ParseError(f"cannot evaluate {expr}: {type(exc).__name__}: {exc}") from None
+        raise ParseError(f"cannot evaluate {_show_short(expr)}: {_first_line(exc)}") from None
 
 
 def _doit(expr):
@@ -681,7 +723,7 @@ def _doit(expr):
         try:
             return expr.doit()
         except (TypeError, ValueError, NotImplementedError) as exc:
-            raise ParseError(f"cannot evaluate {expr}: {exc}") from None
+            raise ParseError(f"cannot evaluate {_show_short(expr)}: {_first_line(exc)}") from None
     return expr
 
 
@@ -706,10 +748,17 @@ def _opaque(expr) -> list[str]:
     return sorted(names)
 
 
+def _decided(evidence: _Evidence) -> bool:
+    return evidence.agreements >= AGREE_POINTS or (evidence.mismatches >= MISMATCH_POINTS and evidence.valid >= 6)
+
+
 def _spot_check(ref, stu, ctx: ProblemContext) -> _Evidence:
     """Evaluate both sides at random points (random rationals, so the
     substitution is exact) with ``SPOT_DIGITS`` digits. Even tries put every
-    symbol in (0.2, 2.5) (or its domain), odd tries give each a random sign.
+    symbol in (0.1, 10) (or the problem's range of it), odd tries give each a
+    random sign; when these leave too few points in the domain of both sides
+    (``\\beta^t`` and ``\\sqrt{v / (1 - \\beta^t)}`` are real only for
+    0 < beta < 1), up to :data:`UNIT_TRIES` more put every symbol in (0, 1).
     Points where either side is not a finite real number are skipped."""
     evidence = _Evidence()
     opaque = _opaque(ref) + _opaque(stu)
@@ -719,15 +768,18 @@ def _spot_check(ref, stu, ctx: ProblemContext) -> _Evidence:
     rng = random.Random(20181)
     lengths = sorted({s for e in (ref, stu) for sm in e.atoms(sp.Sum, sp.Product) for lim in sm.limits
                       for b in lim[1:] for s in b.free_symbols}, key=str)
-    for attempt in range(SPOT_TRIES):
-        if evidence.agreements >= AGREE_POINTS or (evidence.mismatches >= MISMATCH_POINTS and evidence.valid >= 6):
+    regimes = [("mixed" if attempt % 2 else "positive") for attempt in range(SPOT_TRIES)] + ["unit"] * UNIT_TRIES
+    tried = 0
+    for regime in regimes:
+        if _decided(evidence) or (regime == "unit" and evidence.valid >= AGREE_POINTS):
             break
+        tried += 1
         a_expr, b_expr = ref, stu
         if lengths:
             ints = {s: sp.Integer(rng.randint(2, 5)) for s in lengths}
             a_expr, b_expr = _doit(ref.xreplace(ints)), _doit(stu.xreplace(ints))
         atoms = _sample_atoms(a_expr) | _sample_atoms(b_expr)
-        point = {s: _sample(s, ctx, rng, mixed=attempt % 2 == 1) for s in sorted(atoms, key=str)}
+        point = {s: _sample(s, ctx, rng, regime) for s in sorted(atoms, key=str)}
         a, b = _value(a_expr, point), _value(b_expr, point)
         if a is None or b is None:
             continue
@@ -737,6 +789,9 @@ def _spot_check(ref, stu, ctx: ProblemContext) -> _Evidence:
         if rel < AGREE:
             evidence.agreements += 1
         elif rel > MISMATCH:
+            if not (_real_domain(a_expr, point) and _real_domain(b_expr, point)):
+                evidence.valid -= 1  # sqrt(v) sqrt(1/(1 - beta)) at v < 0, beta > 1: real only by accident
+                continue
             evidence.mismatches += 1
             evidence.worst = max(evidence.worst, rel)
             if not evidence.example:
@@ -744,8 +799,29 @@ def _spot_check(ref, stu, ctx: ProblemContext) -> _Evidence:
                 evidence.example = (f"at {where or 'the given values'} the reference is {_show(a)} "
                                     f"and the answer {_show(b)}")
     if evidence.valid < AGREE_POINTS and not evidence.why and evidence.mismatches < MISMATCH_POINTS:
-        evidence.why = f"only {evidence.valid} of {SPOT_TRIES} random points are in the domain of both sides"
+        evidence.why = f"only {evidence.valid} of {tried} random points are in the domain of both sides"
     return evidence
+
+
+def _real_domain(expr, point) -> bool:
+    """Is ``point`` in the real domain of every part of ``expr``: the base
+    of each power with a non-integer exponent at least 0, the argument of
+    each logarithm positive? A value that is real while a part is not
+    (``\\sqrt{v} \\sqrt{w}`` at v, w < 0) is no evidence of a difference."""
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, sp.Pow):
+            exponent = node.exp.xreplace(point)
+            if exponent.is_Integer:
+                continue
+            least, strict = node.base, False
+        elif isinstance(node, sp.log):
+            least, strict = node.args[0], True
+        else:
+            continue
+        value = _value(least, point)
+        if value is None or value < 0 or (strict and value == 0):
+            return False
+    return True
 
 
 def _sample_atoms(expr) -> set:
@@ -754,15 +830,27 @@ def _sample_atoms(expr) -> set:
     return {s for s in expr.free_symbols if isinstance(s, sp.Symbol) and s not in labels} | indexed
 
 
-def _sample(sym, ctx: ProblemContext, rng: random.Random, mixed: bool) -> sp.Rational:
-    """A random rational: uniform in the symbol's domain when the problem
-    gives one, else of magnitude 10^u with u uniform in (-1, 1) (0.1 to 10),
-    4 significant digits, negative half of the time on ``mixed`` tries."""
+def _sample(sym, ctx: ProblemContext, rng: random.Random, regime: str) -> sp.Rational:
+    """A random rational: inside the problem's range for the symbol when it
+    has one (:attr:`ProblemContext.domain`, end points excluded); else, by
+    ``regime``, of magnitude 10^u with u uniform in (-1, 1) (``"positive"``;
+    ``"mixed"``: negative half of the time) or uniform in (0, 1) (``"unit"``),
+    4 significant digits."""
     if sym in ctx.domain:
-        lo, hi = ctx.domain[sym]
-        return sp.Rational(rng.randint(int(lo * 10000), int(hi * 10000)), 10000)
+        lo, hi = (_exact_bound(v) for v in ctx.domain[sym])
+        return lo + (hi - lo) * sp.Rational(rng.randint(1, 9999), 10000)
+    if regime == "unit":
+        return sp.Rational(rng.randint(1, 9999), 10000)
     magnitude = sp.Rational(rng.randint(1000, 9999), 1000) * sp.Integer(10) ** rng.randint(-1, 0)
-    return -magnitude if mixed and rng.random() < 0.5 else magnitude
+    return -magnitude if regime == "mixed" and rng.random() < 0.5 else magnitude
+
+
+def _exact_bound(value) -> sp.Rational:
+    """A range end as an exact rational (``1e-10`` through its decimal text)."""
+    if isinstance(value, sp.Basic):
+        return sp.Rational(value)
+    frac = Fraction(str(value)) if isinstance(value, float) else Fraction(value)
+    return sp.Rational(frac.numerator, frac.denominator)
 
 
 def _value(expr, point):
@@ -773,7 +861,10 @@ def _value(expr, point):
         return None
     if not isinstance(value, sp.Expr) or value.free_symbols or value.has(sp.zoo, sp.oo, -sp.oo, sp.nan):
         return None
-    re_part, im_part = value.as_real_imag()
+    try:
+        re_part, im_part = value.as_real_imag()
+    except (TypeError, ValueError):  # a matrix inside a function (log of a matrix): no value here
+        return None
     if not re_part.is_Number:
         return None
     if im_part != 0 and abs(im_part) > sp.Float(10) ** (5 - SPOT_DIGITS) * max(abs(re_part), 1):

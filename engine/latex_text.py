@@ -70,7 +70,7 @@ ALIASES = {
     "Longrightarrow": r"\Rightarrow", "rightarrow": r"\to", "lbrack": "[", "rbrack": "]",
     "intercal": r"\top", "leq": r"\le", "geq": r"\ge", "ne": r"\neq", "sgn": r"\operatorname{sgn}",
     "sign": r"\operatorname{sign}", "relu": r"\operatorname{relu}", "softmax": r"\operatorname{softmax}",
-    "lg": r"\log_{10}",
+    "lg": r"\log_{10}", "mathds": r"\mathbb", "mathbbm": r"\mathbb",
 }
 
 #: Commands whose first argument is text (prose, a name, or a function name).
@@ -235,7 +235,10 @@ def _rewrite_commands(text: str) -> str:
         if name in FONT_COMMANDS:
             content, i, _ = read_argument(text, i)
             word = content.strip()
-            if re.fullmatch(r"[A-Za-z]{2,}", word):  # \mathrm{net}: a name, not n e t
+            j = skip_spaces(text, i)
+            if word == "1" and (text[j:j + 1] in ("[", "(", "_") or text.startswith(r"\{", j)):
+                out.append(r"\mathbb{1}")  # \mathbf{1}[y = k]: the indicator
+            elif re.fullmatch(r"[A-Za-z]{2,}", word):  # \mathrm{net}: a name, not n e t
                 out.append(_text_argument("text", word))
             else:
                 j = skip_spaces(text, i)
@@ -337,7 +340,8 @@ class CommaReading:
 def _groups(text: str) -> list:
     """For each position of ``text``, the innermost open bracket around it
     as (char, start, is_call); ``is_call`` for the parentheses of a function
-    call ``f(1,5)``, ``\\max(1,5)``, ``\\operatorname{f}(1,5)``."""
+    call ``f(1,5)``, ``\\max(1,5)``, ``\\operatorname{f}(1,5)`` and for the
+    braces of a subscript ``w_{1,1}`` (commas there separate indices)."""
     stack: list[tuple[str, int, bool]] = []
     owner: list = []
     for i, c in enumerate(text):
@@ -345,7 +349,8 @@ def _groups(text: str) -> list:
         if c in "([{":
             before = text[max(0, i - 40):i].rstrip()
             head = re.search(r"(\\[A-Za-z]+\{[A-Za-z]+\}|\\[A-Za-z]+|[A-Za-z])$", before)
-            is_call = c == "(" and bool(head) and head.group(0)[1:] not in OPERATOR_COMMANDS
+            is_call = ((c == "(" and bool(head) and head.group(0)[1:] not in OPERATOR_COMMANDS)
+                       or (c == "{" and before.endswith("_")))
             stack.append((c, i, is_call))
         elif c in ")]}" and stack:
             stack.pop()
@@ -498,6 +503,8 @@ def top_level_relations(text: str) -> list[tuple[int, int, str]]:
                 i = m.end()
                 continue
             cm = _COMMAND.match(text, i)
+            if cm and cm.group(0) in ("\\{", "\\}"):  # \{y = k\}: a relation inside braces
+                depth += 1 if cm.group(0) == "\\{" else -1
             i = cm.end() if cm else i + 1
             continue
         if c in "{([":

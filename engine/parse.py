@@ -25,13 +25,26 @@ processed. The conventions (problems.md and the checker's brief):
 * Accents and indices make distinct symbols: ``\\hat{m}_t``, ``\\bar{v}_3``,
   ``v_{-1}``, ``p_{y'}`` (primes are kept); with
   ``superscript_index_symbols={"g", "m"}`` a superscript on those letters is
-  an index (``m^{t-1}`` is ``m_{t-1}``, ``(g^1)^2`` is ``g_1`` squared).
+  an index (``m^{t-1}`` and ``m^{(t-1)}`` are ``m_{t-1}``, ``(g^1)^2`` is
+  ``g_1`` squared). A brace group around one symbol is only a group: sympy's
+  printer writes ``p[y]`` as ``{p}_{y}``, read as ``p_y``; ``w_{i,j}`` is
+  ``w_{ij}``. A superscript in parentheses is a label (``\\hat{m}^{(g)}_t``,
+  ``W^{(1)}``), refused on a bare Greek letter (``\\beta^{(t)}``: label or
+  power?). Three letters or more before ``_`` are one name (``net_1`` is
+  ``\\text{net}_1``; ``ax_1`` is ``a x_1``).
 * ``\\frac{\\partial f}{\\partial c}`` is kept unevaluated (:class:`Partial`);
-  ``\\sum_j`` without bounds is ``\\sum_{j=1}^{K}``, and inside a sum
-  ``z_j`` is the indexed ``z[j]``.
+  ``\\sum_j`` without bounds is ``\\sum_{j=1}^{K}`` (``\\sum_{ij}`` one such
+  sum per index), and inside a sum ``z_j`` is the indexed ``z[j]``
+  (``w_{ij}`` is ``w[i, j]``, ``x_{j+1}`` is ``x[j + 1]``).
 * ``\\sigma(z)`` is a function application when the caller declares
   ``functions={"sigma"}`` (a problem defines the sigmoid); ``sigmoid(z)``
-  is always ``1/(1 + e^{-z})``.
+  is always ``1/(1 + e^{-z})``; a known function given the wrong number of
+  arguments (``\\operatorname{ReLU}(1, 2)``) is a ParseError. ``f'(x)`` and
+  ``\\sigma'(z)`` are derivatives of the function even undeclared;
+  ``\\Gamma(x)`` is the gamma function (``\\Gamma`` alone a symbol);
+  ``\\operatorname{softmax}(z)_i`` is ``e^{z_i} / \\sum_j e^{z_j}``;
+  ``\\mathbb{1}[y = k]`` (also ``\\mathbf{1}\\{...\\}``, ``\\mathbb{1}_{y=k}``) is
+  ``KroneckerDelta(y, k)``. An order term ``O(\\epsilon^2)`` is refused.
 * OCR noise is removed: ``\\left``/``\\right``, ``\\,``, ``\\!``, ``\\quad``,
   ``\\text{...}`` prose, trailing punctuation, ``\\dots``, struck-out work
   (``\\cancel{...}``, ``~~...~~``).
@@ -94,6 +107,15 @@ KNOWN_FUNCTIONS: dict[str, Callable] = {
     "max": sp.Max, "min": sp.Min,
     "softmax": sp.Function("softmax"),
 }
+#: How many arguments each named function takes (None: one or more).
+#: ``\operatorname{ReLU}(1, 2)`` is refused with this, not a TypeError.
+FUNCTION_ARITY: dict[str, tuple[int, ...] | None] = {
+    "sign": (1,), "sgn": (1,), "signum": (1,), "sigmoid": (1,), "relu": (1,), "ReLU": (1,), "exp": (1,),
+    "ln": (1,), "log": (1, 2), "tanh": (1,), "abs": (1,), "max": None, "min": None, "softmax": None,
+}
+#: Greek capitals that are functions before a parenthesis (``\Gamma(x)`` is
+#: the gamma function); alone they stay symbols (``\Gamma``).
+GREEK_FUNCTIONS: dict[str, Callable] = {"Gamma": sp.gamma}
 
 #: Letters that stay function names before a parenthesis without being
 #: declared (``f(x)``, ``\sigma(z)`` undefined: "undecided", never a product);
@@ -179,8 +201,19 @@ def _paren_end(text: str, start: int) -> int:
     raise ParseError(f"unbalanced parentheses: the '(' before '{text[start + 1:start + 13].strip()}' is never closed")
 
 
+_MULTI_INDEX_SUM = re.compile(r"\\(sum|prod)\s*_\s*\{\s*([A-Za-z])\s*,?\s*([A-Za-z])\s*\}")
+
+
 def _bound_sums(text: str) -> str:
-    r"""``\sum_j`` and ``\sum_{j}`` (no start) become ``\sum_{j=1}^{K}``."""
+    r"""``\sum_j`` and ``\sum_{j}`` (no start) become ``\sum_{j=1}^{K}``;
+    ``\sum_{ij}`` and ``\sum_{i,j}`` become ``\sum_{i=1}^{K} \sum_{j=1}^{K}``."""
+    def split(m: re.Match) -> str:
+        if text[m.end():].lstrip().startswith("^"):
+            raise ParseError(rf"\{m.group(1)}_{{{m.group(2)}{m.group(3)}}} with an upper bound: write one "
+                             rf"\{m.group(1)} per index with its bounds")
+        return " ".join(rf"\{m.group(1)}_{{{k}=1}}^{{K}}" for k in (m.group(2), m.group(3))) + " "
+    text = _MULTI_INDEX_SUM.sub(split, text)
+
     def fix(m: re.Match) -> str:
         index = m.group(2) or m.group(3)
         rest = text[m.end():].lstrip()
@@ -261,9 +294,23 @@ def _protect_norms(text: str, opts: _Options, ph: _Placeholders) -> str:
 
 
 def _apply(name: str, args: list, primes: int, declared: bool) -> sp.Basic:
-    builder = sp.Function(name) if declared or name not in KNOWN_FUNCTIONS else KNOWN_FUNCTIONS[name]
+    """``name`` applied to ``args`` (differentiated ``primes`` times). Raises
+    ParseError for a known function given the wrong number of arguments."""
+    if declared or (name not in KNOWN_FUNCTIONS and name not in GREEK_FUNCTIONS):
+        builder = sp.Function(name)
+    else:
+        builder = KNOWN_FUNCTIONS.get(name) or GREEK_FUNCTIONS[name]
+        arity = FUNCTION_ARITY.get(name, (1,))
+        if arity is not None and len(args) not in arity:
+            counts = " or ".join(str(a) for a in arity)
+            raise ParseError(f"{name} takes {counts} argument{'s' if arity != (1,) else ''}, not {len(args)}: "
+                             f"check the commas inside {name}(...)")
     if not primes:
-        return builder(*args)
+        try:
+            return builder(*args)
+        except (TypeError, ValueError) as exc:  # sympy refusing the arguments (a matrix, a tuple)
+            raise ParseError(f"{name} cannot take these arguments ({type(exc).__name__}: "
+                             f"{str(exc).splitlines()[0][:80] if str(exc) else 'no detail'})") from None
     if len(args) != 1:
         raise ParseError(f"{name}' takes one argument, not {len(args)}")
     d = sp.Dummy("d")
@@ -281,13 +328,18 @@ def _protect_calls(text: str, opts: _Options, ph: _Placeholders) -> str:
     pattern = r"\\operatorname\{([A-Za-z]+)\}"
     if names:
         pattern += r"|(?<![\\A-Za-z])(" + names + r")(?=\s*'*\s*\()"
+    else:
+        pattern += r"|(?!x)x()"  # keeps the group numbers
+    letters = (re.escape("\\" + f) if f in GREEK else re.escape(f) for f in FUNCTION_LETTERS)
+    pattern += r"|(?<![\\A-Za-z])(" + "|".join(sorted(letters, key=len, reverse=True)) + r")(?=\s*'+\s*\()"
+    pattern += r"|\\(" + "|".join(GREEK_FUNCTIONS) + r")(?![A-Za-z])(?=\s*\()"
     head = re.compile(pattern)
     while True:
         m = head.search(text)
         if not m:
             return text
-        declared = m.group(1) is None
-        name = m.group(1) or m.group(2).lstrip("\\")
+        declared = m.group(1) is None and m.group(4) is None  # f'(x), \sigma'(z): derivatives of f, sigma
+        name = (m.group(1) or m.group(2) or m.group(3) or m.group(4)).lstrip("\\")
         j = m.end()
         primes = 0
         while True:
@@ -298,6 +350,8 @@ def _protect_calls(text: str, opts: _Options, ph: _Placeholders) -> str:
             j += 1
         if text[j:j + 1] == "(":
             end = _paren_end(text, j)
+            if text[skip_spaces(text, end):skip_spaces(text, end) + 1] == "_":
+                raise ParseError(f"a subscript after {name}(...): write the component out")
             args = [_parse_expression(a, opts, ph) for a in _split_top_commas(text[j + 1:end - 1])]
         else:
             operand = re.match(r"\{[^{}]*\}|" + _ATOM_TEXT + r"|\d+(?:\.\d+)?", text[j:])
@@ -317,6 +371,51 @@ class _Base:
 
 
 _VERBATIM = frozenset({"begin", "end", "mathbb", "operatorname"})
+#: Commands followed by brace arguments (how many): a brace group there is an
+#: argument, read inside; anywhere else ``{p}`` is only a group (sympy's
+#: printer writes an indexed symbol as ``{p}_{y}``).
+ARGUMENT_COMMANDS = {"frac": 2, "binom": 2, "sqrt": 1, "overset": 2, "underset": 2, "stackrel": 2}
+#: A run of at least this many letters right before ``_`` is one name
+#: (``net_1``, ``out_{o1}``); shorter runs multiply (``ax_1`` is a x_1).
+WORD_LETTERS = 3
+_WORD_BEFORE_SUBSCRIPT = re.compile(r"[A-Za-z]{%d,}(?=_)" % WORD_LETTERS)
+_COMMAND_NAME = re.compile(r"\\([A-Za-z]+)")
+#: One bare symbol: a letter, a Greek letter, an accented symbol, a \text name.
+_BARE_SYMBOL = re.compile(r"\s*(?:[A-Za-z]|\\(?:%s)(?![A-Za-z])|\\(?:%s)\s*\{[^{}]*\}|\\text\{[A-Za-z]+\})\s*" % (
+    "|".join(sorted(GREEK, key=len, reverse=True)), "|".join(sorted(ACCENTS, key=len, reverse=True))))
+
+
+def _is_script_argument(text: str, i: int) -> bool:
+    """Is the brace group at ``i`` the argument of ``_`` or ``^``?"""
+    k = i - 1
+    while k >= 0 and text[k] in " \t\n\r":
+        k -= 1
+    return k >= 0 and text[k] in "_^"
+
+
+def _scan_arguments(text: str, name: str, j: int, opts: _Options, ph: _Placeholders) -> tuple[str, int]:
+    """The arguments of an :data:`ARGUMENT_COMMANDS` command ending at ``j``,
+    each scanned for symbols; (rewritten arguments, end)."""
+    pieces = []
+    k = skip_spaces(text, j)
+    if name == "sqrt" and text[k:k + 1] == "[":
+        depth, close = 0, -1
+        for q in range(k, len(text)):
+            depth += {"[": 1, "]": -1}.get(text[q], 0)
+            if depth == 0:
+                close = q
+                break
+        if close < 0:
+            raise ParseError(r"\sqrt[ has no closing ]")
+        pieces.append("[" + _scan_atoms(text[k + 1:close], opts, ph) + "]")
+        k = skip_spaces(text, close + 1)
+    for _ in range(ARGUMENT_COMMANDS[name]):
+        if text[k:k + 1] != "{":
+            break
+        end = group_end(text, k)
+        pieces.append("{" + _scan_atoms(text[k + 1:end - 1], opts, ph) + "}")
+        k = skip_spaces(text, end)
+    return "".join(pieces), k
 
 
 def _scan_atoms(text: str, opts: _Options, ph: _Placeholders) -> str:
@@ -325,11 +424,12 @@ def _scan_atoms(text: str, opts: _Options, ph: _Placeholders) -> str:
     ``W^T`` becomes the symbol ``W^{T}``, ``\\gamma`` a symbol (not Euler's
     constant), ``e_1`` a symbol (not Euler's number), ``\\text{word}`` a symbol."""
     out: list[str] = []
+    previous = None  # (len(out) after the last symbol, its letter)
     i, n = 0, len(text)
     while i < n:
         c = text[i]
         if c == "\\":
-            m = re.compile(r"\\([A-Za-z]+)").match(text, i)
+            m = _COMMAND_NAME.match(text, i)
             if not m:
                 out.append(text[i:i + 2])
                 i += 2
@@ -356,22 +456,50 @@ def _scan_atoms(text: str, opts: _Options, ph: _Placeholders) -> str:
                 out.append(text[i:j])
                 i = j
                 continue
+            elif name in ARGUMENT_COMMANDS:
+                arguments, i = _scan_arguments(text, name, j, opts, ph)
+                out.append(m.group(0) + arguments)
+                continue
             else:
                 out.append(m.group(0))
                 i = j
                 continue
         elif c.isascii() and c.isalpha():
-            base, j = _Base(c, c, c), i + 1
+            word = _WORD_BEFORE_SUBSCRIPT.match(text, i)
+            if word:  # net_1: one name, like \text{net}_1
+                base, j = _Base(None, word.group(0), word.group(0)), word.end()
+            else:
+                base, j = _Base(c, c, c), i + 1
+        elif c == "{" and not _is_script_argument(text, i):
+            end = group_end(text, i)
+            if _BARE_SYMBOL.fullmatch(text, i + 1, end - 1):  # {p}_{y} is p_{y}; {x} is x
+                text = text[:i] + " " + text[i + 1:end - 1].strip() + text[end:]
+                n = len(text)
+                i += 1
+                continue
+            out.append(c)
+            i += 1
+            continue
         else:
             out.append(c)
             i += 1
             continue
         rewritten, k = _decorate(text, i, j, base, opts, ph)
+        if (rewritten.lstrip().startswith("(") and previous is not None and previous[1] not in FUNCTION_LETTERS
+                and not "".join(out[previous[0]:]).strip()):
+            out.append(_PRODUCT)  # t \hat{m}^T: the symbol made here is a placeholder in parentheses
         out.append(rewritten)
         i = k
+        previous = (len(out), base.letter)
         if text[skip_spaces(text, k):skip_spaces(text, k) + 1] == "(" and base.letter not in FUNCTION_LETTERS:
             out.append(_PRODUCT)  # alpha(1 - x) and alpha(x) multiply; only function names apply
     return "".join(out)
+
+
+#: A subscript listing one-character indices with commas: ``i,j``, ``1, 1``.
+_SINGLE_INDEX_LIST = re.compile(r"[A-Za-z0-9](?:\s*,\s*[A-Za-z0-9])+")
+#: A superscript in parentheses, ``^{(g)}``, ``^{(1)}``, ``^{(t-1)}``: a label of the symbol.
+_LABEL = re.compile(r"\(\s*([A-Za-z0-9]+(?:\s*[+-]\s*[A-Za-z0-9]+)?|\\[A-Za-z]+)\s*\)")
 
 
 def _decorate(text: str, start: int, j: int, base: _Base, opts: _Options, ph: _Placeholders) -> tuple[str, int]:
@@ -399,14 +527,24 @@ def _decorate(text: str, start: int, j: int, base: _Base, opts: _Options, ph: _P
         return text[start:k], k
     if sub is not None and "'" in sub:
         sub = sub.replace("'", r"\prime")
+    if sub is not None and _SINGLE_INDEX_LIST.fullmatch(sub):
+        sub = re.sub(r"\s*,\s*", "", sub)  # w_{i,j} is w_{ij}, w_{1,1} is w_{11} (sympy prints x[i, j] so)
     greek = base.letter in GREEK
     transposed = sup is not None and (sup in TRANSPOSE_MARKS and not (greek and sup == "T"))
     index = sup is not None and not transposed and sub is None and base.letter in opts.index_bases
+    label = _LABEL.fullmatch(sup) if sup is not None else None
     new_sub = sub
     if index:
-        new_sub, sup = sup, None
+        new_sub, sup = (label.group(1).replace(" ", "") if label else sup), None  # m^{(t)} is m^t, m_t
     if primes:
         new_sub = (new_sub or "") + r"\prime" * primes
+    if label and not index:  # \hat{m}^{(g)}_t, W^{(1)}: a label, not a power
+        if greek and base.name == base.letter:
+            command = "\\" + base.name
+            raise ParseError(f"{command}^{{{sup}}}: a label or a power? write {command}^{{{label.group(1)}}} for a "
+                             f"power, {command}_{{{label.group(1)}}} for an index")
+        name = f"{base.name}^{{({label.group(1).replace(' ', '')})}}" + _sub_suffix(new_sub)
+        return ph.add(sp.Symbol(name if opts.case_sensitive else name.lower())), k
     if transposed or base.latex is None or base.name in ("gamma", "Gamma"):
         name = base.name + _sub_suffix(new_sub) + ("^{T}" if transposed else "")
         if not opts.case_sensitive:
@@ -499,8 +637,38 @@ def _canonical_function(expr: AppliedUndef) -> sp.Basic:
     return sp.Function(bare)(*expr.args)
 
 
+_SUBSCRIPTED_NAME = re.compile(r"(.+?)_(?:\{([^{}]*)\}|([^{}_]))")
+
+
+def _subscript_indices(sub: str) -> list | None:
+    """The indices a subscript names: ``j`` -> [j], ``ij`` and ``i,j`` ->
+    [i, j], ``1j`` -> [1, j], ``j+1`` -> [j + 1]; None for anything else
+    (``y\\prime``, ``-1``, ``t-1`` are names, not index lists)."""
+    sub = sub.replace(" ", "")
+    offset = re.fullmatch(r"([A-Za-z])([+-]\d+)", sub)
+    if offset:
+        return [sp.Symbol(offset.group(1)) + int(offset.group(2))]
+    tokens = sub.split(",") if "," in sub else list(sub)
+    if not tokens or not all(re.fullmatch(r"[A-Za-z]|\d+", t) for t in tokens):
+        return None
+    return [sp.Integer(int(t)) if t.isdigit() else sp.Symbol(t) for t in tokens]
+
+
+def _as_indexed(sym: sp.Symbol, index: sp.Symbol) -> sp.Indexed | None:
+    """``z_j`` -> ``z[j]``, ``w_{ij}`` -> ``w[i, j]`` when ``index`` is one
+    of the subscript's indices; None otherwise."""
+    m = _SUBSCRIPTED_NAME.fullmatch(sym.name)
+    if not m:
+        return None
+    indices = _subscript_indices(m.group(2) if m.group(2) is not None else m.group(3))
+    if not indices or not any(i.has(index) for i in indices):
+        return None
+    return sp.Indexed(sp.IndexedBase(m.group(1)), *indices)
+
+
 def _index_sums(expr: sp.Basic, depth: int = 0) -> sp.Basic:
-    """Inside ``Sum(body, (j, 1, K))``, ``z_j`` is the indexed ``z[j]``; bound
+    """Inside ``Sum(body, (j, 1, K))``, ``z_j`` is the indexed ``z[j]`` (and
+    ``w_{ij}`` the indexed ``w[i, j]``, ``x_{j+1}`` is ``x[j + 1]``); bound
     indices get canonical names (``_i1``, ``_i2`` by nesting) so that
     ``\\sum_j`` and ``\\sum_k`` read the same."""
     if not isinstance(expr, sp.Basic) or not expr.args:
@@ -510,14 +678,8 @@ def _index_sums(expr: sp.Basic, depth: int = 0) -> sp.Basic:
         limits = []
         for n, (j, *bounds) in enumerate(expr.limits):
             canon = sp.Symbol(f"_i{depth + n + 1}")
-            repl = {}
-            for s in body.free_symbols:
-                if isinstance(s, sp.Symbol):
-                    for suffix in (f"_{j.name}", f"_{{{j.name}}}"):
-                        if s.name.endswith(suffix) and len(s.name) > len(suffix):
-                            repl[s] = sp.Indexed(sp.IndexedBase(s.name[:-len(suffix)]), canon)
-            repl[j] = canon
-            body = body.xreplace(repl)
+            indexed = {s: _as_indexed(s, j) for s in body.free_symbols if isinstance(s, sp.Symbol)}
+            body = body.xreplace({s: v for s, v in indexed.items() if v is not None}).xreplace({j: canon})
             limits.append((canon, *[_index_sums(b, depth) for b in bounds]))
         return expr.func(body, *limits)
     args = [_index_sums(a, depth) for a in expr.args]
@@ -550,23 +712,117 @@ def _canonical(obj):
     return obj
 
 
+# --------------------------------------------------------------------------- notation of the course
+
+
+#: ``O(\epsilon^2)`` (``\mathcal{O}`` is cleaned to ``O``): the order term of a series.
+_ORDER_TERM = re.compile(r"(?<![\\A-Za-z])O\s*\(")
+#: ``\mathbb{1}[y = k]``: the indicator of a condition.
+_INDICATOR = re.compile(r"\\mathbb\s*\{\s*[1I]\s*\}")
+_SOFTMAX = re.compile(r"\\operatorname\{softmax\}\s*\(")
+
+
+def _refuse_order_terms(text: str) -> None:
+    """An order term cannot be compared (its value is unknown): ParseError."""
+    if _ORDER_TERM.search(text):
+        raise ParseError("an order term O(...): the answer is compared without it; write the terms up to the order")
+
+
+def _softmax_components(text: str) -> str:
+    r"""``\operatorname{softmax}(z)_i`` is the i-th probability
+    ``e^{z_i} / \sum_{j=1}^{K} e^{z_j}`` over K logits (the bound of a ``\sum_j``
+    written without one; Goodfellow et al. 2016, eq. 6.29)."""
+    pos = 0
+    while (m := _SOFTMAX.search(text, pos)) is not None:
+        end = _paren_end(text, m.end() - 1)
+        after = skip_spaces(text, end)
+        if text[after:after + 1] != "_":
+            pos = end
+            continue
+        logits = text[m.end():end - 1].strip()
+        index, stop, _ = read_argument(text, after + 1)
+        if not _BARE_SYMBOL.fullmatch(logits):
+            raise ParseError(rf"a component of the softmax of an expression, softmax({logits})_{index}: "
+                             r"write it as e^{z_i} / \sum_j e^{z_j}")
+        j = next(k for k in "jklmn" if k not in logits + index)
+        component = (rf"\frac{{e^{{{logits}_{{{index.strip()}}}}}}}{{\sum_{{{j}=1}}^{{K}} "
+                     rf"e^{{{logits}_{{{j}}}}}}}")
+        text = text[:m.start()] + "(" + component + ")" + text[stop:]
+        pos = m.start() + len(component) + 2
+    return text
+
+
+def _indicator(condition: str, opts: _Options, ph: _Placeholders) -> sp.Expr:
+    """The indicator of ``a = b`` (``KroneckerDelta(a, b)``) or ``a \\neq b``."""
+    unequal = re.split(r"\\neq(?![A-Za-z])", condition)
+    if len(unequal) == 2:
+        a, b = (_parse_expression(side, opts, ph) for side in unequal)
+        return 1 - sp.KroneckerDelta(a, b)
+    relations = top_level_relations(condition)
+    if len(relations) == 1 and relations[0][2] == "=":
+        start, end, _ = relations[0]
+        return sp.KroneckerDelta(_parse_expression(condition[:start], opts, ph),
+                                 _parse_expression(condition[end:], opts, ph))
+    raise ParseError(rf"an indicator \mathbb{{1}}[{condition.strip()}]: only a = b and a \neq b are read")
+
+
+def _protect_indicators(text: str, opts: _Options, ph: _Placeholders) -> str:
+    r"""``\mathbb{1}[y = k]``, ``\mathbb{1}\{y = k\}``, ``\mathbb{1}(y = k)``,
+    ``\mathbb{1}_{y = k}`` -> KroneckerDelta(y, k); ``\mathbb{1}`` alone is left
+    to the grammar."""
+    pos = 0
+    while (m := _INDICATOR.search(text, pos)) is not None:
+        k = skip_spaces(text, m.end())
+        if text.startswith(r"\{", k):
+            close = text.find(r"\}", k + 2)
+            if close < 0:
+                raise ParseError(r"the brace \{ of an indicator is never closed")
+            condition, end = text[k + 2:close], close + 2
+        elif text[k:k + 1] in ("(", "["):
+            end = _paren_end(text, k)
+            condition = text[k + 1:end - 1]
+        elif text[k:k + 1] == "_":
+            condition, end, _ = read_argument(text, k + 1)
+        else:
+            pos = m.end()
+            continue
+        text = text[:m.start()] + ph.add(_indicator(condition, opts, ph)) + text[end:]
+    return text
+
+
+def _whole_group(text: str) -> str:
+    """``{x + 1}``, a brace group around the whole expression, is a group (a
+    set is written ``\\{...\\}``); ``{a, b}`` stays a tuple."""
+    text = text.strip()
+    while text.startswith("{") and group_end(text, 0) == len(text) and len(_split_top_commas(text[1:-1])) == 1:
+        text = text[1:-1].strip()
+    return text
+
+
 def _parse_expression(text: str, opts: _Options, ph: _Placeholders):
     """One expression (no top-level relation) of cleaned text -> sympy."""
-    if not text.strip():
+    text = _whole_group(text)
+    if not text:
         raise ParseError("an empty expression (nothing between two operators or brackets)")
-    text = _bound_sums(text)
+    _refuse_order_terms(text)
+    text = _bound_sums(_softmax_components(text))
     text = _protect_partials(text, opts, ph)
     text = _protect_norms(text, opts, ph)
+    text = _protect_indicators(text, opts, ph)
     text = _protect_calls(text, opts, ph)
     text = _scan_atoms(text, opts, ph)
     if "'" in text:
         raise ParseError("a prime (') after something that is not a symbol or a function: write the derivative out")
     obj = _convert(text, opts)
-    if ph.values and isinstance(obj, (sp.Basic, sp.MatrixBase)):
-        obj = obj.xreplace(ph.values)
-    if re.search(r"(?<![\\A-Za-z])I(?![A-Za-z])", text) and isinstance(obj, (sp.Basic, sp.MatrixBase)):
-        obj = obj.xreplace({sp.I: sp.Symbol("I")})
-    return _canonical(obj)
+    try:
+        if ph.values and isinstance(obj, (sp.Basic, sp.MatrixBase)):
+            obj = obj.xreplace(ph.values)
+        if re.search(r"(?<![\\A-Za-z])I(?![A-Za-z])", text) and isinstance(obj, (sp.Basic, sp.MatrixBase)):
+            obj = obj.xreplace({sp.I: sp.Symbol("I")})
+        return _canonical(obj)
+    except (TypeError, ValueError, ArithmeticError, NotImplementedError) as exc:  # \sum_j of a matrix...
+        detail = str(exc).strip().splitlines()[0][:100] if str(exc).strip() else "no detail"
+        raise ParseError(f"the expression cannot be built: sympy refuses it ({detail})") from None
 
 
 def parse_latex(text: str, *, symbols_case_sensitive: bool = True,

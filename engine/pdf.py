@@ -23,7 +23,7 @@ from typing import Callable
 from engine.errors import BuildFailed, ToolMissing, UsageError
 
 #: Debian packages that provide latexmk, pdflatex and the packages of the templates.
-TEX_PACKAGES = "texlive-latex-base texlive-latex-recommended texlive-fonts-recommended latexmk"
+TEX_PACKAGES = "texlive-latex-base texlive-latex-recommended texlive-fonts-recommended latexmk lmodern"
 #: Programs the build needs.
 TOOLS = ("latexmk", "pdflatex")
 #: Seconds before a hung build is stopped.

@@ -58,11 +58,14 @@ TITLE_KEYWORDS: tuple[tuple[str, str], ...] = (
 
 # --------------------------------------------------------------------------- headers
 
+#: The Markdown decoration before a header (``###``, ``**``) is matched
+#: possessively (``*+``): a line of many ``#`` is read in linear time, not
+#: split in every way before failing (catastrophic backtracking).
 #: A question header at the start of a line (after Markdown decoration):
 #: ``1.``, ``1)``, ``Q3``, ``Question 2:``, ``A3``, ``3 Receptive Field``,
 #: ``3.(a)``. Group ``q``: the number; ``part``: a part letter right after it.
 QUESTION_HEADER = re.compile(
-    r"""^(?:\#{1,6}[ \t]*|\*\*|__|[ \t])*            # markdown heading / bold
+    r"""^(?:\#{1,6}[ \t]*|\*\*|__|[ \t])*+            # markdown heading / bold
     (?:(?:Q|Question|Problem|Exercise|Aufgabe|Task|Ex\.?|Nr\.?)[ \t]*
         |(?P<sheet>[ABC])(?=\d))?
     (?P<q>[1-9])
@@ -76,12 +79,12 @@ QUESTION_HEADER = re.compile(
 )
 #: A question header written with its keyword (``Q3``, ``Question 3``) may
 #: stand anywhere on its own short line; the bare forms need the line start.
-KEYWORD_HEADER = re.compile(r"^(?:\#{1,6}[ \t]*|\*\*|__|[ \t])*(?:(?:Q|Question|Problem|Exercise|Task|Aufgabe)[ \t]*"
+KEYWORD_HEADER = re.compile(r"^(?:\#{1,6}[ \t]*|\*\*|__|[ \t])*+(?:(?:Q|Question|Problem|Exercise|Task|Aufgabe)[ \t]*"
                             r"|[ABC](?=\d)|[ABC][ \t]+(?=[1-9][.)]))"
                             r"(?P<q>[1-9])\b(?:\*\*|__)?")
 #: A part header at the start of a line: ``(b)``, ``b)``, ``**(c)**``, ``Part (d)``.
 PART_HEADER = re.compile(
-    r"^(?:\#{1,6}[ \t]*|\*\*|__|[ \t])*(?:Part[ \t]*)?(?:\((?P<p1>[a-h]|iii|ii|iv|i|v)\)"
+    r"^(?:\#{1,6}[ \t]*|\*\*|__|[ \t])*+(?:Part[ \t]*)?(?:\((?P<p1>[a-h]|iii|ii|iv|i|v)\)"
     r"|(?P<p2>[a-h]|iii|ii|iv|i|v)\)(?=[ \t]|$))"
 )
 #: Parts numbered in roman numerals: (i) is part (a).
@@ -663,19 +666,25 @@ def _blank_struck(text: str) -> str:
     spans = []
     for m in _MD_STRIKE.finditer(text):
         spans.append((m.start(), m.end()))
+    covered = 0  # a \cancel inside a struck span is already blank (and its scan would be quadratic)
     for m in _STRIKE.finditer(text):
+        if m.start() < covered:
+            continue
         end = m.end()
         n_args = 2 if m.group(0).startswith("\\cancelto") else 1
         for _ in range(n_args):
             end = skip_group(text, end)
         spans.append((m.start(), end))
+        covered = end
     if not spans:
         return text
     chars = list(text)
-    for s, e in spans:
-        for k in range(s, e):
+    done = 0  # spans in order, each character blanked once
+    for s, e in sorted(spans):
+        for k in range(max(s, done), e):
             if chars[k] != "\n":
                 chars[k] = " "
+        done = max(done, e)
     return "".join(chars)
 
 

@@ -96,6 +96,42 @@ def test_a_megabyte_of_garbage_is_segmented_quickly():
     assert sub.lines
 
 
+@pytest.mark.parametrize("text", ["# " + "#" * 50 + " x", "#" * 5000, " \t" * 3000 + "x", "**" * 3000])
+def test_a_line_of_markdown_decoration_is_read_quickly(text):
+    import time
+
+    start = time.perf_counter()
+    assert match_header(text) is None
+    assert time.perf_counter() - start < 0.5  # (catastrophic backtracking took minutes)
+
+
+@pytest.mark.parametrize("text", ["\\cancel{" * 20000, "\\cancel{x} " * 20000, "~~a " * 20000])
+def test_many_struck_spans_are_blanked_in_linear_time(text):
+    import time
+
+    start = time.perf_counter()
+    parse_submission(("$" + text + "$\n").encode(), "A")
+    assert time.perf_counter() - start < 5  # (each unclosed \cancel{ scanned to the end took minutes)
+
+
+def test_struck_spans_keep_their_line_numbers():
+    sub = parse_submission("$$a = \\cancel{b \\cancel{c}\n} 1$$\n\n$d = ~~e~~ 2$\n", "A")
+    assert [(r.line, " ".join(r.source.split())) for r in sub.rows] == [(1, "a = 1"), (4, "d = 2")]
+
+
+@pytest.mark.parametrize("key, name", [
+    ("dx" + "_a" * 40 + "!", False), ("v" + "_a" * 40 + "!", False), ("x" + "_(a)" * 40 + "!", False),
+    ("v_3", True), ("bar(v)_-1", True), ("dL/dz_y", True), ("p_y'", True), ("m^(t-1)", True), ("w_(t+1)", True),
+    ("x_i_j", True), ("g_1^2", True),
+])
+def test_name_keys_are_recognised_in_linear_time(key, name):
+    import time
+
+    start = time.perf_counter()
+    assert (align.NAME_KEY.fullmatch(key) is not None) is name
+    assert time.perf_counter() - start < 0.5
+
+
 def test_segments_map_questions_to_the_sheet_problems():
     sub = parse_submission("1. (a) $x$\n\n(b) $y$\n\nQ2\n$z$\n\n3 Receptive Field\n$r = 1$\n", "A")
     assert [(r.problem, r.part) for r in sub.rows] == [("autodiff", "a"), ("autodiff", "b"), ("adam", None),
@@ -475,3 +511,127 @@ def test_diagnosis_names_the_mistake(sheets, answer_id, claim, phrase):
     verdict, diagnosis = _answer(sheets, sheet, answer_id, claim)
     assert verdict == "incorrect"
     assert phrase in diagnosis
+
+
+# --------------------------------------------------------------------------- derivatives, sums and failures
+
+
+def _pairs(sheet, problem, part, text):
+    """(verdict, detail) of every pair of one chain ``a = b = ...``."""
+    parsed = [cw.task_parse(s.strip(), sheet, problem, {}, part) for s in text.split(" = ")]
+    relations = [""] + ["equal"] * (len(parsed) - 1)
+    result = cw.task_chain(sheet, problem, parsed, relations, [False] * len(parsed), {}, 1, part)
+    return [(p.verdict, p.detail) for p in result.pairs]
+
+
+def _sigmoid_grad(z: float) -> float:
+    """d sigma / dz at z by PyTorch autograd, float64 (the reference)."""
+    import torch
+
+    t = torch.tensor(z, dtype=torch.float64, requires_grad=True)
+    torch.sigmoid(t).backward()
+    return t.grad.item()
+
+
+def _autodiff_df_dx() -> float:
+    """df/dx of f = (x^2/log x + c)(x^2/log x - c) at x = 3, c = 5, by PyTorch autograd."""
+    import torch
+
+    x = torch.tensor(3.0, dtype=torch.float64, requires_grad=True)
+    u = x**2 / torch.log(x)
+    ((u + 5) * (u - 5)).backward()
+    return x.grad.item()
+
+
+@pytest.mark.parametrize("sheet, problem, part, text, verdicts", [
+    # a derivative written with a prime or d/dx is differentiated, never substituted into
+    ("C", "delta_rule", "c", r"\sigma'(z) = \sigma(z)(1 - \sigma(z))", ["consistent"]),
+    ("C", "delta_rule", "c", r"\sigma'(z) = \sigma(z)(1 + \sigma(z))", ["inconsistent"]),
+    ("C", "delta_rule", "c", rf"\sigma'(0) = {_sigmoid_grad(0.0)!r}", ["consistent"]),
+    ("C", "delta_rule", "c", rf"\sigma'(0) = {2 * _sigmoid_grad(0.0)!r}", ["inconsistent"]),
+    ("A", "autodiff", "a", rf"\frac{{d}}{{dx}}\left[u^2 - c^2\right] = {_autodiff_df_dx():.12f}", ["consistent"]),
+    ("A", "autodiff", "a", rf"\frac{{d}}{{dx}}\left[u^2 - c^2\right] = {_autodiff_df_dx() + 1:.12f}",
+     ["inconsistent"]),
+    # a name applied to variables is the quantity, not a product (L(y) is not L times y)
+    ("B", "cnn", "a", r"L(y) = \frac{1}{2}(y - t)^2", ["consistent"]),
+    ("B", "cnn", "a", r"L(y) = \frac{1}{2}(y + t)^2", ["inconsistent"]),
+    ("A", "autodiff", "b", f"x(x + 1) = {3 * (3 + 1)}", ["consistent"]),  # a given times a bracket multiplies
+    ("A", "autodiff", "b", f"x(x + 1) = {3 + 1}", ["inconsistent"]),
+    ("B", "cnn", "b", "U = 8", ["inconsistent"]),  # U is the 2x2 max-pool output
+])
+def test_derivatives_and_calls_are_read(sheets, sheet, problem, part, text, verdicts):
+    assert [v for v, _ in _pairs(sheet, problem, part, text)] == verdicts
+
+
+@pytest.mark.parametrize("sheet, problem, part, text, expected", [
+    ("C", "delta_rule", "c", r"g'(z) = \sigma(z)(1 - \sigma(z))",
+     [("unchecked", "could not decide: uses the function g, which the checker has no definition of")]),
+    ("C", "delta_rule", "c", r"g'(0) = 0.25",
+     [("unchecked", "could not decide: uses the function g, which the checker has no definition of")]),
+    ("A", "autodiff", "b", r"E(w) = 12", [("unchecked", "defines E(w)")]),
+    # p(y) is no function of the sheet: read as the vector p times y, it is not surely a vector
+    ("B", "softmax", "b", r"p(y) = 0.665",
+     [("unchecked", "could not decide: a vector with symbols the problem does not give is compared with a single "
+                    "value")]),
+    # B-clean line 29: H(q, p) names the loss; the sum over the entries of one-hot q is not evaluated
+    ("B", "softmax", "c", r"H(q, p) = -\sum_i q_i \log p_i = -\log p_y",
+     [("unchecked", "could not decide: it takes entries of p, q, z at a symbolic index (a sum over i): the two "
+                    "sides do not simplify to the same form, and such terms have no value to test")] * 2),
+])
+def test_what_cannot_be_decided_says_why(sheets, sheet, problem, part, text, expected):
+    assert _pairs(sheet, problem, part, text) == expected
+
+
+@pytest.mark.parametrize("source, reason", [
+    (r"\frac{0}{0}", "it divides 0 by 0, which has no value"),
+    (r"\frac{1}{0}", "it divides by zero"),
+])
+def test_an_element_without_a_value_is_unparsed(sheets, source, reason):
+    p = cw.task_parse(source, "C", "autograd", {}, "b")
+    assert (p.ok, p.reason) == (False, reason)
+
+
+@pytest.mark.parametrize("text, split", [
+    (r"-\alpha \operatorname{sign}(g_1)\left(1 - \frac{\epsilon}{|g_1|}\right) + O(\epsilon^2)",
+     (r"-\alpha \operatorname{sign}(g_1)\left(1 - \frac{\epsilon}{|g_1|}\right)", r"\epsilon^2")),
+    (r"1 + \delta + \mathcal{O}\left(\delta^2\right)", (r"1 + \delta", r"\delta^2")),
+    (r"\sin(O(x))", None),  # not a term of the whole expression
+    (r"1 + O(x", None),
+    (r"O(x^2)", None),  # nothing but the order term
+])
+def test_an_order_term_is_split_off(text, split):
+    assert cw._split_order_term(text) == split
+
+
+def test_a_series_is_read_with_its_order_term(sheets):
+    p = cw.task_parse(r"1 - \frac{\epsilon}{2} + O(\epsilon^2)", "A", "adam", {}, "b")
+    eps = p.expr.free_symbols.pop()
+    assert p.ok and p.expr == 1 - eps / 2 + sp.Order(eps**2, (eps, 0))
+
+
+@pytest.mark.parametrize("exc, phrase", [
+    (RecursionError("maximum recursion depth exceeded"), "it is nested too deeply for the algebra system"),
+    (ZeroDivisionError("division by zero"), "it divides by zero"),
+    (OverflowError("int too large"), "a number in it is too large to evaluate"),
+    (NotImplementedError(), "the algebra system has no rule for it"),
+    (sp.PolynomialError("not a polynomial"), "the algebra system has no rule for it"),
+    (ValueError("Can't calculate derivative wrt 3."),
+     "the algebra system cannot evaluate it (a matrix where a number is needed, or a form it does not support)"),
+    (IndexError("index out of range"),
+     "the algebra system cannot evaluate it (a matrix where a number is needed, or a form it does not support)"),
+])
+def test_failures_are_told_in_the_readers_terms(monkeypatch, exc, phrase):
+    monkeypatch.delenv("DERIVE_DEBUG", raising=False)
+    assert cm.failure_reason(exc) == phrase
+    monkeypatch.setenv("DERIVE_DEBUG", "1")
+    assert cm.failure_reason(exc) == f"{phrase} [{type(exc).__name__}: {' '.join(str(exc).split())}]"
+
+
+@pytest.mark.parametrize("message, shown", [
+    ("sign cannot take these arguments (TypeError: bad operand type for abs(): tuple)",
+     "sign cannot take these arguments"),
+    ("sign cannot take these arguments (ValueError)", "sign cannot take these arguments"),
+    ("a relation (And), not an expression", "a relation (And), not an expression"),
+])
+def test_a_readers_message_names_no_python_exception(message, shown):
+    assert cw._PYTHON_NAMES.sub("", message) == shown

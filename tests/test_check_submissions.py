@@ -88,6 +88,17 @@ def test_the_wrong_step_is_where_the_error_enters(pool):
 
 
 @pytest.mark.parametrize("sidecar", SIDECARS, ids=lambda p: p.name.split(".")[0])
+def test_no_reason_names_an_exception(sidecar, pool):
+    from bench.fuzz import CRASH_TEXT
+
+    expected = json.loads(sidecar.read_text())
+    submission = sidecar.with_name(sidecar.name.replace(".expected.json", ".md"))
+    report = report_of(submission, expected["sheet"], pool)
+    text = json.dumps({k: report[k] for k in ("answers", "steps", "summary")}, ensure_ascii=False)
+    assert CRASH_TEXT.findall(text) == []
+
+
+@pytest.mark.parametrize("sidecar", SIDECARS, ids=lambda p: p.name.split(".")[0])
 def test_report_schema(sidecar, pool):
     expected = json.loads(sidecar.read_text())
     submission = sidecar.with_name(sidecar.name.replace(".expected.json", ".md"))

@@ -266,3 +266,193 @@ def test_module_docstring_examples():
                    __import__("engine.sandbox", fromlist=["x"])):
         result = doctest.testmod(module)
         assert result.failed == 0 and result.attempted > 0, module.__name__
+
+
+# --------------------------------------------------------------------------- regressions of the bench and the fuzz
+
+
+ADAM_REFERENCE = (r"w_{t} - \frac{\alpha m_{t}}{\left(1 - \beta_{1}^{t}\right) \left(\epsilon + "
+                  r"\sqrt{\frac{v_{t}}{1 - \beta_{2}^{t}}}\right)}")
+
+
+def _adam_update(w, m, v, t, alpha, b1, b2, eps, *, split_root=False, corrected=True):
+    """The Adam update (Kingma & Ba 2015, Algorithm 1) in float64 torch, as written by hand."""
+    if not corrected:
+        return w - alpha * m / (eps + torch.sqrt(v))
+    root = torch.sqrt(v) * torch.sqrt(1 / (1 - b2 ** t)) if split_root else torch.sqrt(v / (1 - b2 ** t))
+    return w - alpha * m / ((1 - b1 ** t) * (eps + root))
+
+
+@pytest.mark.parametrize(
+    "student, options",
+    [
+        (r"w_{t} - \frac{\alpha m_{t}}{\left(1 - \beta_{1}^{t}\right) \left(\epsilon + \sqrt{v_{t}} "
+         r"\sqrt{\frac{1}{1 - \beta_{2}^{t}}}\right)}", {"split_root": True}),
+        (r"w_{t} - \frac{\alpha m_{t}}{\epsilon + \sqrt{v_{t}}}", {"corrected": False}),
+    ],
+)
+def test_adam_update_rule_rewrites_are_sampled_in_their_domain(student, options, workers):
+    # the expected verdict comes from the formulas in torch at points with 0 < beta < 1, v > 0
+    point = [torch.tensor(v, dtype=torch.float64) for v in (0.3, -0.7, 0.02, 3.0, 0.001, 0.9, 0.999, 1e-8)]
+    same = torch.isclose(_adam_update(*point), _adam_update(*point, **options), rtol=1e-12, atol=0).item()
+    verdict = equivalent(ADAM_REFERENCE, student, pool=workers, timeout=TIMEOUT)
+    assert verdict.verdict == ("equal" if same else "different"), verdict.reason
+
+
+@pytest.mark.parametrize(
+    "reference, student, problem, expected",
+    [
+        # our printer's indexed symbols (bench: 21 pairs undecided)
+        (r"{p}_{y} - 1", r"p_y - 1", None, "equal"),
+        (r"{p}_{y} - 1", r"1 - {p}_{y}", None, "different"),
+        (r"- \log\left({p}_{y}\right)", r"\log\left(\frac{1}{{p}_{y}}\right)", None, "equal"),
+        (r"{p}_{y'}", r"\frac{e^{z_{y'}}}{\sum_{j=1}^{K} e^{{z}_{j}}}", "softmax", "equal"),
+        (r"{p}_{y'}", r"\frac{e^{z_{y}}}{\sum_{j=1}^{K} e^{{z}_{j}}}", "softmax", "different"),
+        (r"\eta o_{1} \left(1 - o_{1}\right) \left(t_{1} - o_{1}\right) {x}_{j}",
+         r"\eta \cdot o_{1} \cdot \left(o_{1} - 1\right) \left(o_{1} - t_{1}\right) x_j", None, "equal"),
+        (r"\eta o_{1} \left(1 - o_{1}\right) \left(t_{1} - o_{1}\right) {x}_{j}",
+         r"\eta o_{1} \left(1 - o_{1}\right) \left(o_{1} - t_{1}\right) x_j", None, "different"),
+        # definitions and givens to a fixed point: net_1 is given by w and x
+        (r"\frac{1}{2}", r"\sigma\left(\mathrm{net}_{1}\right)", "delta_rule", "equal"),
+        (r"\frac{1}{2}", r"\sigma(net_1)", "delta_rule", "equal"),
+        (r"\frac{1}{2}", r"o_1", "delta_rule", "equal"),
+        (r"\frac{1}{4}", r"\sigma(\mathrm{net}_1)", "delta_rule", "different"),
+        # notation of real solutions
+        (r"\sigma(z)\left(1 - \sigma(z)\right)", r"\sigma'(z)", "delta_rule", "equal"),
+        (r"p_y", r"\operatorname{softmax}(z)_y", "softmax", "equal"),
+        (r"\mathbb{1}[y = k]", r"\mathbf{1}\{k = y\}", None, "equal"),
+        (r"\sum_{ij} w_{ij} x_j", r"\sum_i \sum_j x_j w_{ij}", None, "equal"),
+        (r"\Gamma(5)", "24", None, "equal"),
+        (r"\sqrt{\frac{v}{1 - b}}", r"\sqrt{v} \sqrt{\frac{1}{1 + b}}", None, "different"),
+    ],
+)
+def test_regression_pairs(reference, student, problem, expected, workers):
+    verdict = equivalent(reference, student, problem=problem, pool=workers, timeout=TIMEOUT)
+    assert verdict.verdict == expected, verdict.reason
+
+
+@pytest.mark.parametrize(
+    "reference, student, problem, verdict, reason",
+    [
+        (r"\operatorname{ReLU}(1, 2)", "1", None, "undecided",
+         "the reference cannot be read: ReLU takes 1 argument, not 2: check the commas inside ReLU(...)"),
+        ("1", r"\text{sigmoid}(1,2)", None, "undecided",
+         "the answer cannot be read: sigmoid takes 1 argument, not 2: check the commas inside sigmoid(...)"),
+        (r"\frac{999.0}{2,1}", r"$\sqrt{\begin{pmatrix}7.0 & 7e0 & 1.0 \times 10^{1}\end{pmatrix}}", "autodiff",
+         "undecided", "cannot compare: cannot evaluate sqrt(Matrix([[7, 7*10**0, 1*10**1]])): Power of non-square "
+         "matrix Matrix([[7, 7, 10]])"),
+        (r"|\sqrt{\begin{bmatrix}203.99999\end{bmatrix}}|", r"971.971\%", None, "undecided",
+         "cannot compare at the precision written: Matrix([[sqrt(203999990)/1000]]) is not a finite real number"),
+        (r"\sqrt{\sqrt{\lg(60e-19)}}", "4", None, "undecided",
+         "cannot compare at the precision written: log(3/500000000000000000)**(1/4)/log(10)**(1/4) is not a "
+         "finite real number"),
+        (r"\|\sqrt{0/0}\|_2", "1", None, "undecided", "no proof either way: norm cannot be evaluated (no definition here)"),
+        ("1", r"\|\sqrt{{151.63281\%}^{213911}^T}\|_2", None, "undecided",
+         "the answer holds a power with about 10^6 digits (a number of more than 4300 digits^(1/2)): too large to "
+         "evaluate"),
+        ("1", r"1 + O(\epsilon^2)", None, "undecided",
+         "the answer cannot be read: an order term O(...): the answer is compared without it; write the terms up to "
+         "the order"),
+        ("p_k", r"p_k - \mathbb{1}[y = k]", None, "undecided",
+         "equal at 20 random points, but KroneckerDelta can differ away from them (no symbolic proof)"),
+    ],
+)
+def test_fuzz_findings_get_a_verdict_with_the_reason(reference, student, problem, verdict, reason, workers):
+    result = equivalent(reference, student, problem=problem, pool=workers, timeout=TIMEOUT)
+    assert (result.verdict, result.reason) == (verdict, reason)
+
+
+def test_delta_rule_givens_reach_torch_sigmoid():
+    from derivations.delta_rule import PROBLEM
+
+    defaults = PROBLEM.defaults()
+    x = torch.tensor([float(v) for v in defaults["x"]], dtype=torch.float64)
+    w = torch.tensor([float(v) for v in defaults["w"]], dtype=torch.float64)
+    expected = torch.sigmoid(torch.dot(w, x)).item()
+    context = PROBLEMS["delta_rule"]
+    for latex in (r"\sigma(\mathrm{net}_1)", "o_1"):
+        from engine.parse import parse_latex
+
+        value = context.substitute_givens(parse_latex(latex, **context.parse_options()))
+        assert float(value) == pytest.approx(expected, rel=1e-15)
+
+
+@pytest.mark.parametrize(
+    "definitions, givens, message",
+    [
+        ({sp.Symbol("a"): sp.Symbol("b"), sp.Symbol("b"): sp.Symbol("a")}, {},
+         "the problem's definitions do not settle after 30 substitutions (a cycle?)"),
+        ({sp.Symbol("a"): sp.Symbol("a") + 1}, {},
+         "the problem's definitions do not settle after 30 substitutions (a cycle?)"),
+        ({}, {sp.Symbol("a"): sp.Symbol("b"), sp.Symbol("b"): sp.Symbol("a")},
+         "the problem's given values do not settle after 30 substitutions (a cycle?)"),
+    ],
+)
+def test_cyclic_definitions_end_with_a_reason(definitions, givens, message):
+    from engine.equiv_problems import DefinitionCycle, ProblemContext
+
+    context = ProblemContext(definitions=definitions, givens=givens)
+    with pytest.raises(DefinitionCycle) as info:
+        context.substitute_givens(sp.Symbol("a")) if givens else context.expand(sp.Symbol("a"))
+    assert str(info.value) == message
+
+
+def test_givens_defined_by_givens_are_substituted_to_numbers():
+    from engine.equiv_problems import ProblemContext
+
+    a, b, c = sp.symbols("a b c")
+    context = ProblemContext(definitions={c: 2 * a}, givens={a: b + 1, b: sp.Integer(2)})
+    assert context.substitute_givens(c) == 6  # c = 2a, a = b + 1, b = 2
+
+
+@pytest.mark.parametrize("problem_id", sorted(PROBLEMS))
+def test_the_spot_check_samples_each_parameter_in_its_declared_range(problem_id):
+    from engine import catalog
+    from engine.equiv import _sample
+    from engine.parse import parse_latex
+
+    context = PROBLEMS[problem_id]
+    rng = random.Random(3)
+    for param in catalog.get(problem_id).parameters:
+        if param.kind != "scalar" or param.domain is None:
+            continue
+        sym = parse_latex(param.latex)
+        if not isinstance(sym, sp.Symbol):  # dL/dy of cnn: a derivative, never sampled
+            assert sym not in context.domain
+            continue
+        lo, hi = context.domain[sym]
+        if (problem_id, param.name) != ("adam", "epsilon"):  # epsilon: (0.001, 0.1), see equiv_problems
+            assert (lo, hi) == tuple(param.domain)
+        for regime in ("positive", "mixed", "unit"):
+            draws = [_sample(sym, context, rng, regime) for _ in range(200)]
+            assert all(lo < d < hi for d in draws), (param.name, regime)
+
+
+def test_cli_pairs_escape_what_utf8_cannot_encode(tmp_path, capsys):
+    lines = [json.dumps({"reference": "\n\\int\n\n\ud800**\n", "student": "\U000f3477\x84o", "problem": None}).encode(),
+             b'{"reference": "1", "student": "\xff\xfe"}',
+             json.dumps({"reference": "1", "student": "1", "problem": "\ud800"}).encode(),
+             json.dumps({"reference": "1", "student": "1.0"}).encode()]
+    path = tmp_path / "pairs.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    assert cli.main(["equiv", "--pairs", str(path), "--jobs", "1"]) == 0
+    out = capsys.readouterr().out
+    results = [json.loads(line) for line in out.splitlines()]
+    assert [r["verdict"] for r in results] == ["undecided", "undecided", "undecided", "equal"]
+    assert results[0]["reason"] == ("the reference cannot be read: cannot read the expression near '\\int \ud800**': "
+                                    "I don't understand this")
+    assert "\\ud800" in out.splitlines()[0]
+    assert results[1]["reason"] == f"line 2: not UTF-8 text (byte {lines[1].index(0xff) + 1} is 0xff)"
+    assert results[2]["reason"] == ("line 3: unknown problem '\\ud800'; known problems: adam, autodiff, autograd, "
+                                    "cnn, delta_rule, softmax, vgg16")
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_cli_single_pair_with_an_argument_that_was_not_utf8(fmt, capsys):
+    assert cli.main(["equiv", "x\udcff", "x", "--format", fmt]) == 0
+    out = capsys.readouterr().out
+    reason = "the reference cannot be read: cannot read the expression near 'x\\udcff': I don't understand this"
+    if fmt == "json":
+        assert json.loads(out)["reason"] == reason.replace("\\udcff", "\udcff")
+    else:
+        assert out.startswith(f"undecided: {reason} (")

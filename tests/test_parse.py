@@ -336,3 +336,151 @@ def test_literal_grid_reads_matrices_and_tuples():
                                                         [Fraction(1), Fraction(2)]]
     assert [w.exponent for w in literal_grid("(0.09, 0.24, 0.67)")[0]] == [-2, -2, -2]
     assert literal_grid(r"(x, 0.24)") is None
+
+
+# --------------------------------------------------------------------------- our printer's output reads back
+
+p_, x_, z_, w_ = (sp.IndexedBase(n) for n in "p x z w".split())
+j, i, k, K = (Sym(n) for n in "j i k K".split())
+
+
+@pytest.mark.parametrize(
+    "printed, expected",
+    [
+        # sympy prints an indexed symbol p[y] as {p}_{y}: the same symbol as p_y
+        (p_[y] - 1, Sym("p_y") - 1),
+        (-sp.log(p_[y]), -sp.log(Sym("p_y"))),
+        (p_[Sym("y'")], Sym(r"p_{y\prime}")),
+        (x_[j], Sym("x_j")),
+        (sp.exp(z_[j]), sp.exp(Sym("z_j"))),
+        (Sym("eta") * Sym("o_{1}") * (1 - Sym("o_{1}")) * (Sym("t_{1}") - Sym("o_{1}")) * x_[j],
+         Sym("eta") * Sym("o_1") * (1 - Sym("o_1")) * (Sym("t_1") - Sym("o_1")) * Sym("x_j")),
+        (x_[i, j], Sym("x_{ij}")),
+        (sp.IndexedBase(r"\hat{m}")[t], Sym("hat{m}_t")),
+        (sp.IndexedBase(r"\beta")[1], Sym("beta_1")),
+        (Sym(r"\hat{m}^{(g)}_{t}"), Sym("hat{m}^{(g)}_t")),
+        (Sym(r"m^{(w)}_{t-1}"), Sym("m^{(w)}_{t-1}")),
+        (Sym(r"\mathrm{net}_{1}"), Sym("net_1")),
+    ],
+)
+def test_our_printers_symbols_read_back(printed, expected):
+    from engine.latex import to_latex
+
+    assert _same(parse_latex(to_latex(printed)), expected)
+
+
+@pytest.mark.parametrize(
+    "latex, expected",
+    [
+        ("{x}", x),
+        ("{x + 1}", x + 1),
+        ("{x, 1}", sp.Tuple(x, 1)),
+        (r"\frac{{p}_{y}}{2}", Sym("p_y") / 2),
+        (r"\sqrt[3]{{x}_{1}}", Sym("x_1") ** R(1, 3)),
+        (r"{\hat{m}}_{t} + {\beta}_{1}", Sym("hat{m}_t") + Sym("beta_1")),
+        ("w_{1,1} + w_{i, j}", Sym("w_{11}") + Sym("w_{ij}")),
+        # a symbol made of a placeholder after a letter multiplies it
+        (r"t \hat{m}^T", t * Sym("hat{m}^{T}")),
+        (r"t{\hat{m}}^T", t * Sym("hat{m}^{T}")),
+    ],
+)
+def test_brace_groups_are_groups(latex, expected):
+    assert _same(parse_latex(latex), expected)
+
+
+# --------------------------------------------------------------------------- notation of real solutions
+
+
+def _at_k(expr, size: int = 3):
+    """A sum with symbolic bound K carried out at K = size."""
+    return expr.xreplace({K: size}).doit()
+
+
+@pytest.mark.parametrize(
+    "latex, options, expected",
+    [
+        # a parenthesised superscript is a label (after an accent, on a Latin letter)
+        (r"\hat{m}^{(g)}_t", {}, Sym("hat{m}^{(g)}_t")),
+        (r"W^{(1)} x", {}, Sym("W^{(1)}") * x),
+        (r"\hat{\beta}^{(t)}", {}, Sym(r"hat{\beta}^{(t)}")),
+        # ... except on an index letter without a subscript: m^{(t)} is m^t, m_t
+        ("m^{(t)}", {"superscript_index_symbols": ADAM}, Sym("m_t")),
+        ("m^{(t-1)}", {"superscript_index_symbols": ADAM}, Sym("m_{t-1}")),
+        # a run of three letters or more before _ is one name
+        ("net_1", {}, Sym("net_1")),
+        (r"\text{net}_1", {}, Sym("net_1")),
+        (r"\eta \, \mathrm{out}_{o1}", {}, Sym("eta") * Sym("out_{o1}")),
+        (r"\sigma(net_1)", {"functions": {"sigma"}}, sp.Function("sigma")(Sym("net_1"))),
+        ("ax_1", {}, Sym("a") * Sym("x_1")),
+        # derivatives of function letters, declared or not
+        (r"\sigma'(z)", {}, sp.Derivative(sp.Function("sigma")(z), z)),
+        ("f''(x)", {}, sp.Derivative(sp.Function("f")(x), (x, 2))),
+        # the gamma function; \Gamma alone stays a symbol
+        (r"\Gamma(x)", {}, sp.gamma(x)),
+        (r"\Gamma(5)", {}, sp.Integer(24)),
+        # indicators
+        (r"\mathbb{1}[y = k]", {}, sp.KroneckerDelta(y, k)),
+        (r"\mathbf{1}\{k = y\}", {}, sp.KroneckerDelta(y, k)),
+        (r"\mathds{1}_{y=k}", {}, sp.KroneckerDelta(y, k)),
+        (r"\mathbb{1}(y \neq k)", {}, 1 - sp.KroneckerDelta(y, k)),
+        (r"p_k - \mathbb{1}[y = k]", {}, Sym("p_k") - sp.KroneckerDelta(y, k)),
+    ],
+)
+def test_notation_of_real_solutions(latex, options, expected):
+    assert _same(parse_latex(latex, **options), expected)
+
+
+@pytest.mark.parametrize(
+    "latex, expected",
+    [
+        # sums over two indices and indices inside subscripts, against a plain loop at K = 3
+        (r"\sum_{ij} w_{ij}", sum(w_[a, b] for a in range(1, 4) for b in range(1, 4))),
+        (r"\sum_{i,j} w_{ij} x_j", sum(w_[a, b] * x_[b] for a in range(1, 4) for b in range(1, 4))),
+        (r"\sum_i \sum_j w_{ij} x_i", sum(w_[a, b] * x_[a] for a in range(1, 4) for b in range(1, 4))),
+        (r"\sum_j w_{ij} x_j", sum(w_[i, b] * x_[b] for b in range(1, 4))),
+        (r"\sum_j (x_{j+1} - x_j)", x_[4] - x_[1]),
+        (r"\operatorname{softmax}(z)_i", sp.exp(Sym("z_i")) / sum(sp.exp(z_[b]) for b in range(1, 4))),
+        (r"\text{softmax}(z)_{y'}", sp.exp(Sym(r"z_{y\prime}")) / sum(sp.exp(z_[b]) for b in range(1, 4))),
+    ],
+)
+def test_sums_and_softmax_components(latex, expected):
+    assert sp.simplify(_at_k(parse_latex(latex)) - expected) == 0
+
+
+@pytest.mark.parametrize(
+    "latex, message",
+    [
+        (r"O(\epsilon^2)", "an order term O(...): the answer is compared without it; write the terms up to the order"),
+        (r"1 - \frac{\epsilon}{|g|} + \mathcal{O}(\epsilon^2)",
+         "an order term O(...): the answer is compared without it; write the terms up to the order"),
+        (r"\operatorname{ReLU}(1, 2)", "ReLU takes 1 argument, not 2: check the commas inside ReLU(...)"),
+        (r"\text{sigmoid}(1,2)", "sigmoid takes 1 argument, not 2: check the commas inside sigmoid(...)"),
+        (r"\operatorname{log}(8, 2, 1)", "log takes 1 or 2 arguments, not 3: check the commas inside log(...)"),
+        (r"\operatorname{tanh}()", "an empty expression (nothing between two operators or brackets)"),
+        (r"\beta^{(t)}", r"\beta^{(t)}: a label or a power? write \beta^{t} for a power, \beta_{t} for an index"),
+        (r"\mathbb{1}[y < k]", r"an indicator \mathbb{1}[y < k]: only a = b and a \neq b are read"),
+        (r"\operatorname{softmax}(Wx)_i",
+         r"a component of the softmax of an expression, softmax(Wx)_i: write it as e^{z_i} / \sum_j e^{z_j}"),
+        (r"\operatorname{sign}(x)_i", "a subscript after sign(...): write the component out"),
+        (r"\sum_{ij}^{N} x", r"\sum_{ij} with an upper bound: write one \sum per index with its bounds"),
+        (r"|\sqrt{\sum_j \begin{pmatrix}6 & 7\end{pmatrix}}|",
+         "the expression cannot be built: sympy refuses it (Invalid limits given: ((re(_i1) + I*im(_i1), 1, "
+         "re(K) + I*im(K)),))"),
+    ],
+)
+def test_constructs_refused_with_a_reason(latex, message):
+    with pytest.raises(ParseError) as info:
+        parse_latex(latex)
+    assert str(info.value) == message
+
+
+def test_function_arity_table_covers_every_named_function():
+    from engine.parse import FUNCTION_ARITY
+
+    assert set(FUNCTION_ARITY) == set(KNOWN_FUNCTIONS)
+
+
+def test_relations_inside_escaped_braces_are_not_top_level():
+    from engine.parse import top_level_relations
+
+    assert top_level_relations(r"\mathbb{1}\{y = k\} = 1") == [(20, 21, "=")]

@@ -198,3 +198,38 @@ def test_a_killed_comparison_leaves_no_worker():
                        "ms": verdict["ms"]}
     assert 1000 <= verdict["ms"] < 3000
     assert survivors == []
+
+
+#: Fuzz findings that ended a whole batch or a worker: each gets its verdict line.
+FUZZ_FINDINGS = [
+    ("\n\\int\n\n\ud800**\n", "\U000f3477\x84o"),  # a lone surrogate (the JSON escape \ud800)
+    (r"\operatorname{ReLU}(1, 2)", "1"),
+    ("1", r"\text{sigmoid}(1,2)"),
+    (r"\frac{999.0}{2,1}", r"$\sqrt{\begin{pmatrix}7.0 & 7e0 & 1.0 \times 10^{1}\end{pmatrix}}"),
+    (r"|\sqrt{\begin{bmatrix}203.99999\end{bmatrix}}|", r"971.971\%"),
+    (r"\sqrt{\sqrt{\lg(60e-19)}}", "4"),
+    (r"\|\sqrt{0/0}\|_2", "1"),
+    (r"|\sqrt{\sum_j \begin{pmatrix}6 & 66^{66^{66}}\end{pmatrix}}|", "{6}_{0}"),
+]
+
+
+def test_a_batch_of_fuzz_findings_gets_every_verdict():
+    not_utf8 = b'{"reference": "1", "student": "\xff"}'
+    stdin = b"".join((json.dumps({"reference": r, "student": s, "problem": None}) + "\n").encode()
+                     for r, s in FUZZ_FINDINGS) + not_utf8 + b"\n"
+    code, out, err, seconds, survivors = _run(["equiv", "--pairs", "-", "--jobs", "2"], stdin, 120)
+    assert code == 0, err.decode(errors="replace")[-500:]
+    assert err == b""
+    results = [json.loads(line) for line in out.decode("utf-8").splitlines()]  # valid UTF-8, valid JSON
+    assert len(results) == len(FUZZ_FINDINGS) + 1
+    assert all(r["verdict"] == "undecided" and "internal error" not in r["reason"] for r in results), results
+    assert results[-1]["reason"] == (f"line {len(FUZZ_FINDINGS) + 1}: not UTF-8 text "
+                                     f"(byte {not_utf8.index(0xff) + 1} is 0xff)")
+    assert survivors == []
+
+
+def test_an_argument_that_is_not_utf8_is_escaped_in_text_output():
+    code, out, err, seconds, survivors = _run(["equiv", os.fsdecode(b"x\xff"), "x"], b"", 30)
+    assert code == 0, err.decode(errors="replace")[-500:]
+    assert out.decode("utf-8").startswith(
+        "undecided: the reference cannot be read: cannot read the expression near 'x\\udcff': I don't understand this")

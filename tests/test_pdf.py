@@ -170,7 +170,7 @@ def test_missing_tools_exit_2_with_one_line(tmp_path, monkeypatch, capsys, tools
     assert captured.out == ""
     assert captured.err == (
         f"derive pdf: {missing} not found; install the Debian packages: sudo apt-get install "
-        "texlive-latex-base texlive-latex-recommended texlive-fonts-recommended latexmk\n"
+        "texlive-latex-base texlive-latex-recommended texlive-fonts-recommended latexmk lmodern\n"
     )
     assert not (tmp_path / "x.pdf").exists()
 

@@ -38,6 +38,7 @@ def run_check(args) -> int:
     from engine import check
     from engine.errors import UsageError
 
+    _tolerant_console()
     if args.jobs < 1:
         raise UsageError(f"--jobs {args.jobs}: give at least 1")
     for path in args.submissions:  # every file readable before any work starts
@@ -87,7 +88,23 @@ def _emit(report: dict, fmt: str, output: str | None) -> None:
             raise UsageError(f"cannot write {output}: {exc.strerror}") from None
         print(f"wrote {output}", file=sys.stderr)
         return
+    if fmt == "json" and not _utf(sys.stdout):
+        sys.stdout.write(json.dumps(public(report), indent=2, ensure_ascii=True) + "\n")
+        return
     sys.stdout.write(render(report, fmt, colour=checkreport.use_colour(sys.stdout)))
+
+
+def _utf(stream) -> bool:
+    return (getattr(stream, "encoding", "") or "").lower().replace("-", "").replace("_", "") in ("utf8", "utf8sig")
+
+
+def _tolerant_console() -> None:
+    """A console whose encoding lacks a character of the report (``✓``,
+    a student's ``é`` under ``PYTHONIOENCODING=ascii``) shows it escaped
+    instead of failing."""
+    for stream in (sys.stdout, sys.stderr):
+        if not _utf(stream) and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
 
 
 def _progress_bar(done: int, total: int, path: str) -> None:
@@ -137,7 +154,7 @@ def _many(args, check) -> int:
     writer.writerows(rows)
     (out_dir / "summary.csv").write_text(buffer.getvalue(), encoding="utf-8")
     if args.format == "json":
-        json.dump(rows, sys.stdout, indent=2, ensure_ascii=False)
+        json.dump(rows, sys.stdout, indent=2, ensure_ascii=not _utf(sys.stdout))
         print()
     else:
         width = max(len(r["submission"]) for r in rows)

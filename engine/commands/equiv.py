@@ -6,7 +6,10 @@
 With ``--pairs`` each non-blank input line is a JSON object
 ``{"reference": latex, "student": latex, "problem": id | null}`` and each
 output line ``{"verdict": ..., "reason": str, "ms": number}``, in input order,
-on stdout; a malformed line gives an "undecided" line saying why. Only the
+on stdout; a malformed line (not UTF-8, not JSON, not such an object) gives
+an "undecided" line saying why. Text that UTF-8 cannot encode (a lone
+surrogate: the JSON escape ``\\ud800``, or an argument that was not UTF-8)
+is written escaped: ``\\ud800`` in JSON, a backslash escape in text. Only the
 standard library is imported at module level (``derive --help`` stays fast).
 """
 from __future__ import annotations
@@ -59,27 +62,62 @@ def run_equiv(args) -> int:
     verdict = equiv.equivalent(args.reference, args.student, problem=args.problem,
                                timeout=args.timeout, memory_mb=args.memory)
     if args.format == "json":
-        print(json.dumps(verdict.as_json(), ensure_ascii=False))
+        _write_line(json_line(verdict.as_json()))
     else:
-        print(f"{verdict.verdict}: {verdict.reason} ({verdict.ms:.0f} ms)")
+        _write_line(_encodable(f"{verdict.verdict}: {verdict.reason} ({verdict.ms:.0f} ms)"))
     return 0
 
 
-def _read_lines(path: str) -> list[str]:
+def _stdout_encoding() -> str:
+    return getattr(sys.stdout, "encoding", None) or "utf-8"
+
+
+def json_line(obj: dict) -> str:
+    """``obj`` as one line of JSON: non-ASCII text as it is, unless stdout
+    cannot encode it (a lone surrogate): then every such character escaped."""
+    line = json.dumps(obj, ensure_ascii=False)
+    try:
+        line.encode(_stdout_encoding())
+    except UnicodeEncodeError:
+        return json.dumps(obj)
+    return line
+
+
+def _encodable(text: str) -> str:
+    """``text`` with what stdout cannot encode written as backslash escapes."""
+    encoding = _stdout_encoding()
+    return text.encode(encoding, "backslashreplace").decode(encoding)
+
+
+def _write_line(line: str) -> None:
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
+def _read_lines(path: str) -> list[bytes | str]:
+    """The lines of ``path`` ('-': stdin), as bytes (decoded line by line)."""
     from engine.errors import UsageError
 
     if path == "-":
-        return sys.stdin.read().splitlines()
-    try:
-        with open(path, encoding="utf-8") as handle:
-            return handle.read().splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
-        raise UsageError(f"cannot read {path}: {reason}") from None
+        stream = getattr(sys.stdin, "buffer", None)
+        data = stream.read() if stream is not None else sys.stdin.read()
+    else:
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read()
+        except OSError as exc:
+            raise UsageError(f"cannot read {path}: {exc.strerror or type(exc).__name__}") from None
+    if isinstance(data, bytes) and data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]  # a byte-order mark
+    return data.splitlines()
 
 
-def _pair(line: str, number: int, known: set[str]) -> tuple[str, str, str | None] | str:
+def _pair(raw: bytes | str, number: int, known: set[str]) -> tuple[str, str, str | None] | str:
     """The pair on one input line, or the reason it is malformed."""
+    try:
+        line = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+    except UnicodeDecodeError as exc:
+        return f"line {number}: not UTF-8 text (byte {exc.start + 1} is 0x{raw[exc.start]:02x})"
     try:
         item = json.loads(line)
     except json.JSONDecodeError as exc:
@@ -108,6 +146,5 @@ def _run_pairs(args) -> int:
                 out = equiv.Verdict("undecided", item, 0.0)
             else:
                 out = next(verdicts)
-            sys.stdout.write(json.dumps(out.as_json(), ensure_ascii=False) + "\n")
-            sys.stdout.flush()
+            _write_line(json_line(out.as_json()))
     return 0

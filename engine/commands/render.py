@@ -33,7 +33,7 @@ examples:
 PDF_EPILOG = """\
 The PDF is built with latexmk -pdf -no-shell-escape in a temporary directory
 (needs the Debian packages texlive-latex-base texlive-latex-recommended
-texlive-fonts-recommended latexmk). Progress goes to stderr; the path of the
+texlive-fonts-recommended latexmk, and lmodern for Latin Modern). Progress goes to stderr; the path of the
 PDF is printed on stdout at the end.
 
 exam variants:
