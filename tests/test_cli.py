@@ -66,3 +66,28 @@ def test_set_moves_the_answers():
     assert base["parameters"] == {"x": 3, "c": 5}
     assert moved["parameters"] == {"x": 2, "c": 7}
     assert moved["answers"]["autodiff.df_dx"]["value"] != base["answers"]["autodiff.df_dx"]["value"]
+
+
+def test_show_prints_symbolic_answers_as_2d_unicode():
+    result = run_derive("show", "adam")
+    assert result.returncode == 0, result.stderr
+    lines = {line.split()[0]: i for i, line in enumerate(result.stdout.splitlines()) if line.startswith("  adam.")}
+    block = result.stdout.splitlines()[lines["adam.ratio_2"]:lines["adam.ratio_2_series"]]
+    text = "\n".join(block)
+    assert "β₁⋅g₁ + g₂" in text and "╲╱" in text and "ε" in text  # a fraction over a root, Greek set
+    assert "v̂ₜ" in result.stdout and "\\hat{v}" not in "\n".join(
+        line for line in result.stdout.splitlines() if "$" not in line)  # accents shown, not LaTeX names
+
+
+def test_show_vgg16_total_matches_a_plain_count():
+    """Configuration D of Simonyan & Zisserman (2015), Table 1, counted by hand."""
+    convs, channels = 0, 3
+    for filters in (64, 64, 128, 128, 256, 256, 256, 512, 512, 512, 512, 512, 512):
+        convs += (3 * 3 * channels + 1) * filters
+        channels = filters
+    fcs = (7 * 7 * 512 + 1) * 4096 + (4096 + 1) * 4096 + (4096 + 1) * 1000
+    result = run_derive("show", "vgg16")
+    assert result.returncode == 0, result.stderr
+    shown = dict(line.split()[:2] for line in result.stdout.splitlines() if line.startswith("  vgg16."))
+    assert shown["vgg16.params_conv"] == str(convs)
+    assert shown["vgg16.params_total"] == str(convs + fcs)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import shutil
 import sys
 import textwrap
@@ -41,14 +42,13 @@ def run_show(args) -> int:
         print(f"parameters: {params}")
     key_width = max(len(a) for a in problem.answer_ids)
     for answer_id in problem.answer_ids:
-        answer = sol.answers[answer_id]
-        text = answer_text(answer, numbers)
-        lines = text.splitlines() or [""]
-        wrapped = []
-        for line in lines:
-            wrapped += textwrap.wrap(line, max(30, width - key_width - 4)) or [""]
-        print(f"  {bold(answer_id.ljust(key_width))}  {wrapped[0]}")
-        for line in wrapped[1:]:
+        value, text = answer_text(sol.answers[answer_id], numbers)
+        lines = value.splitlines()  # a 2-D formula is printed as it is, never wrapped
+        for line in text.splitlines():
+            lines += textwrap.wrap(line, max(30, width - key_width - 4)) or [""]
+        lines = lines or [""]
+        print(f"  {bold(answer_id.ljust(key_width))}  {lines[0]}")
+        for line in lines[1:]:
             print(" " * (key_width + 4) + line)
     return 0
 
@@ -62,26 +62,49 @@ def _plain_value(v) -> str:
         return str(v)
 
 
-def answer_text(answer, numbers) -> str:
-    """A terminal rendering of one answer: numbers by the display policy,
-    matrices row by row, symbolic expressions in sympy's plain notation."""
+#: LaTeX accents in symbol names and the Unicode combining marks that replace them.
+_ACCENTS = {"hat": "\u0302", "bar": "\u0304", "tilde": "\u0303", "dot": "\u0307", "vec": "\u20d7"}
+_ACCENT = re.compile(r"\\(hat|bar|tilde|dot|vec)\{([^{}]+)\}")
+_COMMAND = re.compile(r"\\(?:operatorname|mathrm|mathbf|text)\{([^{}]+)\}|\\([A-Za-z]+)")
+
+
+def _plain_name(name: str) -> str:
+    """A symbol name without LaTeX markup: ``\\hat{m}_{t}`` -> ``m̂_t``,
+    ``\\eta`` -> ``η`` (sympy's pretty printer then sets Greek and indices)."""
+    name = _ACCENT.sub(lambda m: m.group(2) + _ACCENTS[m.group(1)], name)
+    name = _COMMAND.sub(lambda m: m.group(1) or m.group(2), name)
+    return re.sub(r"\{([^{}]*)\}", r"\1", name)
+
+
+def terminal_form(expr) -> str:
+    """``expr`` in sympy's 2-D Unicode notation for a terminal (fractions,
+    roots, Greek letters), symbol names stripped of their LaTeX markup."""
+    import sympy as sp
+
+    plain = {s: sp.Symbol(_plain_name(s.name)) for s in expr.free_symbols
+             if isinstance(s, sp.Symbol) and ("\\" in s.name or "{" in s.name)}
+    return sp.pretty(expr.xreplace(plain) if plain else expr, use_unicode=True, wrap_line=False)
+
+
+def answer_text(answer, numbers) -> tuple[str, str]:
+    """A terminal rendering of one answer, (value, prose): numbers by the
+    display policy, matrices row by row, symbolic expressions in sympy's 2-D
+    Unicode notation (:func:`terminal_form`); either may be empty."""
     import sympy as sp
 
     value = answer.value
-    parts = []
+    shown = ""
     if value is not None:
         if isinstance(value, (list, tuple)):
             value = sp.Matrix([value])
         if isinstance(value, sp.MatrixBase) and numbers.is_numeric(value):
             rows = [[numbers.format_number(value[i, j]) for j in range(value.cols)] for i in range(value.rows)]
-            parts.append("; ".join("[" + ", ".join(r) + "]" for r in rows))
+            shown = "; ".join("[" + ", ".join(r) + "]" for r in rows)
         elif numbers.is_numeric(value):
-            parts.append(numbers.format_number(value))
+            shown = numbers.format_number(value)
         else:
-            parts.append(sp.sstr(value))
-    if answer.text:
-        parts.append(answer.text)
-    return "\n".join(parts)
+            shown = terminal_form(value)
+    return shown, answer.text or ""
 
 
 def configure_answers(parser: argparse.ArgumentParser) -> None:
