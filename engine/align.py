@@ -475,6 +475,9 @@ class Alias:
         contain a symbol), "any", or "text" (prose answer, not compared);
     needs: a regular expression the claimed LaTeX must contain (``O\\(``
         for series answers), avoid: one it must not contain;
+    approx_needs: without an element matching ``needs``, the last element
+        joined by ``\\approx`` that contains this (a series written without
+        its O-term: ``\\approx -\\alpha \\operatorname{sign}(g_1)(1 - \\epsilon/|g_1|)``);
     transform: a name in :data:`engine.check.CLAIM_TRANSFORMS` applied to
         the claim before comparing (``square_size``: ``224 \\times 224`` is
         the size 224; ``minus_w1``: ``w_2 = w_1 + s`` claims the step s);
@@ -489,6 +492,7 @@ class Alias:
     kind: str = "any"
     needs: str | None = None
     avoid: str | None = None
+    approx_needs: str | None = None
     transform: str | None = None
     index_base: int = 1
     scope: str = "all"
@@ -521,7 +525,10 @@ _ONE_LAYER = (r"\b(?:conv|fc|pool|layer|block)\s*_?\d",)
 #: The alias table: problem id -> aliases, strongest first. Data: extend freely.
 ALIASES: dict[str, tuple[Alias, ...]] = {
     "autodiff": (
-        Alias("autodiff.df_dx_symbolic", names=(r"df/dx", r"f'\(x\)", r"f'", r"df\(x(?:,c)?\)/dx", r"\(?d.*/dx",
+        Alias("autodiff.df_dx_symbolic", names=(r"df/dx", r"f'\(x\)", r"f'", r"df\(x(?:,c)?\)/dx",
+                                                # d[(x^2/log x + c)(...)]/dx, not the derivative of
+                                                # an intermediate (du/dx, da/dx, dv_3/dx)
+                                                r"\(?d(?![uab]/dx$|v_?-?\d+/dx$|bar).*/dx",
                                                 r"dv_?6/dv_?0", r"d/dx\(?f\)?"),
               parts=("a",), kind="symbolic"),
         *_trace_aliases(),
@@ -537,9 +544,9 @@ ALIASES: dict[str, tuple[Alias, ...]] = {
         Alias("adam.v_hat_1", names=(rf"hat\(v\){_idx(1)}",), parts=("b",)),
         Alias("adam.step_1_series", names=(rf"Delta ?(?:w|theta){_idx(1)}", r"Delta ?(?:w|theta)",
                                            rf"(?:w|theta){_idx(2)}-(?:w|theta){_idx(1)}"), parts=("b",),
-              kind="symbolic", needs=r"O\s*\("),
+              kind="symbolic", needs=r"O\s*\(", approx_needs=r"\\(?:var)?epsilon"),
         Alias("adam.step_1_series", names=(rf"(?:w|theta){_idx(2)}",), parts=("b",), kind="symbolic",
-              needs=r"O\s*\(", transform="minus_w1"),
+              needs=r"O\s*\(", approx_needs=r"\\(?:var)?epsilon", transform="minus_w1"),
         Alias("adam.step_1", names=(rf"Delta ?(?:w|theta){_idx(1)}", r"Delta ?(?:w|theta)", r"s_?1",
                                     rf"(?:w|theta){_idx(2)}-(?:w|theta){_idx(1)}"), parts=("b",),
               kind="symbolic", avoid=r"O\s*\("),
@@ -548,7 +555,7 @@ ALIASES: dict[str, tuple[Alias, ...]] = {
         Alias("adam.m_hat_2", names=(rf"hat\(m\){_idx(2)}",), parts=("c",)),
         Alias("adam.v_hat_2", names=(rf"hat\(v\){_idx(2)}",), parts=("c",)),
         Alias("adam.ratio_2_delta_series", names=(rf"hat\(m\){_idx(2)}/.*", r"r_?2", r"ratio.*"), parts=("c",),
-              needs=r"O\s*\(\s*\\?(?:delta|Delta)"),
+              needs=r"O\s*\(\s*\\?(?:delta|Delta)", approx_needs=r"\\delta"),
         Alias("adam.ratio_2_series", names=(rf"hat\(m\){_idx(2)}/.*", r"r_?2", r"ratio.*"), parts=("c",),
               needs=r"O\s*\(\s*\\?(?:epsilon|varepsilon)"),
         Alias("adam.ratio_2", names=(rf"hat\(m\){_idx(2)}/\(?sqrt.*", r"r_?2", r"ratio.*"), parts=("c",),

@@ -265,6 +265,9 @@ def _claimed_element(chain: align.Chain, parsed: list, alias: align.Alias, name_
         candidates.append(i)
     if alias.needs:
         hits = [i for i in candidates if re.search(alias.needs, chain.elements[i].source)]
+        if not hits and alias.approx_needs:  # a series written with \approx and no O-term
+            hits = [i for i in candidates if chain.elements[i].relation == "approx"
+                    and re.search(alias.approx_needs, chain.elements[i].source)]
         return hits[-1] if hits else None
     if alias.avoid:
         candidates = [i for i in candidates if not re.search(alias.avoid, chain.elements[i].source)]
@@ -415,11 +418,36 @@ def _answers(runner: _Runner, state: _State, ref, claims: dict[str, _Claim], she
             verdicts[answer_id] = "unparsed"
             continue
         verdict, diagnosis = outcome.value
+        if answer_id in PROOF_ANSWERS and verdict == "correct":
+            verdict, diagnosis = _proof_verdict(chain, claim, result)
         if verdict == "incorrect":
             diagnosis = _carried_forward(state, a, claim, result, diagnosis, verdicts)
         out[answer_id] = _entry(a, verdict, source, line, diagnosis)
         verdicts[answer_id] = verdict
     return {answer_id: out[answer_id] for answer_id in ref.answers}
+
+
+#: Answers that are equational proofs (problems.md B2 (a)): the conclusion
+#: alone proves nothing, so "correct" needs every step of the chain that ends
+#: in it to be consistent.
+PROOF_ANSWERS = frozenset({"softmax.shift_invariance"})
+
+
+def _proof_verdict(chain: align.Chain, claim: _Claim, result) -> tuple[str, str | None]:
+    """The verdict of a proof whose conclusion is right: correct when each
+    step up to the conclusion was checked consistent; incorrect at the first
+    inconsistent step; unparsed (with the reason) when a step was not read or
+    not decided."""
+    steps = [p for p in result.pairs if p.right <= claim.element]
+    if not steps:
+        return "unparsed", "the conclusion is written without the steps that prove it"
+    for k, pair in enumerate(steps, 1):
+        if pair.verdict == "inconsistent":
+            return "incorrect", f"step {k} of the proof does not follow: {pair.detail}"
+    for k, pair in enumerate(steps, 1):
+        if pair.verdict != "consistent":
+            return "unparsed", f"the conclusion is right, but step {k} of the proof could not be checked: {pair.detail}"
+    return "correct", None
 
 
 def _previous_value(result, chain: align.Chain, element: int):

@@ -116,7 +116,12 @@ def task_answer(sheet: str, info: ClaimInfo) -> tuple[str, str | None]:
     if second is not None and second[0] == "equal":
         return "correct", f"equal by the equivalence checker: {second[1]}"
     if c.verdict == "undecided":
-        if second is not None and second[0] == "different" and not closed:
+        # a new symbol the student uses but neither the problem nor the solution defines (a
+        # delta_1 defined later on the line) leaves it undecided: the equivalence checker would
+        # draw it at random and call the answer different. A known name in the wrong case
+        # (G_1 for g_1) is a different symbol: that stays incorrect.
+        new_names = [u for u in claim.unknown if not (pm.known(u.lower()) or pm.known(u.swapcase()))]
+        if second is not None and second[0] == "different" and not closed and not new_names:
             return "incorrect", _diagnose(ref, pm, a, info, claim, written, closed) or second[1]
         return "unparsed", f"could not decide: {c.detail}"
     if closed and _within_rounding(exp, info, written):

@@ -305,8 +305,19 @@ def _replace_partials(pm: ProblemMath, expr: Any, defs: Mapping[str, Any]) -> An
                 raise Undecided("a derivative with respect to an expression, not a variable")
         f = _expand_symbolic(pm, _replace_partials(pm, top, defs), set(wrt), defs)
         if not any(f.has(w) for w in wrt):
-            if isinstance(top, sp.Symbol) and top not in wrt and not _defined(pm, top, defs):
-                raise Undecided(f"{symbol_label(top)} is not defined in terms of {symbol_label(wrt[0])}")
+            # Zero by absence is trusted only when every name in f is defined and the variable
+            # is one the problem names: TSS read as T S S, a y never defined from c_i, or the
+            # w_{j1} of a TSS whose o_1 the checker holds only as a number, are not zeros.
+            undefined = sorted((s for s in top.free_symbols if isinstance(s, sp.Symbol) and s not in wrt
+                                and not _defined(pm, s, defs)), key=sp.default_sort_key)
+            if undefined:
+                names = ", ".join(symbol_label(s) for s in undefined)
+                raise Undecided(f"{names} {'is' if len(undefined) == 1 else 'are'} not defined in terms of "
+                                f"{symbol_label(wrt[0])}")
+            foreign = [w for w in wrt if not (pm.known(w.name) or _defined(pm, w, defs))]
+            if foreign:
+                raise Undecided(f"{symbol_label(top)}, as the checker holds it, does not contain "
+                                f"{symbol_label(foreign[0])}: cannot tell whether the derivative is 0")
         return _bind_derivatives(sp.diff(f, *wrt))
 
     def partial(p):
@@ -542,6 +553,31 @@ def summed_entries(expr: Any) -> list[str]:
                    if not all(getattr(i, "is_Integer", False) for i in ind.indices)})
 
 
+#: The numbers of terms a sum with a symbolic bound (``\\sum_j`` over K logits)
+#: is written out for when sympy cannot compare it in closed form.
+SUM_LENGTHS = (2, 3, 4, 5, 6)
+
+
+def _equal_for_each_length(pm: ProblemMath, a: Any, b: Any, seed: int) -> bool:
+    """Are ``a`` and ``b`` equal with every sum of symbolic length written out
+    for each K of :data:`SUM_LENGTHS`, at random points? One-sided: True is
+    an identity in all but name (the forms are uniform in K); False decides
+    nothing (an entry z_i is drawn independently of z_1 ... z_K here), so the
+    caller stays undecided rather than calling the step wrong."""
+    bounds = {limit[2] for total in (a.atoms(sp.Sum) | b.atoms(sp.Sum)) for limit in total.limits
+              if isinstance(limit[2], sp.Symbol)}
+    if not bounds:
+        return False
+    for length in SUM_LENGTHS:
+        lengths = {bound: sp.Integer(length) for bound in bounds}
+        ea, eb = (e.xreplace(lengths).doit() for e in (a, b))
+        if ea.has(sp.Sum) or eb.has(sp.Sum) or summed_entries(sp.Add(ea, -eb)):
+            return False
+        if _spot_check(pm, ea, eb, seed + length).verdict != "equal":
+            return False
+    return True
+
+
 def _number(expr: Any) -> Any:
     """The mpf value of a closed real expression, None otherwise."""
     if not isinstance(expr, sp.Basic) or expr.free_symbols or undefined_functions(expr):
@@ -668,6 +704,10 @@ def _compare_matrices(pm: ProblemMath, a: Evaluated, b: Evaluated, relation: str
         scalar, matrix = (eb, ea) if isinstance(ea, sp.MatrixBase) else (ea, eb)
         if isinstance(scalar, sp.Basic) and scalar.free_symbols:
             raise Undecided("a matrix is compared with an expression the problem does not define")
+        names = undefined_functions(scalar)
+        if names:  # LeakyReLU(U) of a matrix U: elementwise, its shape unknown here
+            raise Undecided(f"a matrix is compared with {', '.join(names)}(...), a function the checker has no "
+                            "definition of")
         if matrix.free_symbols:  # p(y) read as the vector p times y: not surely a vector
             raise Undecided("a vector with symbols the problem does not give is compared with a single value")
         return Comparison("different", "a matrix or vector is compared with a single value")
@@ -712,6 +752,9 @@ def compare_symbolic(pm: ProblemMath, a: Any, b: Any, relation: str = "equal", s
         raise Undecided(f"uses the function{'s' if len(names) > 1 else ''} {', '.join(names)}, "
                         "which the checker has no definition of")
     entries = summed_entries(diff)
+    if entries and _equal_for_each_length(pm, a, b, seed):
+        return Comparison("equal", f"equal for every number of terms K from {SUM_LENGTHS[0]} to {SUM_LENGTHS[-1]} "
+                          "at random points (the sums written out)")
     if entries:
         raise Undecided(f"it takes entries of {', '.join(entries)} at a symbolic index (a sum over i): "
                         "the two sides do not simplify to the same form, and such terms have no value to test")

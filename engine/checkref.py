@@ -27,10 +27,21 @@ from engine.checkmath import ProblemMath
 #: when the student never writes that symbol (beta for beta_1).
 def _adam_definitions() -> dict:
     """The bias-corrected moments of the sheet's statement (problems.md, A2):
-    mhat_t = m_t / (1 - beta_1^t), vhat_t = v_t / (1 - beta_2^t)."""
+    mhat_t = m_t / (1 - beta_1^t), vhat_t = v_t / (1 - beta_2^t), and those of
+    part (e)'s split of the L2 gradient, mhat^(g)_t and mhat^(w)_t, bias-corrected
+    alike (so that a student's Adam update on g_t + lambda w_t meets the split form)."""
     from derivations import adam as A
 
-    return {A.m_hat_t: A.m_t / (1 - A.beta_1**A.t), A.v_hat_t: A.v_t / (1 - A.beta_2**A.t)}
+    correction = 1 - A.beta_1**A.t
+    return {A.m_hat_t: A.m_t / correction, A.v_hat_t: A.v_t / (1 - A.beta_2**A.t),
+            A.m_hat_g_t: A.m_g_t / correction, A.m_hat_w_t: A.m_w_t / correction}
+
+
+def _sigmoid_definition() -> dict:
+    """The logistic sigmoid of the sheet (problems.md, C2): sigma(z) = 1/(1 + e^{-z}),
+    so that a student's ``\\sigma(0) = 0.5`` is checked."""
+    z = sp.Symbol("z", real=True)
+    return {sp.Symbol("sigma"): 1 / (1 + sp.exp(-z))}
 
 
 CONVENTIONS: dict[str, dict[str, Any]] = {
@@ -42,7 +53,8 @@ CONVENTIONS: dict[str, dict[str, Any]] = {
     "cnn": {},
     "softmax": {"functions": ("softmax",)},
     "autograd": {},
-    "delta_rule": {"functions": ("sigma",), "notation": {"E": "TSS"}, "words": ("net", "TSS", "out")},
+    "delta_rule": {"functions": ("sigma",), "notation": {"E": "TSS"}, "words": ("net", "TSS", "out"),
+                   "definitions": _sigmoid_definition},
 }
 
 

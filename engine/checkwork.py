@@ -402,6 +402,24 @@ def _defines(pm: ProblemMath, p: Parsed, env: dict) -> bool:
                 or key in env or key in pm.local)
 
 
+def _sets_small_to_zero(pm: ProblemMath, left: Parsed, right: Parsed) -> bool:
+    """``\\epsilon = 0``: a small quantity of the problem (epsilon, delta)
+    set to zero is the leading order of an expansion, not a wrong value."""
+    return (isinstance(left.expr, sp.Symbol) and bool(left.key) and left.key in pm.small
+            and isinstance(right.expr, sp.Basic) and right.expr == 0)
+
+
+def _redefines_formula(left: Parsed, right: Parsed, env: dict) -> bool:
+    """``w_{t+1} = ...`` again, after an earlier line gave ``w_{t+1}`` a
+    formula (the L2 update, then AdamW's): a new context, not a claim that
+    the two formulas agree. Numbers stay checked (v_3 = 8.19, then v_3 = 8.2)."""
+    if not (isinstance(left.expr, sp.Symbol) and left.key and left.key in env):
+        return False
+    before = env[left.key].value
+    return (isinstance(before, sp.Basic) and bool(before.free_symbols)
+            and isinstance(right.expr, sp.Basic) and bool(right.expr.free_symbols))
+
+
 def _defines_function(pm: ProblemMath, expr: Any, env: dict) -> bool:
     """``H(q, p) = ...``: a function neither the problem nor the student
     has defined, applied to names (its definition starts here)."""
@@ -439,6 +457,14 @@ def task_chain(sheet: str, pid: str | None, elements: list[Parsed], relations: l
         starts = i == 1 or relations[i - 1] not in _CHECKED
         if starts and _defines(pm, left, env):
             pairs.append(PairResult(i - 1, i, "unchecked", f"defines {_quote(left.source)}"))
+            continue
+        if starts and _sets_small_to_zero(pm, left, right):
+            pairs.append(PairResult(i - 1, i, "unchecked", f"takes {_quote(left.source)} = 0: the leading order"))
+            continue
+        if starts and _redefines_formula(left, right, env):
+            earlier = env[left.key].line
+            pairs.append(PairResult(i - 1, i, "unchecked",
+                                    f"redefines {_quote(left.source)} (a formula of line {earlier}): a new context"))
             continue
         series = any(isinstance(p.expr, sp.Basic) and p.expr.has(sp.Order) for p in (left, right))
         if relation == "approx" and pm.small and not series:

@@ -178,10 +178,13 @@ def read_argument(text: str, i: int) -> tuple[str, int, bool]:
     return text[i], i + 1, False
 
 
-def _text_argument(name: str, content: str) -> str:
-    """What ``\\text{content}`` (or ``\\operatorname``, ``\\mathrm``...) stands for."""
+def _text_argument(name: str, content: str, applied: bool = False) -> str:
+    """What ``\\text{content}`` (or ``\\operatorname``, ``\\mathrm``...) stands for.
+    ``applied``: a parenthesis follows, so a name of two letters or more is a
+    function (``\\text{LeakyReLU}(U)``), never a product of a symbol with the argument."""
     word = content.strip()
-    if name == "operatorname" or word in FUNCTION_NAMES:
+    if name == "operatorname" or word in FUNCTION_NAMES or (
+            applied and re.fullmatch(r"[A-Za-z]{2,}", word) and word.lower() not in PROSE_WORDS):
         return rf"\operatorname{{{word}}}" if re.fullmatch(r"[A-Za-z]+", word) else " "
     if re.fullmatch(r"[A-Za-z]", word) or re.fullmatch(r"\d+(\.\d+)?", word):
         return f" {word} "
@@ -230,7 +233,7 @@ def _rewrite_commands(text: str) -> str:
             continue
         if name in TEXT_COMMANDS:
             content, i, _ = read_argument(text, i)
-            out.append(_text_argument(name, content))
+            out.append(_text_argument(name, content, text[skip_spaces(text, i):skip_spaces(text, i) + 1] == "("))
             continue
         if name in FONT_COMMANDS:
             content, i, _ = read_argument(text, i)
@@ -239,7 +242,7 @@ def _rewrite_commands(text: str) -> str:
             if word == "1" and (text[j:j + 1] in ("[", "(", "_") or text.startswith(r"\{", j)):
                 out.append(r"\mathbb{1}")  # \mathbf{1}[y = k]: the indicator
             elif re.fullmatch(r"[A-Za-z]{2,}", word):  # \mathrm{net}: a name, not n e t
-                out.append(_text_argument("text", word))
+                out.append(_text_argument("text", word, text[j:j + 1] == "("))
             else:
                 j = skip_spaces(text, i)
                 tail = "" if text[j:j + 1] in ("^", "_", "'") else " "
@@ -447,6 +450,14 @@ def _numbers(text: str) -> str:
     return text
 
 
+#: A bare function name before a parenthesis: camel case (``LeakyReLU(U)``,
+#: ``MaxPool(X)``) or an activation's name (``prelu(u)``); never a product of
+#: its letters with the argument. Short lower-case runs (``ab(c + d)``) stay products.
+_BARE_FUNCTION = re.compile(
+    r"(?<![\\A-Za-z{])((?=[A-Za-z]{4})[A-Za-z]*[a-z][A-Z][A-Za-z]*|(?=[A-Za-z]{4})[A-Z]{2,}[a-z][A-Za-z]*|leakyrelu|"
+    r"prelu|gelu|softplus|maxpool|relu|sigmoid|softmax|tanh|sign|signum|exp|log|ln)(?![A-Za-z])(?=\s*\()")
+
+
 def clean_readings(text: str, *, flip_ambiguous_commas: bool = False) -> tuple[CommaReading, ...]:
     return _clean(text, flip_ambiguous_commas)[1]
 
@@ -469,6 +480,7 @@ def _clean(text: str, flip: bool) -> tuple[str, tuple[CommaReading, ...]]:
     text = re.sub(r"~~.*?~~", " ", text, flags=re.S)  # struck-out (Markdown)
     text = text.replace("~", " ")
     text = re.sub(r"\$+|\\\[|\\\]|\\\(|\\\)", " ", text)
+    text = _BARE_FUNCTION.sub(r"\\operatorname{\1}", text)
     text = _rewrite_commands(text)
     text = _strip_alignment(text)
     text, readings = resolve_commas(text, flip_ambiguous=flip)

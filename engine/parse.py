@@ -720,6 +720,10 @@ _ORDER_TERM = re.compile(r"(?<![\\A-Za-z])O\s*\(")
 #: ``\mathbb{1}[y = k]``: the indicator of a condition.
 _INDICATOR = re.compile(r"\\mathbb\s*\{\s*[1I]\s*\}")
 _SOFTMAX = re.compile(r"\\operatorname\{softmax\}\s*\(")
+#: Shifted logits inside a softmax: ``z - c``, ``z - c\mathbf{1}``, ``z + c \cdot 1``.
+_SHIFTED_LOGITS = re.compile(r"(?P<z>[^-+]+?)\s*(?P<sign>[-+])\s*(?P<c>[^-+]+)")
+#: The all-ones vector a scalar shift is written with: ``\mathbf{1}``, ``\vec{1}``, a trailing ``1``.
+_ONES_VECTOR = re.compile(r"\\(?:mathbf|mathbb|vec|boldsymbol)\s*\{\s*1\s*\}|\\cdot|(?<=[\sA-Za-z}])1\s*$")
 
 
 def _refuse_order_terms(text: str) -> None:
@@ -741,12 +745,19 @@ def _softmax_components(text: str) -> str:
             continue
         logits = text[m.end():end - 1].strip()
         index, stop, _ = read_argument(text, after + 1)
+        shift = ""
+        shifted = _SHIFTED_LOGITS.fullmatch(logits)
+        if shifted and not _BARE_SYMBOL.fullmatch(logits) and _BARE_SYMBOL.fullmatch(shifted.group("z")):
+            # softmax(z - c 1)_i: the shift is a scalar (times the all-ones vector)
+            amount = _ONES_VECTOR.sub(" ", shifted.group("c")).strip()
+            if amount and shifted.group("z").strip() not in amount:
+                logits, shift = shifted.group("z").strip(), f" {shifted.group('sign')} ({amount})"
         if not _BARE_SYMBOL.fullmatch(logits):
             raise ParseError(rf"a component of the softmax of an expression, softmax({logits})_{index}: "
                              r"write it as e^{z_i} / \sum_j e^{z_j}")
-        j = next(k for k in "jklmn" if k not in logits + index)
-        component = (rf"\frac{{e^{{{logits}_{{{index.strip()}}}}}}}{{\sum_{{{j}=1}}^{{K}} "
-                     rf"e^{{{logits}_{{{j}}}}}}}")
+        j = next(k for k in "jklmn" if k not in logits + index + shift)
+        component = (rf"\frac{{e^{{{logits}_{{{index.strip()}}}{shift}}}}}{{\sum_{{{j}=1}}^{{K}} "
+                     rf"e^{{{logits}_{{{j}}}{shift}}}}}")
         text = text[:m.start()] + "(" + component + ")" + text[stop:]
         pos = m.start() + len(component) + 2
     return text

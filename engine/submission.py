@@ -545,10 +545,8 @@ class _Segmenter:
         self.context: list[str] = []
         self.saw_prose = False
         self.fragment = 0
-        starts = [0]
-        for line in sub.lines:
-            starts.append(starts[-1] + len(line) + 1)
-        self.line_starts = starts
+        self.text = sub.text
+        self.line_starts = [0]
 
     def line_of(self, offset: int) -> int:
         lo, hi = 0, len(self.line_starts) - 1
@@ -561,8 +559,14 @@ class _Segmenter:
         return lo + 1
 
     def run(self) -> None:
-        # struck-out spans become blanks, so offsets and lines stay the original's
-        text = _blank_struck(self.sub.text)
+        # struck-out spans become blanks and a table row of a trace a chain: the
+        # line numbers stay the original's (offsets are of the rewritten text)
+        text = table_rows_as_chains(_blank_struck(self.sub.text))
+        self.text = text
+        starts = [0]
+        for line in text.split("\n"):
+            starts.append(starts[-1] + len(line) + 1)
+        self.line_starts = starts
         pieces = scan_math(text)
         line_has_text_before: dict[int, str] = {}
         for kind, offset, content, display in pieces:
@@ -580,7 +584,7 @@ class _Segmenter:
         parts = content.split("\n")
         for k, piece in enumerate(parts):
             ln = line + k
-            starts_line = k > 0 or offset == self.line_starts[ln - 1] or not self.sub.text[self.line_starts[ln - 1]:offset].strip()
+            starts_line = k > 0 or offset == self.line_starts[ln - 1] or not self.text[self.line_starts[ln - 1]:offset].strip()
             stripped = piece.strip()
             if not stripped:
                 if k < len(parts) - 1:
@@ -658,6 +662,36 @@ class _Segmenter:
             first = False
             self.saw_prose = False
         self.context = []
+
+
+#: A Markdown table row and its cells.
+_TABLE_ROW = re.compile(r"[ \t]*\|(?P<cells>[^\n]*)\|[ \t]*")
+_MATH_CELL = re.compile(r"\$(?P<math>[^$=]+)\$")
+_NUMBER_CELL = re.compile(r"[-+]?\d[\d.,]*")
+
+
+def table_rows_as_chains(text: str) -> str:
+    r"""A row of an evaluation-trace table, ``| $v_1$ | $v_0^2$ | 9 |`` (name,
+    definition, value; Baydin et al. 2018, Table 2) or ``| $\bar v_3$ | 16.38 |``,
+    rewritten as the chain ``$$v_1 = v_0^2 = 9$$`` on the same line. Only rows of
+    two or three cells whose first cell is math, whose middle cell is math and
+    whose last is math or a number, none holding ``=``: a header row (words),
+    a per-layer row (``| conv1_1 | 1792 |``) or a wider table stays as it is."""
+    lines = text.split("\n")
+    for k, line in enumerate(lines):
+        m = _TABLE_ROW.fullmatch(line)
+        if not m:
+            continue
+        cells = [c.strip() for c in m.group("cells").split("|")]
+        if not 2 <= len(cells) <= 3:
+            continue
+        math = [_MATH_CELL.fullmatch(c) for c in cells]
+        last = cells[-1]
+        if not (math[0] and all(math[1:-1]) and (math[-1] or _NUMBER_CELL.fullmatch(last))):
+            continue
+        parts = [mm.group("math").strip() for mm in math[:-1]] + [math[-1].group("math").strip() if math[-1] else last]
+        lines[k] = "$$" + " = ".join(parts) + "$$"
+    return "\n".join(lines)
 
 
 def _blank_struck(text: str) -> str:

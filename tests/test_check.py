@@ -13,6 +13,7 @@ import pytest
 import sympy as sp
 
 from engine import align, checkanswers as ca, checkmath as cm, checkref, checkwork as cw, diagnose
+from engine import submission
 from engine.submission import match_header, parse_submission, remove_struck, scan_math, split_rows
 
 
@@ -183,6 +184,29 @@ def test_a_claim_written_in_words_is_a_chain():
 
 def test_table_rows_are_not_claims():
     assert _chains("| conv1_1 | (3*3*3+1)*64 = 1792 |") == []
+
+
+@pytest.mark.parametrize("row, chain", [
+    # a trace table (Baydin et al. 2018, Table 2): name, definition, value -> one chain
+    ("| $v_1$ | $v_0^2$ | 9 |", "$$v_1 = v_0^2 = 9$$"),
+    (r"| $\bar v_3$ | 16.38 |", r"$$\bar v_3 = 16.38$$"),
+    ("|$v_{-1}$|$c$|$5$|", "$$v_{-1} = c = 5$$"),
+    # header, separator, per-layer, wide and equation rows stay as they are
+    ("| $v_i$ | expression | value |", None),
+    ("|---|---|---|", None),
+    ("| conv1_1 | 1792 |", None),
+    ("| $v_1$ | 9 | $v_2$ | 1.0986 |", None),
+    ("| $v_1$ | $v_0^2 = 9$ |", None),
+])
+def test_trace_table_rows_become_chains(row, chain):
+    assert submission.table_rows_as_chains("intro\n" + row + "\nend") == "intro\n" + (chain or row) + "\nend"
+
+
+def test_a_trace_table_is_checked_row_by_row():
+    chains = _chains("(b)\n| $v_i$ | definition | value |\n|---|---|---|\n| $v_1$ | $v_0^2$ | 9 |\n| $v_2$ | $\\log v_0$ | 1.0986 |")
+    claims = [c for c in chains if len(c.elements) > 1]  # the header's $v_i$ alone claims nothing
+    assert [[e.source for e in c.elements] for c in claims] == [["v_1", "v_0^2", "9"], ["v_2", "\\log v_0", "1.0986"]]
+    assert [c.line for c in claims] == [4, 5]
 
 
 # --------------------------------------------------------------------------- keys and aliases
@@ -381,6 +405,29 @@ def test_rounded_intermediates_keep_a_step_consistent(sheets):
 ])
 def test_local_partials_of_the_trace(sheets, line, verdict):
     assert _steps(sheets, "A", "autodiff", "c", [line])[0] == [verdict]
+
+
+@pytest.mark.parametrize("line, verdict", [
+    # a derivative that is 0 only because a name is undefined or not in the checker's
+    # definitions is no evidence against the student: never "inconsistent"
+    (r"-\eta \frac{\partial TSS}{\partial w_{j1}} = \eta (t_1 - o_1) o_1 (1 - o_1) x_j", "unchecked"),
+    (r"\frac{\partial E}{\partial w_{j1}} = -(t_1 - o_1) o_1 (1 - o_1) x_j", "unchecked"),
+    (r"\frac{\partial q_7}{\partial w_{j1}} = 3", "unchecked"),
+    (r"\frac{\partial TSS}{\partial o_1} = -(t_1 - o_1)", "consistent"),
+    (r"\frac{\partial TSS}{\partial o_1} = (t_1 - o_1)", "inconsistent"),
+])
+def test_a_zero_by_absence_is_not_evidence(sheets, line, verdict):
+    assert _steps(sheets, "C", "delta_rule", "a", [line])[0] == [verdict]
+
+
+@pytest.mark.parametrize("line, verdict", [
+    # sigma is the logistic sigmoid of problems.md C2: 1/(1 + e^0) = 0.5
+    (r"\sigma(0) = 0.5", "consistent"),
+    (r"\sigma(0) = 0.7", "inconsistent"),
+    (r"\sigma(2) = 0.8808", "consistent"),
+])
+def test_the_sigmoid_of_the_delta_rule_is_evaluated(sheets, line, verdict):
+    assert _steps(sheets, "C", "delta_rule", "b", [line])[0] == [verdict]
 
 
 @pytest.mark.parametrize("line, verdict", [

@@ -441,6 +441,13 @@ def test_notation_of_real_solutions(latex, options, expected):
         (r"\sum_j (x_{j+1} - x_j)", x_[4] - x_[1]),
         (r"\operatorname{softmax}(z)_i", sp.exp(Sym("z_i")) / sum(sp.exp(z_[b]) for b in range(1, 4))),
         (r"\text{softmax}(z)_{y'}", sp.exp(Sym(r"z_{y\prime}")) / sum(sp.exp(z_[b]) for b in range(1, 4))),
+        # a scalar shift of the logits (problems.md B2 (a)), with or without the all-ones vector
+        (r"\operatorname{softmax}(z - c)_i",
+         sp.exp(Sym("z_i") - Sym("c")) / sum(sp.exp(z_[b] - Sym("c")) for b in range(1, 4))),
+        (r"\text{softmax}(z - c\mathbf{1})_i",
+         sp.exp(Sym("z_i") - Sym("c")) / sum(sp.exp(z_[b] - Sym("c")) for b in range(1, 4))),
+        (r"\operatorname{softmax}(z + c \, 1)_i",
+         sp.exp(Sym("z_i") + Sym("c")) / sum(sp.exp(z_[b] + Sym("c")) for b in range(1, 4))),
     ],
 )
 def test_sums_and_softmax_components(latex, expected):
@@ -462,6 +469,8 @@ def test_sums_and_softmax_components(latex, expected):
         (r"\operatorname{softmax}(Wx)_i",
          r"a component of the softmax of an expression, softmax(Wx)_i: write it as e^{z_i} / \sum_j e^{z_j}"),
         (r"\operatorname{sign}(x)_i", "a subscript after sign(...): write the component out"),
+        (r"\operatorname{softmax}(z - z_1)_i",
+         r"a component of the softmax of an expression, softmax(z - z_1)_i: write it as e^{z_i} / \sum_j e^{z_j}"),
         (r"\sum_{ij}^{N} x", r"\sum_{ij} with an upper bound: write one \sum per index with its bounds"),
         (r"|\sqrt{\sum_j \begin{pmatrix}6 & 7\end{pmatrix}}|",
          "the expression cannot be built: sympy refuses it (Invalid limits given: ((re(_i1) + I*im(_i1), 1, "
@@ -484,3 +493,24 @@ def test_relations_inside_escaped_braces_are_not_top_level():
     from engine.parse import top_level_relations
 
     assert top_level_relations(r"\mathbb{1}\{y = k\} = 1") == [(20, 21, "=")]
+
+
+@pytest.mark.parametrize(
+    "latex, expected",
+    [
+        # a function name before a parenthesis is applied, never multiplied letter by letter
+        (r"\text{LeakyReLU}(U)", sp.Function("LeakyReLU")(Sym("U"))),
+        (r"\mathrm{PReLU}(u)", sp.Function("PReLU")(Sym("u"))),
+        (r"LeakyReLU(U)", sp.Function("LeakyReLU")(Sym("U"))),
+        (r"MaxPool(X)", sp.Function("MaxPool")(Sym("X"))),
+        (r"relu(x)", sp.Max(0, Sym("x"))),
+        (r"exp(x) + log(x)", sp.exp(Sym("x")) + sp.log(Sym("x"))),
+        (r"sigmoid(z)", 1 / (1 + sp.exp(-Sym("z")))),
+        # short lower-case runs and single letters stay products
+        (r"ab(c + d)", Sym("a") * Sym("b") * (Sym("c") + Sym("d"))),
+        (r"xW(a + b)", Sym("x") * Sym("W") * (Sym("a") + Sym("b"))),
+        (r"\text{net}_1", Sym("net_1")),
+    ],
+)
+def test_function_names_before_a_parenthesis(latex, expected):
+    assert _same(parse_latex(latex), expected)
