@@ -454,8 +454,17 @@ def _numbers(text: str) -> str:
 #: ``MaxPool(X)``) or an activation's name (``prelu(u)``); never a product of
 #: its letters with the argument. Short lower-case runs (``ab(c + d)``) stay products.
 _BARE_FUNCTION = re.compile(
-    r"(?<![\\A-Za-z{])((?=[A-Za-z]{4})[A-Za-z]*[a-z][A-Z][A-Za-z]*|(?=[A-Za-z]{4})[A-Z]{2,}[a-z][A-Za-z]*|leakyrelu|"
-    r"prelu|gelu|softplus|maxpool|relu|sigmoid|softmax|tanh|sign|signum|exp|log|ln)(?![A-Za-z])(?=\s*\()")
+    r"(?<![\\A-Za-z{])((?=[A-Za-z]{4})[A-Za-z]*[a-z][A-Z][A-Za-z]*|(?=[A-Za-z]{4})[A-Z]{2,}[a-z][A-Za-z]*|"
+    r"(?i:leakyrelu|prelu|gelu|softplus|maxpool|relu|sigmoid|softmax|tanh|sign|signum|exp|log|ln))(?![A-Za-z])(?=\s*\()")
+#: Names of :data:`_BARE_FUNCTION` that are ours in lower case (``Log(x)``, ``Exp(x)`` as OCR capitalizes them).
+_LOWER_FUNCTIONS = frozenset("relu sigmoid softmax tanh sign signum exp log ln".split())
+
+
+def _bare_function(m: re.Match) -> str:
+    name = m.group(1)
+    if name.lower() in _LOWER_FUNCTIONS and name != "ReLU":
+        name = name.lower()
+    return rf"\operatorname{{{name}}}"
 
 
 def clean_readings(text: str, *, flip_ambiguous_commas: bool = False) -> tuple[CommaReading, ...]:
@@ -480,7 +489,7 @@ def _clean(text: str, flip: bool) -> tuple[str, tuple[CommaReading, ...]]:
     text = re.sub(r"~~.*?~~", " ", text, flags=re.S)  # struck-out (Markdown)
     text = text.replace("~", " ")
     text = re.sub(r"\$+|\\\[|\\\]|\\\(|\\\)", " ", text)
-    text = _BARE_FUNCTION.sub(r"\\operatorname{\1}", text)
+    text = _BARE_FUNCTION.sub(_bare_function, text)
     text = _rewrite_commands(text)
     text = _strip_alignment(text)
     text, readings = resolve_commas(text, flip_ambiguous=flip)

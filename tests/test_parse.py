@@ -506,6 +506,8 @@ def test_relations_inside_escaped_braces_are_not_top_level():
         (r"relu(x)", sp.Max(0, Sym("x"))),
         (r"exp(x) + log(x)", sp.exp(Sym("x")) + sp.log(Sym("x"))),
         (r"sigmoid(z)", 1 / (1 + sp.exp(-Sym("z")))),
+        (r"Log(x) + Exp(x)", sp.log(Sym("x")) + sp.exp(Sym("x"))),  # OCR's capitals
+        (r"RELU(x)", sp.Max(0, Sym("x"))),
         # short lower-case runs and single letters stay products
         (r"ab(c + d)", Sym("a") * Sym("b") * (Sym("c") + Sym("d"))),
         (r"xW(a + b)", Sym("x") * Sym("W") * (Sym("a") + Sym("b"))),
