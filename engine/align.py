@@ -431,8 +431,8 @@ def _naming_words(row: MathRow, first_src: str, has_relation: bool) -> tuple[str
 
 #: A claim in words: "the FOV is 224x224", "total: 138357544 parameters".
 PROSE_CLAIM = re.compile(
-    # the words start a sentence or clause ("Ratio conv : fc = 0.119" is one claim, not "fc = 0.119")
-    r"(?:^|(?<=[.;,!?(]))\s*(?P<lhs>[A-Za-z#][^=\n]{0,80}?)\s*(?:=|:|\bis\b|\bare\b|\bequals?\b)\s*"
+    # the words may hold a colon: "Ratio conv : fc = 0.119" is one claim (the leftmost), not "fc = 0.119"
+    r"(?P<lhs>[A-Za-z#][^=\n]{0,80}?)\s*(?:=|:|\bis\b|\bare\b|\bequals?\b)\s*"
     r"(?:(?P<value>[-+]?\d[\d.,]*(?:\s*(?:[x×X*]|\\times)\s*[-+]?\d[\d.,]*)*(?:\s*%)?)(?![\w.])"
     r"|(?:tensor\s*\(\s*)?[\[(](?P<vector>\s*[-+]?\d[\d.]*(?:\s*,\s*[-+]?\d[\d.]*){1,30}\s*)[\])])"
 )
