@@ -755,7 +755,9 @@ def _softmax_components(text: str) -> str:
         if not _BARE_SYMBOL.fullmatch(logits):
             raise ParseError(rf"a component of the softmax of an expression, softmax({logits})_{index}: "
                              r"write it as e^{z_i} / \sum_j e^{z_j}")
-        j = next(k for k in "jklmn" if k not in logits + index + shift)
+        j = next((k for k in "jklmnpqrs" if k not in logits + index + shift), None)
+        if j is None:
+            raise ParseError(rf"softmax({logits}{shift})_{index}: no free letter for the summation index")
         component = (rf"\frac{{e^{{{logits}_{{{index.strip()}}}{shift}}}}}{{\sum_{{{j}=1}}^{{K}} "
                      rf"e^{{{logits}_{{{j}}}{shift}}}}}")
         text = text[:m.start()] + "(" + component + ")" + text[stop:]
