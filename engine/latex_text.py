@@ -456,13 +456,13 @@ def _numbers(text: str) -> str:
 _BARE_FUNCTION = re.compile(
     r"(?<![\\A-Za-z{])((?=[A-Za-z]{4})[A-Za-z]*[a-z][A-Z][A-Za-z]*|(?=[A-Za-z]{4})[A-Z]{2,}[a-z][A-Za-z]*|"
     r"(?i:leakyrelu|prelu|gelu|softplus|maxpool|relu|sigmoid|softmax|tanh|sign|signum|exp|log|ln))(?![A-Za-z])(?=\s*\()")
-#: Names of :data:`_BARE_FUNCTION` that are ours in lower case (``Log(x)``, ``Exp(x)`` as OCR capitalizes them).
-_LOWER_FUNCTIONS = frozenset("relu sigmoid softmax tanh sign signum exp log ln".split())
 
 
 def _bare_function(m: re.Match) -> str:
+    """``\\operatorname{name}``; a name of :data:`FUNCTION_NAMES` in any case is
+    ours in lower case (``Log(x)``, ``Exp(x)`` as OCR capitalizes them)."""
     name = m.group(1)
-    if name.lower() in _LOWER_FUNCTIONS and name != "ReLU":
+    if name not in FUNCTION_NAMES and name.lower() in FUNCTION_NAMES:
         name = name.lower()
     return rf"\operatorname{{{name}}}"
 

@@ -407,27 +407,21 @@ def test_local_partials_of_the_trace(sheets, line, verdict):
     assert _steps(sheets, "A", "autodiff", "c", [line])[0] == [verdict]
 
 
-@pytest.mark.parametrize("line, verdict", [
+@pytest.mark.parametrize("part, line, verdict", [
     # a derivative that is 0 only because a name is undefined or not in the checker's
     # definitions is no evidence against the student: never "inconsistent"
-    (r"-\eta \frac{\partial TSS}{\partial w_{j1}} = \eta (t_1 - o_1) o_1 (1 - o_1) x_j", "unchecked"),
-    (r"\frac{\partial E}{\partial w_{j1}} = -(t_1 - o_1) o_1 (1 - o_1) x_j", "unchecked"),
-    (r"\frac{\partial q_7}{\partial w_{j1}} = 3", "unchecked"),
-    (r"\frac{\partial TSS}{\partial o_1} = -(t_1 - o_1)", "consistent"),
-    (r"\frac{\partial TSS}{\partial o_1} = (t_1 - o_1)", "inconsistent"),
+    ("a", r"-\eta \frac{\partial TSS}{\partial w_{j1}} = \eta (t_1 - o_1) o_1 (1 - o_1) x_j", "unchecked"),
+    ("a", r"\frac{\partial E}{\partial w_{j1}} = -(t_1 - o_1) o_1 (1 - o_1) x_j", "unchecked"),
+    ("a", r"\frac{\partial q_7}{\partial w_{j1}} = 3", "unchecked"),
+    ("a", r"\frac{\partial TSS}{\partial o_1} = -(t_1 - o_1)", "consistent"),
+    ("a", r"\frac{\partial TSS}{\partial o_1} = (t_1 - o_1)", "inconsistent"),
+    # sigma is the logistic sigmoid of problems.md C2: 1/(1 + e^0) = 0.5, 1/(1 + e^-2) = 0.880797
+    ("b", r"\sigma(0) = 0.5", "consistent"),
+    ("b", r"\sigma(0) = 0.7", "inconsistent"),
+    ("b", r"\sigma(2) = 0.8808", "consistent"),
 ])
-def test_a_zero_by_absence_is_not_evidence(sheets, line, verdict):
-    assert _steps(sheets, "C", "delta_rule", "a", [line])[0] == [verdict]
-
-
-@pytest.mark.parametrize("line, verdict", [
-    # sigma is the logistic sigmoid of problems.md C2: 1/(1 + e^0) = 0.5
-    (r"\sigma(0) = 0.5", "consistent"),
-    (r"\sigma(0) = 0.7", "inconsistent"),
-    (r"\sigma(2) = 0.8808", "consistent"),
-])
-def test_the_sigmoid_of_the_delta_rule_is_evaluated(sheets, line, verdict):
-    assert _steps(sheets, "C", "delta_rule", "b", [line])[0] == [verdict]
+def test_delta_rule_steps(sheets, part, line, verdict):
+    assert _steps(sheets, "C", "delta_rule", part, [line])[0] == [verdict]
 
 
 @pytest.mark.parametrize("line, verdict", [
