@@ -21,7 +21,7 @@ BUDGET = 10.0
 #: Address space a worker may add, MB (the same for every tool).
 MEMORY_MB = 1024
 #: How the sympy baselines read their input (printed and stored with the results).
-SYMPY_NOTE = ("sympy baselines parse both sides with engine.parse (our parser, same conventions) and the "
+SYMPY_NOTE = ("sympy baselines parse both sides with engine.read.parse (our parser, same conventions) and the "
               "problem's definitions, so the comparison isolates the decision procedure")
 MV_NOTE = "Math-Verify parses each side itself, wrapped in $...$; True is equal, False different"
 
@@ -70,8 +70,8 @@ def _run_pool(fn: Callable, arglist: list[tuple], jobs: int, budget: float) -> l
 
 
 def run_derive(pairs: list[dict], jobs: int, budget: float) -> list[tuple[str, str, float]]:
-    """derive's verdicts through :func:`engine.equiv.equivalent_many` (what ``derive equiv --pairs`` runs)."""
-    from engine import equiv
+    """derive's verdicts through :func:`engine.check.equiv.equivalent_many` (what ``derive equiv --pairs`` runs)."""
+    from engine.check import equiv
 
     with equiv.pool(jobs, timeout=budget, memory_mb=MEMORY_MB) as workers:
         triples = ((p["reference"], p["student"], p["problem"]) for p in pairs)
@@ -124,7 +124,7 @@ def misses(pairs: list[dict], results: list[tuple[str, str, float]]) -> list[dic
 
 def run(pairs: list[dict], jobs: int = 2, budget: float = BUDGET, progress: Callable[[str], None] = print) -> dict:
     """Every tool over ``pairs``; the ``equivalence`` section of bench.json."""
-    from engine import equiv
+    from engine.check import equiv
 
     equiv.warm_up()
     tools.warm_math_verify()

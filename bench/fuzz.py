@@ -4,13 +4,13 @@ and mutated real submissions.
 Cases are harvested from hypothesis strategies (:func:`harvest`, seeded, so a
 run is reproducible), then run in bulk:
 
-* equiv cases through :func:`engine.equiv.equivalent_many` on a pool of
+* equiv cases through :func:`engine.check.equiv.equivalent_many` on a pool of
   sandboxed workers (what ``derive equiv --pairs`` runs), and a batch through
   the real CLI (``derive equiv --pairs -``);
 * check cases (a real submission, or a window of its lines, mutated: spans
   deleted or duplicated, an answer replaced by generated LaTeX, digits
   changed, NUL bytes, invalid UTF-8, truncation) each in a forked process
-  running :func:`engine.check.check_bytes` under a budget, killed at its
+  running :func:`engine.check.run.check_bytes` under a budget, killed at its
   bound; and a batch through ``derive check --jobs 2``.
 
 Counted: ``cases``; ``crashes`` (an exception that escaped, a worker that
@@ -46,7 +46,7 @@ SUBMISSION_DIRS = (ROOT / "tests" / "data" / "submissions", ROOT.parent / "share
 #: Wall-time limit of one equiv comparison in the fuzz, seconds, and the slack before it is over bound.
 EQUIV_TIMEOUT = 5.0
 EQUIV_SLACK = 3.0
-#: Budget of one check in the fuzz (engine.check's per-submission budget), and its bound.
+#: Budget of one check in the fuzz (engine.check.run's per-submission budget), and its bound.
 CHECK_BUDGET = 30.0
 CHECK_BOUND = 50.0
 #: What in a verdict's reason or a report means an exception was caught and reported.
@@ -294,8 +294,8 @@ class Tally:
 
 
 def run_equiv(pairs: list, tally: Tally, jobs: int = 2, timeout: float = EQUIV_TIMEOUT) -> None:
-    """Each pair through engine.equiv on a pool of ``jobs`` sandboxed workers."""
-    from engine import equiv
+    """Each pair through engine.check.equiv on a pool of ``jobs`` sandboxed workers."""
+    from engine.check import equiv
 
     with equiv.pool(jobs, timeout=timeout) as workers:
         for pair, verdict in zip(pairs, equiv.equivalent_many(pairs, workers, timeout=timeout)):
@@ -320,7 +320,7 @@ def _check_child(conn, data: bytes, sheet: str, budget: float) -> None:
     """In a forked process: one check, its summary or the traceback."""
     try:
         limit_memory()
-        from engine import check
+        from engine.check import run as check
 
         report = check.check_bytes(data, sheet, "<fuzz>", budget=budget)
         text = json.dumps({k: report[k] for k in ("answers", "steps", "summary") if k in report}, ensure_ascii=False)
@@ -337,7 +337,7 @@ def _check_child(conn, data: bytes, sheet: str, budget: float) -> None:
 def run_check(subs: list, tally: Tally, jobs: int = 2, budget: float = CHECK_BUDGET, bound: float = CHECK_BOUND) -> None:
     """Each submission checked in its own forked process, ``jobs`` at a
     time; a process past ``bound`` seconds is killed and counted over bound."""
-    from engine import check
+    from engine.check import run as check
 
     for sheet in sorted({s for s, _ in subs}):
         check.prepare(sheet)  # solved before the fork: every child inherits it

@@ -27,7 +27,7 @@ import mpmath
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
-from engine.latex import CoursePrinter
+from engine.math.latex import CoursePrinter
 
 #: Working precision of every check, decimal digits.
 DIGITS = 50
@@ -84,7 +84,7 @@ _DOT_PRINTER = StudentPrinter({"mul_symbol": "dot"})
 
 
 def tex(expr, style: str = "course") -> str:
-    """LaTeX of ``expr`` in one of the styles ``course`` (engine.latex),
+    """LaTeX of ``expr`` in one of the styles ``course`` (engine.math.latex),
     ``ln`` (``\\ln`` for the natural log) or ``dot`` (``\\cdot`` products)."""
     printer = {"course": _PRINTER, "ln": _LN_PRINTER, "dot": _DOT_PRINTER}[style]
     if isinstance(expr, sp.Eq):

@@ -286,7 +286,8 @@ def _registry(solutions) -> dict[str, sp.Symbol]:
 
 def candidates() -> list[Candidate]:
     """Every generated candidate, before the math check."""
-    from engine import catalog, numbers
+    from engine.model import catalog
+    from engine.math import numbers
 
     solutions = [p.solve() for p in catalog.available()]
     registry = _registry(solutions)

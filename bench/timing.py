@@ -2,7 +2,7 @@
 
 * ``catalog``: ``derive render --all --format tex`` and ``--format md``
   (solve and verify every problem, render; no pdflatex), once with an
-  empty :mod:`engine.cache` (cold) and once more with it filled (warm);
+  empty :mod:`engine.render.cache` (cold) and once more with it filled (warm);
 * ``cli_startup_s``: ``derive --help``, the median of several runs;
 * ``check``: a synthetic class of submissions (real OCR'd submissions with
   digits changed, lines dropped and values re-rounded) checked by

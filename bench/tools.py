@@ -7,16 +7,16 @@ or "undecided"; a worker killed at the budget is "undecided". Time per pair
 is measured by the pool in the parent, parsing included, the same way for
 every tool.
 
-* ``derive``: :func:`engine.equiv.compare` (what ``derive equiv`` runs).
+* ``derive``: :func:`engine.check.equiv.compare` (what ``derive equiv`` runs).
 * ``math_verify``: Math-Verify's ``verify(parse(gold), parse(target))``
   with each side wrapped in ``$...$`` (its documented input), at its
   defaults or with a tuned ``float_rounding``. It answers True or False:
   True is "equal", False "different"; a side it extracts nothing from is
   "undecided".
 * ``sympy_simplify`` and ``sympy_equals``: both sides parsed by
-  :func:`engine.parse.parse_latex` (our parser, same conventions), the
+  :func:`engine.read.parse.parse_latex` (our parser, same conventions), the
   problem's definitions substituted and derivatives/sums evaluated as
-  derive does (:mod:`engine.equiv_problems`), an equation compared by its
+  derive does (:mod:`engine.check.context`), an equation compared by its
   right-hand side and a chain ``a = b \\approx c`` by its last member, so
   only the decision differs: ``simplify(a - b) == 0`` ("different"
   otherwise), or ``a.equals(b)`` (True, False, or None = "undecided").
@@ -85,7 +85,7 @@ def _side(text: str, ctx):
     definitions, the last member of a chain, the right-hand side of an equation."""
     import sympy as sp
 
-    from engine.parse import clean, parse_latex, top_level_relations
+    from engine.read.parse import clean, parse_latex, top_level_relations
 
     text = clean(text)
     relations = top_level_relations(text)
@@ -105,8 +105,8 @@ def _side(text: str, ctx):
 
 
 def _sides(reference: str, student: str, problem: str | None):
-    from engine.equiv_problems import context_for
-    from engine.parse import ParseError
+    from engine.check.context import context_for
+    from engine.read.parse import ParseError
 
     ctx = context_for(problem)
     try:

@@ -1,6 +1,6 @@
 """The built-in catalog: one module per question of shared/problems.md.
 
-Each module defines ``PROBLEM`` (an :class:`engine.problem.Problem`). The
+Each module defines ``PROBLEM`` (an :class:`engine.model.problem.Problem`). The
 order of :data:`MODULES` is the order of the sheets.
 """
 

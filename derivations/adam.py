@@ -19,9 +19,9 @@ from typing import Any, Mapping
 
 import sympy as sp
 
-from engine import numbers
-from engine.problem import Parameter, Problem, Solution, Tex, value_latex
-from engine.latex import to_latex
+from engine.math import numbers
+from engine.model.problem import Parameter, Problem, Solution, Tex, value_latex
+from engine.math.latex import to_latex
 
 # --------------------------------------------------------------------------- symbols
 
@@ -78,7 +78,7 @@ def power_of_ten(value: sp.Basic) -> int | None:
 
 def number_latex(value: sp.Basic) -> str:
     """LaTeX of a parameter as the sheet writes it: ``10^{-8}`` for a small
-    power of ten, else by :func:`engine.problem.value_latex` (0.9, 0.999)."""
+    power of ten, else by :func:`engine.model.problem.value_latex` (0.9, 0.999)."""
     k = power_of_ten(value)
     return f"10^{{{k}}}" if k is not None else value_latex(value)
 

@@ -16,10 +16,10 @@ from typing import Any, Mapping
 
 import sympy as sp
 
-from engine import numbers
-from engine.numbers import python_literal
-from engine.problem import Parameter, Problem, Solution, Tex
-from engine.latex import CoursePrinter, to_latex
+from engine.math import numbers
+from engine.math.numbers import python_literal
+from engine.model.problem import Parameter, Problem, Solution, Tex
+from engine.math.latex import CoursePrinter, to_latex
 
 #: The inputs (x > 1 so that log x > 0 and the trace is real and finite).
 x = sp.Symbol("x", positive=True)

@@ -19,9 +19,9 @@ from typing import Any, Mapping, Sequence
 
 import sympy as sp
 
-from engine import numbers
-from engine.numbers import python_literal
-from engine.problem import Parameter, Problem, Solution, Tex
+from engine.math import numbers
+from engine.math.numbers import python_literal
+from engine.model.problem import Parameter, Problem, Solution, Tex
 
 x_i = sp.Symbol("x_i", real=True)
 a_i, b_i, c_i = sp.Symbol("a_i"), sp.Symbol("b_i"), sp.Symbol("c_i")

@@ -21,8 +21,8 @@ from typing import Any, Mapping, Sequence
 
 import sympy as sp
 
-from engine.latex import to_latex
-from engine.problem import Parameter, Problem, Solution, Tex
+from engine.math.latex import to_latex
+from engine.model.problem import Parameter, Problem, Solution, Tex
 
 #: Pooling window and stride (2 x 2, stride 2).
 POOL = 2

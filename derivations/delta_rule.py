@@ -19,9 +19,9 @@ from typing import Any, Mapping
 
 import sympy as sp
 
-from engine import numbers
-from engine.latex import to_latex
-from engine.problem import Parameter, Problem, Solution
+from engine.math import numbers
+from engine.math.latex import to_latex
+from engine.model.problem import Parameter, Problem, Solution
 
 t1, o1, eta = sp.Symbol("t_1", real=True), sp.Symbol("o_1"), sp.Symbol(r"\eta", positive=True)
 net1 = sp.Symbol(r"\mathrm{net}_1")

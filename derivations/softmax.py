@@ -23,8 +23,8 @@ from typing import Any, Mapping, Sequence
 
 import sympy as sp
 
-from engine import numbers
-from engine.problem import Parameter, Part, Problem, Solution, Tex
+from engine.math import numbers
+from engine.model.problem import Parameter, Part, Problem, Solution, Tex
 
 #: Largest finite float64, (2 - 2^-52) 2^1023; exp(z) overflows above log of it.
 FLOAT64_MAX = (2 - 2.0**-52) * 2.0**1023

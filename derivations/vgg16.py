@@ -27,8 +27,8 @@ from typing import Any, Mapping, Sequence
 
 import sympy as sp
 
-from engine.latex import to_latex
-from engine.problem import Parameter, Problem, Solution, Tex
+from engine.math.latex import to_latex
+from engine.model.problem import Parameter, Problem, Solution, Tex
 
 #: Layer kinds as data: kind -> the names of the numbers that follow it.
 LAYER_FIELDS: dict[str, tuple[str, ...]] = {

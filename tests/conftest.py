@@ -15,7 +15,7 @@ SHARED = ROOT.parent / "shared"
 
 @pytest.fixture(autouse=True)
 def _fresh_output_cache(tmp_path_factory, monkeypatch):
-    """Each test starts with an empty engine.cache (a warm cache would skip
+    """Each test starts with an empty engine.render.cache (a warm cache would skip
     the solving some tests count or break on purpose)."""
     monkeypatch.setenv("DERIVE_CACHE_DIR", str(tmp_path_factory.mktemp("derive-cache")))
 

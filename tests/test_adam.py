@@ -13,7 +13,7 @@ import torch
 
 from derivations import adam
 from engine.errors import UsageError
-from engine.problem import Table
+from engine.model.problem import Table
 
 #: (overrides, beta_1, beta_2, epsilon) as exact fractions.
 PARAMETER_SETS = [

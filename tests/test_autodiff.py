@@ -15,9 +15,9 @@ import sympy as sp
 import torch
 
 from derivations import autodiff
-from engine import numbers
+from engine.math import numbers
 from engine.errors import UsageError
-from engine.problem import Code, Table, Text
+from engine.model.problem import Code, Table, Text
 
 #: Parameter sets (as typed on the command line) and their exact values.
 PARAMETER_SETS = [

@@ -14,9 +14,9 @@ import sympy as sp
 import torch
 
 from derivations import autograd
-from engine import variants
+from engine.model import variants
 from engine.errors import UsageError
-from engine.problem import Code
+from engine.model.problem import Code
 
 VECTORS = [
     ({}, [0.1, 0.0, 0.2, 1.0]),

@@ -1,4 +1,4 @@
-"""engine.cache: catalog output is computed once per code, parameters and
+"""engine.render.cache: catalog output is computed once per code, parameters and
 options; any change of the sources is a miss; the cache can be turned off
 and never breaks a run when it cannot be written."""
 from __future__ import annotations
@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from engine import cache, cli
+from engine import cli
+from engine.render import cache
 
 
 def _counter():
@@ -84,7 +85,7 @@ def test_a_corrupt_entry_is_recomputed(tmp_path, monkeypatch):
 
 
 def test_a_warm_render_is_the_cold_render_without_solving(tmp_path, monkeypatch, capsys):
-    from engine.problem import Problem
+    from engine.model.problem import Problem
 
     monkeypatch.setenv("DERIVE_CACHE_DIR", str(tmp_path))
     assert cli.main(["render", "vgg16", "autodiff", "--format", "md"]) == 0

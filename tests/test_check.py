@@ -12,9 +12,14 @@ from fractions import Fraction
 import pytest
 import sympy as sp
 
-from engine import align, checkanswers as ca, checkmath as cm, checkref, checkwork as cw, diagnose
-from engine import submission
-from engine.submission import match_header, parse_submission, remove_struck, scan_math, split_rows
+from engine.read import chains as align
+from engine.check import answers as ca
+from engine.check import compare as cm
+from engine.check import reference as checkref
+from engine.check import steps as cw
+from engine.check import diagnose
+from engine.read import segments as submission
+from engine.read.segments import match_header, parse_submission, remove_struck, scan_math, split_rows
 
 
 @pytest.fixture(scope="module")
@@ -515,7 +520,7 @@ def test_adam_models_recompute_the_recursion():
 
 def test_cnn_recomputation_agrees_with_the_statement():
     """Max-pool, LeakyReLU and y by hand from problems.md (B1)."""
-    from engine import catalog
+    from engine.model import catalog
 
     params = catalog.get("cnn").defaults()
     q = diagnose.cnn_quantities(params)

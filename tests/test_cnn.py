@@ -14,9 +14,9 @@ import torch
 import torch.nn.functional as F
 
 from derivations import cnn
-from engine import variants
+from engine.model import variants
 from engine.errors import UsageError
-from engine.problem import Derivation, Text
+from engine.model.problem import Derivation, Text
 
 SHEET_X = [[1, 8, 0.5, 6], [3, -10, -1, -8], [-0.5, -6, -3, -10], [-1, -8, -0.5, -6]]
 

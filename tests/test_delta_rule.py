@@ -11,9 +11,9 @@ import sympy as sp
 import torch
 
 from derivations import delta_rule
-from engine import variants
+from engine.model import variants
 from engine.errors import UsageError
-from engine.problem import Text
+from engine.model.problem import Text
 
 PARAMETER_SETS = [
     ({}, [1.0, 0.5], [0.2, -0.4], 1.0, 0.5),

@@ -11,7 +11,7 @@ import pytest
 import sympy as sp
 import torch
 
-from engine.differentiate import differentiate, expand_functions, prepare
+from engine.calculus.differentiate import differentiate, expand_functions, prepare
 from engine.errors import UsageError
 from tests.conftest import run_derive
 

@@ -1,4 +1,4 @@
-"""engine.equiv: the answer checker's equivalence verdicts.
+"""engine.check.equiv: the answer checker's equivalence verdicts.
 
 The pair files hold the expected verdicts (judged by hand, with a note each):
 /work/shared/equivalence-pairs.jsonl (the lead's) and tests/data/
@@ -17,10 +17,11 @@ import pytest
 import sympy as sp
 import torch
 
-from engine import cli, equiv
-from engine.equiv import PROBLEMS, Verdict, compare_rounded, equivalent
+from engine import cli
+from engine.check import equiv
+from engine.check.equiv import PROBLEMS, Verdict, compare_rounded, equivalent
 from engine.errors import UsageError
-from engine.parse import number_literal, symbol
+from engine.read.parse import number_literal, symbol
 
 ROOT = Path(__file__).resolve().parents[1]
 PAIR_FILES = [Path("/work/shared/equivalence-pairs.jsonl"), ROOT / "tests" / "data" / "equivalence-pairs.jsonl"]
@@ -262,7 +263,7 @@ def test_cli_usage_errors_exit_2_with_one_line(argv, message, capsys):
 
 
 def test_module_docstring_examples():
-    for module in (equiv, __import__("engine.parse", fromlist=["x"]), __import__("engine.latex_text", fromlist=["x"]),
+    for module in (equiv, __import__("engine.read.parse", fromlist=["x"]), __import__("engine.read.text", fromlist=["x"]),
                    __import__("engine.sandbox", fromlist=["x"])):
         result = doctest.testmod(module)
         assert result.failed == 0 and result.attempted > 0, module.__name__
@@ -371,7 +372,7 @@ def test_delta_rule_givens_reach_torch_sigmoid():
     expected = torch.sigmoid(torch.dot(w, x)).item()
     context = PROBLEMS["delta_rule"]
     for latex in (r"\sigma(\mathrm{net}_1)", "o_1"):
-        from engine.parse import parse_latex
+        from engine.read.parse import parse_latex
 
         value = context.substitute_givens(parse_latex(latex, **context.parse_options()))
         assert float(value) == pytest.approx(expected, rel=1e-15)
@@ -389,7 +390,7 @@ def test_delta_rule_givens_reach_torch_sigmoid():
     ],
 )
 def test_cyclic_definitions_end_with_a_reason(definitions, givens, message):
-    from engine.equiv_problems import DefinitionCycle, ProblemContext
+    from engine.check.context import DefinitionCycle, ProblemContext
 
     context = ProblemContext(definitions=definitions, givens=givens)
     with pytest.raises(DefinitionCycle) as info:
@@ -398,7 +399,7 @@ def test_cyclic_definitions_end_with_a_reason(definitions, givens, message):
 
 
 def test_givens_defined_by_givens_are_substituted_to_numbers():
-    from engine.equiv_problems import ProblemContext
+    from engine.check.context import ProblemContext
 
     a, b, c = sp.symbols("a b c")
     context = ProblemContext(definitions={c: 2 * a}, givens={a: b + 1, b: sp.Integer(2)})
@@ -407,9 +408,9 @@ def test_givens_defined_by_givens_are_substituted_to_numbers():
 
 @pytest.mark.parametrize("problem_id", sorted(PROBLEMS))
 def test_the_spot_check_samples_each_parameter_in_its_declared_range(problem_id):
-    from engine import catalog
-    from engine.equiv import _sample
-    from engine.parse import parse_latex
+    from engine.model import catalog
+    from engine.check.equiv import _sample
+    from engine.read.parse import parse_latex
 
     context = PROBLEMS[problem_id]
     rng = random.Random(3)

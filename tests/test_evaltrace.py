@@ -11,10 +11,10 @@ import pytest
 import sympy as sp
 import torch
 
-from engine.differentiate import prepare
+from engine.calculus.differentiate import prepare
 from engine.errors import UsageError
-from engine.evaltrace import evaluation_trace, trace_solution
-from engine.problem import parse_number
+from engine.calculus.evaltrace import evaluation_trace, trace_solution
+from engine.model.problem import parse_number
 from tests.conftest import run_derive
 
 x, y, z, c = sp.symbols("x y z c")

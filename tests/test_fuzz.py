@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bench import fuzz
-from engine import equiv
+from engine.check import equiv
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,8 @@ from fractions import Fraction
 import mpmath
 import pytest
 
-from engine import catalog, variants
+from engine.model import catalog
+from engine.model import variants
 from tests.test_pdf import vgg16_counts
 
 

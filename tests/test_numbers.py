@@ -1,4 +1,4 @@
-"""The display policy (engine.numbers) against mpmath and Python's own rounding."""
+"""The display policy (engine.math.numbers) against mpmath and Python's own rounding."""
 import json
 from fractions import Fraction
 
@@ -6,7 +6,7 @@ import mpmath
 import pytest
 import sympy as sp
 
-from engine import numbers
+from engine.math import numbers
 
 
 @pytest.mark.parametrize(
@@ -61,7 +61,7 @@ def test_json_matrices_are_nested_lists_and_vectors_flat():
     [(0.9, Fraction(9, 10)), (1e-8, Fraction(1, 10**8)), (0.999, Fraction(999, 1000)), (3, Fraction(3))],
 )
 def test_parameter_defaults_are_exact_rationals(value, exact_expected):
-    from engine.problem import exact
+    from engine.model.problem import exact
 
     got = exact(value)
     assert (got.p, got.q) == (exact_expected.numerator, exact_expected.denominator)

@@ -3,7 +3,7 @@ import pytest
 import sympy as sp
 
 from engine.errors import UsageError
-from engine.problem import Parameter, parse_number
+from engine.model.problem import Parameter, parse_number
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""engine.parse and engine.latex_text: students' LaTeX with the course's conventions.
+"""engine.read.parse and engine.read.text: students' LaTeX with the course's conventions.
 
 Expected objects are built directly with sympy (names spelled out), never
 through the parser under test."""
@@ -10,7 +10,7 @@ import pytest
 import sympy as sp
 
 from engine.errors import UsageError
-from engine.parse import (
+from engine.read.parse import (
     FUNCTION_NAMES, KNOWN_FUNCTIONS, ParseError, Partial, ambiguous_commas, clean, literal_grid, number_literal,
     parse_latex, resolve_commas, split_chain, split_equations, symbol, written_precision,
 )
@@ -364,7 +364,7 @@ j, i, k, K = (Sym(n) for n in "j i k K".split())
     ],
 )
 def test_our_printers_symbols_read_back(printed, expected):
-    from engine.latex import to_latex
+    from engine.math.latex import to_latex
 
     assert _same(parse_latex(to_latex(printed)), expected)
 
@@ -484,13 +484,13 @@ def test_constructs_refused_with_a_reason(latex, message):
 
 
 def test_function_arity_table_covers_every_named_function():
-    from engine.parse import FUNCTION_ARITY
+    from engine.read.parse import FUNCTION_ARITY
 
     assert set(FUNCTION_ARITY) == set(KNOWN_FUNCTIONS)
 
 
 def test_relations_inside_escaped_braces_are_not_top_level():
-    from engine.parse import top_level_relations
+    from engine.read.parse import top_level_relations
 
     assert top_level_relations(r"\mathbb{1}\{y = k\} = 1") == [(20, 21, "=")]
 

@@ -13,7 +13,9 @@ from pathlib import Path
 import mpmath
 import pytest
 
-from engine import catalog, pdf, render
+from engine.model import catalog
+from engine.render import pdf
+from engine.render import views as render
 from engine.cli import main
 from engine.errors import BuildFailed
 

@@ -9,11 +9,12 @@ import mpmath
 import pytest
 import sympy as sp
 
-from engine import catalog, render
+from engine.model import catalog
+from engine.render import views as render
 from engine.cli import main
-from engine.escape import escape_latex, escape_md, math_text_latex, prose_latex, prose_md, safe_math
-from engine.problem import Answer, Code, Derivation, Parameter, Problem, Step, Table, Tex, Text
-from engine.verify import Proof
+from engine.render.escape import escape_latex, escape_md, math_text_latex, prose_latex, prose_md, safe_math
+from engine.model.problem import Answer, Code, Derivation, Parameter, Problem, Step, Table, Tex, Text
+from engine.model.verify import Proof
 
 # --------------------------------------------------------------------------- escaping
 
@@ -451,7 +452,7 @@ def _prose(sol):
 def test_catalog_prose_math_is_kept(problem_id):
     """The whitelist of math commands covers what the catalog writes: no
     math of a built-in problem is shown literally."""
-    from engine.escape import split_prose
+    from engine.render.escape import split_prose
 
     sol = catalog.get(problem_id).solve()
     rejected = [piece for text in _prose(sol) for kind, piece in split_prose(text)

@@ -15,9 +15,9 @@ import torch
 import torch.nn.functional as F
 
 from derivations import softmax
-from engine import variants
+from engine.model import variants
 from engine.errors import UsageError
-from engine.problem import Derivation
+from engine.model.problem import Derivation
 
 LOGIT_SETS = [
     ({}, [1000.0, 1001.0, 1002.0]),

@@ -1,4 +1,4 @@
-"""Exam variants (engine.variants, ``derive answers --variant``, ``derive pdf
+"""Exam variants (engine.model.variants, ``derive answers --variant``, ``derive pdf
 --variants``): the same seed gives the same parameters in any process,
 different seeds different ones, every draw is well posed by an independent
 check (x > 1, no tie in a max-pool window, distinct logits), and the key
@@ -23,12 +23,14 @@ import pytest
 import sympy as sp
 import torch
 
-from engine import catalog, numbers, variants
+from engine.model import catalog
+from engine.math import numbers
+from engine.model import variants
 from engine.cli import main
 from engine.commands.catalog import answers_json
 from engine.commands.render import statements_path
 from engine.errors import UsageError
-from engine.problem import Table, _plain
+from engine.model.problem import Table, _plain
 from tests.conftest import ROOT
 from tests.test_adam import ALPHA, adam_loop, as_float, at, loop_ratio, mp, mpf, torch_steps
 from tests.test_autodiff import torch_hook_grads, torch_trace
@@ -84,7 +86,7 @@ def test_different_seeds_different_parameters(problem_id):
 
 
 def _draws_in_a_fresh_process(hash_seed: str) -> dict:
-    code = ("import json\nfrom engine import catalog, variants\nfrom engine.problem import _plain\n"
+    code = ("import json\nfrom engine.model import catalog, variants\nfrom engine.model.problem import _plain\n"
             "print(json.dumps({p.id: [{k: _plain(v) for k, v in variants.draw(p, s).items()} for s in (3, 4)]\n"
             "                  for p in catalog.available()}))")
     env = {"PYTHONHASHSEED": hash_seed, "PATH": "/usr/bin:/bin"}

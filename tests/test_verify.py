@@ -1,5 +1,5 @@
 """A wrong step in a derivation is a VerificationError that names the
-problem, the part and the step (engine.verify through engine.problem)."""
+problem, the part and the step (engine.model.verify through engine.model.problem)."""
 from __future__ import annotations
 
 import re
@@ -8,7 +8,7 @@ import pytest
 import sympy as sp
 
 from engine.errors import VerificationError
-from engine.problem import Problem
+from engine.model.problem import Problem
 
 x = sp.Symbol("x", positive=True)
 c = sp.Symbol("c", real=True)

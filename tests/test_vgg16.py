@@ -15,7 +15,7 @@ from torch import nn
 
 from derivations import vgg16
 from engine.errors import UsageError
-from engine.problem import Table
+from engine.model.problem import Table
 
 LENET5 = [["conv", 5, 1, 2, 6], ["pool", 2, 2, 0], ["conv", 5, 1, 0, 16], ["pool", 2, 2, 0],
           ["fc", 120], ["fc", 84], ["fc", 10]]

@@ -1,9 +1,9 @@
 """``derive diff`` and ``derive trace``: the work behind any expression.
 
 ``derive diff EXPR --wrt x [--at x=0.7,y=1.3]`` differentiates step by step
-with named rules (:mod:`engine.differentiate`); ``derive trace EXPR --at
+with named rules (:mod:`engine.calculus.differentiate`); ``derive trace EXPR --at
 x=3,c=5`` prints the forward primal and reverse adjoint traces
-(:mod:`engine.evaltrace`, Baydin et al. 2018, Table 2). Both print text
+(:mod:`engine.calculus.evaltrace`, Baydin et al. 2018, Table 2). Both print text
 (default), a LaTeX fragment or Markdown through the catalog's templates,
 or JSON.
 """
@@ -28,18 +28,18 @@ def _parse(text: str):
     (``\\log`` is ln, ``e^{x}`` is exp, symbols case-sensitive,
     ``\\sigma(z)`` the sigmoid).
 
-    Raises UsageError (engine.parse.ParseError) for text it cannot read."""
+    Raises UsageError (engine.read.parse.ParseError) for text it cannot read."""
     from engine.errors import UsageError
 
     if not text.strip():
         raise UsageError("the expression is empty; write one in LaTeX, e.g. '\\frac{x^2}{\\log x}'")
-    from engine.parse import parse_latex
+    from engine.read.parse import parse_latex
 
     return parse_latex(text, functions=FUNCTIONS)
 
 
 def _expression(text: str):
-    from engine.differentiate import prepare
+    from engine.calculus.differentiate import prepare
 
     return prepare(_parse(text))
 
@@ -64,11 +64,11 @@ def _variable(name: str, expr, option: str):
 
 def parse_point(texts: list[str], expr) -> list[tuple]:
     """``--at x=0.7,y=1.3`` (repeatable) -> [(symbol, exact value)] in the
-    order given. Values are exact (engine.problem.parse_number). Raises
+    order given. Values are exact (engine.model.problem.parse_number). Raises
     UsageError for a malformed pair, a value that is not a number, an
     unknown or repeated variable."""
     from engine.errors import UsageError
-    from engine.problem import parse_number
+    from engine.model.problem import parse_number
 
     point: list[tuple] = []
     for text in texts:
@@ -92,7 +92,7 @@ def _emit(text: str) -> int:
 
 
 def _render(solution, fmt: str) -> str:
-    from engine import render
+    from engine.render import views as render
 
     if fmt == "tex":
         return render.render_fragment(solution)
@@ -119,9 +119,9 @@ def _plain(expr) -> str:
 
 
 def diff_text(result) -> str:
-    """The terminal view of a :class:`~engine.differentiate.Differentiation`:
+    """The terminal view of a :class:`~engine.calculus.differentiate.Differentiation`:
     rules left-aligned in a column, each line ``= expression``."""
-    from engine import numbers
+    from engine.math import numbers
 
     steps = result.derivation.steps
     width = min(RULE_WIDTH, max([len(s.rule) for s in steps] + [0]))
@@ -138,9 +138,9 @@ def diff_text(result) -> str:
 
 
 def trace_text(trace) -> str:
-    """The terminal view of an :class:`~engine.evaltrace.EvaluationTrace`:
+    """The terminal view of an :class:`~engine.calculus.evaltrace.EvaluationTrace`:
     two aligned tables, values by the display policy."""
-    from engine import numbers
+    from engine.math import numbers
 
     def table(title: str, rows: list[tuple[str, str]]) -> list[str]:
         split = [(left.split(" = ", 1), value) for left, value in rows]
@@ -175,7 +175,7 @@ def configure_diff(parser: argparse.ArgumentParser) -> None:
 
 
 def run_diff(args) -> int:
-    from engine.differentiate import differentiate
+    from engine.calculus.differentiate import differentiate
     from engine.errors import UsageError
 
     expr = _expression(args.expression)
@@ -211,7 +211,7 @@ def configure_trace(parser: argparse.ArgumentParser) -> None:
 
 
 def run_trace(args) -> int:
-    from engine.evaltrace import evaluation_trace, trace_solution
+    from engine.calculus.evaltrace import evaluation_trace, trace_solution
 
     expr = _expression(args.expression)
     trace = evaluation_trace(expr, parse_point(args.at, expr))

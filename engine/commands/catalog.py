@@ -16,7 +16,7 @@ def configure_list(parser: argparse.ArgumentParser) -> None:
 
 
 def run_list(args) -> int:
-    from engine import catalog
+    from engine.model import catalog
 
     for problem in catalog.available():
         print(f"{problem.id:<12} {problem.sheet}  {problem.title}")
@@ -30,7 +30,8 @@ def configure_show(parser: argparse.ArgumentParser) -> None:
 
 
 def run_show(args) -> int:
-    from engine import catalog, numbers
+    from engine.model import catalog
+    from engine.math import numbers
 
     problem = catalog.get(args.problem)
     sol = problem.solve(parse_sets(args.sets, [problem])[problem.id])
@@ -54,7 +55,7 @@ def run_show(args) -> int:
 
 
 def _plain_value(v) -> str:
-    from engine import numbers
+    from engine.math import numbers
 
     try:
         return numbers.format_number(v, 15)
@@ -123,14 +124,14 @@ def configure_answers(parser: argparse.ArgumentParser) -> None:
 
 def answers_json(problems, sets, variant: int | None = None) -> dict:
     """The JSON document of ``derive answers`` for solved problems; with
-    ``variant``, at the parameters drawn from that seed (engine.variants)."""
-    from engine.problem import _plain
+    ``variant``, at the parameters drawn from that seed (engine.model.variants)."""
+    from engine.model.problem import _plain
 
     out = {}
     for problem in problems:
         overrides = {}
         if variant is not None:
-            from engine.variants import draw
+            from engine.model.variants import draw
 
             overrides.update(draw(problem, variant))
         overrides.update(sets.get(problem.id, {}))
@@ -150,12 +151,13 @@ def answers_json(problems, sets, variant: int | None = None) -> dict:
 
 
 def run_answers(args) -> int:
-    from engine import cache, catalog
+    from engine.render import cache
+    from engine.model import catalog
 
     problems = catalog.select(args.problems, args.all)
     sets = parse_sets(args.sets, problems)
     document = cache.memo(("answers", [p.id for p in problems], sets, args.variant),
-                          lambda: answers_json(problems, sets, args.variant))  # engine.cache: solved once per code
+                          lambda: answers_json(problems, sets, args.variant))  # engine.render.cache: solved once per code
     json.dump(document, sys.stdout, indent=2)
     print()
     return 0

@@ -35,7 +35,7 @@ def configure_check(parser: argparse.ArgumentParser) -> None:
 
 
 def run_check(args) -> int:
-    from engine import check
+    from engine.check import run as check
     from engine.errors import UsageError
 
     _tolerant_console()
@@ -60,7 +60,7 @@ def public(report: dict) -> dict:
 
 def render(report: dict, fmt: str, colour: bool = False) -> str:
     """The report as text in ``fmt`` (not pdf)."""
-    from engine import checkreport
+    from engine.check import report as checkreport
 
     if fmt == "json":
         return json.dumps(public(report), indent=2, ensure_ascii=False) + "\n"
@@ -72,7 +72,7 @@ def render(report: dict, fmt: str, colour: bool = False) -> str:
 
 
 def _emit(report: dict, fmt: str, output: str | None) -> None:
-    from engine import checkreport
+    from engine.check import report as checkreport
     from engine.errors import UsageError
 
     if fmt == "pdf":
@@ -140,7 +140,7 @@ def _many(args, check) -> int:
         used.add(name)
         target = out_dir / (name + SUFFIX[args.format])
         if args.format == "pdf":
-            from engine import checkreport
+            from engine.check import report as checkreport
 
             checkreport.render_pdf(report, str(target))
         else:

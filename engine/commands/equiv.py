@@ -57,7 +57,7 @@ def run_equiv(args) -> int:
         return _run_pairs(args)
     if args.reference is None or args.student is None:
         raise UsageError("give REFERENCE and STUDENT (LaTeX strings), or --pairs FILE")
-    from engine import equiv
+    from engine.check import equiv
 
     verdict = equiv.equivalent(args.reference, args.student, problem=args.problem,
                                timeout=args.timeout, memory_mb=args.memory)
@@ -134,7 +134,7 @@ def _pair(raw: bytes | str, number: int, known: set[str]) -> tuple[str, str, str
 
 def _run_pairs(args) -> int:
     lines = [(n, line) for n, line in enumerate(_read_lines(args.pairs), start=1) if line.strip()]
-    from engine import equiv
+    from engine.check import equiv
 
     items = [_pair(line, n, set(equiv.PROBLEMS)) for n, line in lines]
     good = [item for item in items if not isinstance(item, str)]

@@ -1,6 +1,6 @@
 """``derive render`` and ``derive pdf``: verified worked solutions through
-the templates of ``templates/`` (:mod:`engine.render`), each problem solved
-once, then rendered; ``pdf`` builds with latexmk (:mod:`engine.pdf`)."""
+the templates of ``templates/`` (:mod:`engine.render.views`), each problem solved
+once, then rendered; ``pdf`` builds with latexmk (:mod:`engine.render.pdf`)."""
 from __future__ import annotations
 
 import argparse
@@ -73,7 +73,8 @@ def _solve(problems, sets, progress=None) -> list:
 
 def _labels() -> dict[str, str]:
     """A1, A2, ... by the catalog's order, whatever subset is rendered."""
-    from engine import catalog, render
+    from engine.model import catalog
+    from engine.render import views as render
 
     return render.problem_numbers(catalog.available())
 
@@ -102,13 +103,15 @@ def _write(path: Path, text: str) -> None:
 
 
 def run_render(args) -> int:
-    from engine import cache, catalog, render
+    from engine.render import cache
+    from engine.model import catalog
+    from engine.render import views as render
     from engine.errors import UsageError
 
     problems = catalog.select(args.problems, args.all)
     sets = parse_sets(args.sets, problems)
     labels = _labels()
-    parts = ("render", args.format, [p.id for p in problems], sets, labels)  # engine.cache: solved once per code
+    parts = ("render", args.format, [p.id for p in problems], sets, labels)  # engine.render.cache: solved once per code
     out = Path(args.output) if args.output else None
     if args.format == "fragment":
         fragments = cache.memo(parts, lambda: {s.problem.id: render.render_fragment(s, labels.get(s.problem.id))
@@ -163,7 +166,10 @@ def _output(path: str | None, default: str) -> Path:
 
 
 def run_pdf(args) -> int:
-    from engine import cache, catalog, pdf, render
+    from engine.render import cache
+    from engine.model import catalog
+    from engine.render import pdf
+    from engine.render import views as render
     from engine.errors import UsageError
 
     if args.variants is None and args.seed is not None:
@@ -193,7 +199,8 @@ def statements_path(out: Path) -> Path:
 
 def _run_variants(args, problems, sets) -> int:
     """``derive pdf --variants N``: the worked variants and the statements-only handout."""
-    from engine import pdf, variants
+    from engine.render import pdf
+    from engine.model import variants
 
     start = time.perf_counter()
     seed = 1 if args.seed is None else args.seed

@@ -5,12 +5,12 @@ read), and beside them the expected value and the diagnosis. The student's
 text is never typeset as LaTeX: it is escaped (``escape_latex`` in a
 typewriter font, a code span in Markdown), so ``\\input{/etc/hostname}`` or
 ``\\write18{...}`` in a submission are printed, not run; PDFs are built with
-``latexmk -no-shell-escape`` (:mod:`engine.pdf`). Expected values are our own
+``latexmk -no-shell-escape`` (:mod:`engine.render.pdf`). Expected values are our own
 LaTeX (sympy's printer), shown as math.
 
 The Markdown and LaTeX reports go through the templates
 ``templates/report.md.j2`` and ``templates/report.tex.j2`` (which extends
-``base.tex.j2``) with the environment and filters of :mod:`engine.render`.
+``base.tex.j2``) with the environment and filters of :mod:`engine.render.views`.
 """
 from __future__ import annotations
 
@@ -201,7 +201,7 @@ def render_text(report: dict, lines: list[str] | None = None, colour: bool = Fal
 
 def _md_student(text: str) -> str:
     """Student text in Markdown: a code span (never math, never HTML)."""
-    from engine.render import FILTERS
+    from engine.render.views import FILTERS
 
     return FILTERS["code_span"](_plain(" ".join(text.split())) or " ")
 
@@ -212,19 +212,19 @@ def _md_student_cell(text: str) -> str:
 
 
 def _md_text_cell(text: str) -> str:
-    from engine.escape import escape_md
+    from engine.render.escape import escape_md
 
     return escape_md(" ".join(_plain(text).split()), False)
 
 
-#: Filters of the report templates, added to the environment of engine.render.
+#: Filters of the report templates, added to the environment of engine.render.views.
 REPORT_FILTERS = {"md_student": _md_student, "md_student_cell": _md_student_cell, "md_text_cell": _md_text_cell}
 
 
 def _environment():
     from markupsafe import Markup
 
-    from engine.render import environment
+    from engine.render.views import environment
 
     env = environment()
     for name, fn in REPORT_FILTERS.items():
@@ -251,6 +251,6 @@ def render_latex(report: dict, lines: list[str] | None = None) -> str:
 
 def render_pdf(report: dict, output: str, lines: list[str] | None = None):
     """Compile the LaTeX report to ``output`` (latexmk -no-shell-escape)."""
-    from engine.pdf import build_pdf
+    from engine.render.pdf import build_pdf
 
     return build_pdf(render_latex(report, lines), output, name="check")

@@ -1,8 +1,8 @@
-"""What a bounded worker does for :mod:`engine.check` (steps).
+"""What a bounded worker does for :mod:`engine.check.run` (steps).
 
 The tasks are module-level functions run in a :class:`engine.sandbox.Pool`
 worker under a time and memory bound; each takes and returns plain data
-(student expressions stay :class:`~engine.checkmath.Sealed` on the way):
+(student expressions stay :class:`~engine.check.compare.Sealed` on the way):
 
 * :func:`task_plan`: decode and segment a submission, build its chains and
   name claims (string work only);
@@ -11,8 +11,8 @@ worker under a time and memory bound; each takes and returns plain data
   student's earlier values (error carried forward), and return the values
   it assigns.
 
-The answers are :mod:`engine.checkanswers`; the reference
-:mod:`engine.checkref`.
+The answers are :mod:`engine.check.answers`; the reference
+:mod:`engine.check.reference`.
 """
 from __future__ import annotations
 
@@ -24,9 +24,10 @@ from typing import Any
 import mpmath
 import sympy as sp
 
-from engine import align, checkmath as cm
-from engine.checkmath import Comparison, Evaluated, ProblemMath, StudentValue, Undecided, Written
-from engine.checkref import CONVENTIONS, SheetRef, math_of, protect_words, sheet_ref
+from engine.read import chains as align
+from engine.check import compare as cm
+from engine.check.compare import Comparison, Evaluated, ProblemMath, StudentValue, Undecided, Written
+from engine.check.reference import CONVENTIONS, SheetRef, math_of, protect_words, sheet_ref
 
 # --------------------------------------------------------------------------- planning
 
@@ -59,7 +60,7 @@ class Plan:
 
 def task_plan(data: bytes, sheet: str, path: str) -> Plan:
     """Decode, segment, build chains and find the answers they name."""
-    from engine.submission import parse_submission
+    from engine.read.segments import parse_submission
 
     sub = parse_submission(data, sheet, path)
     chains = align.build_chains(sub.rows, sub.prose)
@@ -109,7 +110,7 @@ def _assign_unknown_problems(chains: list[align.Chain], ref: SheetRef) -> None:
 class Parsed:
     """One chain element read: ok, or the reason it could not be read.
 
-    expr: canonical sympy (kept :class:`~engine.checkmath.Sealed` between
+    expr: canonical sympy (kept :class:`~engine.check.compare.Sealed` between
     processes); written: the number when the element is one literal;
     literals: Rational atoms of decimal numbers -> half unit; key: the
     canonical key when the element names a quantity; digits: the fewest
@@ -148,7 +149,7 @@ class Parsed:
 
 def task_parse(source: str, sheet: str, pid: str | None, notation: dict[str, str], part: str | None = None) -> Parsed:
     """Read one element (see :class:`Parsed`); never raises for bad text."""
-    from engine import parse
+    from engine.read import parse
 
     pm = math_of(sheet, pid)
     call = _read_call(pm, source, notation, part)
@@ -188,8 +189,8 @@ def _read_call(pm: ProblemMath, source: str, notation: dict[str, str], part: str
     the product ``L y``. A name the problem does not know is a function of
     the student's (``H(q, p)``: the step defines it). None when ``source``
     is not such a call, or names a function the problem applies (sigma)."""
-    from engine import parse
-    from engine.latex_text import GREEK
+    from engine.read import parse
+    from engine.read.text import GREEK
 
     m = _CALL.fullmatch(source)
     if m is None:
@@ -230,7 +231,7 @@ _UNDEFINED_VALUES = ((sp.nan, "it divides 0 by 0, which has no value"),
 def _read(pm: ProblemMath, source: str, expr: Any, is_name: bool, notation: dict[str, str],
           part: str | None) -> Parsed:
     """The :class:`Parsed` of a parsed element (see :func:`task_parse`)."""
-    from engine import parse
+    from engine.read import parse
 
     for value, reason in _UNDEFINED_VALUES:
         if isinstance(expr, sp.Basic) and expr.has(value):
@@ -294,10 +295,10 @@ def _split_order_term(text: str) -> tuple[str, str] | None:
 
 
 def _parse_with_order_term(text: str, pm: ProblemMath) -> Any:
-    """:func:`engine.parse.parse_latex` of ``text``; a series written with an
+    """:func:`engine.read.parse.parse_latex` of ``text``; a series written with an
     order term (``... + O(\\epsilon^2)``) is read as the expansion plus
     sympy's Order in the symbols of the term (at 0)."""
-    from engine import parse
+    from engine.read import parse
 
     def read(t: str) -> Any:
         return parse.parse_latex(t, superscript_index_symbols=pm.index_letters, functions=pm.functions)
@@ -435,7 +436,7 @@ def task_chain(sheet: str, pid: str | None, elements: list[Parsed], relations: l
                text_elements: list[bool], env: dict[str, StudentValue], line: int,
                part: str | None = None) -> ChainResult:
     """Check every neighbouring pair of a chain (see the module docstring of
-    :mod:`engine.check` for the verdicts) and return what it assigns."""
+    :mod:`engine.check.run` for the verdicts) and return what it assigns."""
     pm = math_of(sheet, pid)
     n = len(elements)
     problem = [_evaluate(pm, p, "problem", env, part) if not t else None for p, t in zip(elements, text_elements)]

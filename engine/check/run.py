@@ -2,18 +2,18 @@
 
 A submission (OCR'd Markdown with LaTeX) is checked against a sheet:
 
-1. *plan* (:func:`engine.checkwork.task_plan`): segment by question and part
+1. *plan* (:func:`engine.check.steps.task_plan`): segment by question and part
    headers, cut the math into chains ``a = b = c``, find the answers the
-   chains name (:mod:`engine.align`);
-2. *parse* every chain element (:func:`engine.checkwork.task_parse`);
+   chains name (:mod:`engine.read.chains`);
+2. *parse* every chain element (:func:`engine.check.steps.task_parse`);
 3. *steps*: every neighbouring pair of every chain, in reading order
-   (:func:`engine.checkwork.task_chain`). A pair is "consistent" when it
+   (:func:`engine.check.steps.task_chain`). A pair is "consistent" when it
    holds with the problem's values, or with the student's own earlier values
    (error carried forward: only the step where an error enters is
    "inconsistent"); "unparsed" when an element cannot be read; "unchecked"
    when it defines a new name or cannot be decided (the reason is given);
 4. *answers*: every answer id of the sheet appears once: "correct",
-   "incorrect" (with a diagnosis: an error model of :mod:`engine.diagnose`
+   "incorrect" (with a diagnosis: an error model of :mod:`engine.check.diagnose`
    that reproduces the value, an error carried forward, or where the error
    enters), "missing", or "unparsed" (with the reason; text answers are
    not graded automatically and say so).
@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from engine import align
+from engine.read import chains as align
 from engine.errors import UsageError
 
 #: Wall-time limits (seconds) of the tasks, and of one whole submission.
@@ -48,10 +48,10 @@ STEP_VERDICTS = ("consistent", "inconsistent", "unparsed", "unchecked")
 def prepare(sheet: str):
     """Solve the sheet's problems and compute its error-model variants, in
     this process, before any worker forks (the workers inherit it)."""
-    from engine.checkref import build_sheet
+    from engine.check.reference import build_sheet
 
     sheet = sheet.upper()
-    from engine.submission import SHEETS
+    from engine.read.segments import SHEETS
 
     if sheet not in SHEETS:
         raise UsageError(f"unknown sheet {sheet!r}; use --sheet A, B or C")
@@ -60,7 +60,7 @@ def prepare(sheet: str):
 
 def read_bytes(path: str | Path) -> bytes:
     """The bytes of a submission; UsageError when it cannot be read."""
-    from engine.submission import MAX_BYTES
+    from engine.read.segments import MAX_BYTES
 
     p = Path(path)
     try:
@@ -116,7 +116,7 @@ def _reason(outcome) -> str:
 
 
 def check_bytes(data: bytes, sheet: str, path: str = "<submission>", pool=None, budget: float = BUDGET) -> dict:
-    """The JSON report of one submission (see :mod:`engine.check`).
+    """The JSON report of one submission (see :mod:`engine.check.run`).
 
     ``pool``: an :class:`engine.sandbox.Pool` to run the tasks in (one is
     made, and closed, when None). Raises UsageError for an unknown sheet."""
@@ -155,8 +155,8 @@ class _State:
 
 
 def _check(runner: _Runner, data: bytes, sheet: str, path: str) -> dict:
-    from engine import checkwork as cw
-    from engine.checkref import sheet_ref
+    from engine.check import steps as cw
+    from engine.check.reference import sheet_ref
 
     ref = sheet_ref(sheet)
     outcome = runner.run("plan", cw.task_plan, data, sheet, path)
@@ -179,7 +179,7 @@ CHUNK = 100
 
 
 def _parse_all(runner: _Runner, state: _State, sheet: str) -> None:
-    from engine import checkwork as cw
+    from engine.check import steps as cw
 
     jobs, where = [], []
     for k, chain in enumerate(state.plan.chains):
@@ -206,7 +206,7 @@ def _parse_all(runner: _Runner, state: _State, sheet: str) -> None:
 
 
 def _check_chains(runner: _Runner, state: _State, sheet: str) -> None:
-    from engine import checkwork as cw
+    from engine.check import steps as cw
 
     envs: dict[str | None, dict] = {}
     for k, chain in enumerate(state.plan.chains):
@@ -333,7 +333,7 @@ def _choose_claims(state: _State, ref) -> dict[str, _Claim]:
 def _claims_by_value(runner: _Runner, state: _State, ref, claims: dict[str, _Claim], sheet: str) -> None:
     """Missing answers found by value: an unnamed chain of the same problem
     whose value equals the answer (never used to call anything wrong)."""
-    from engine import checkanswers as ca
+    from engine.check import answers as ca
 
     used_chains = {c.chain for c in claims.values()}
     for pid in ref.problems:
@@ -371,7 +371,7 @@ def _claims_by_value(runner: _Runner, state: _State, ref, claims: dict[str, _Cla
 
 
 def _answers(runner: _Runner, state: _State, ref, claims: dict[str, _Claim], sheet: str) -> dict[str, dict]:
-    from engine import checkanswers as ca
+    from engine.check import answers as ca
 
     out: dict[str, dict] = {}
     digits = _digits_per_problem(state)
@@ -493,7 +493,7 @@ def _text_answer(state: _State, a, claim: _Claim | None) -> dict:
 
 def _entrywise(runner: _Runner, state: _State, a, claim: _Claim, sheet: str, verdicts: dict) -> dict:
     """An answer written entry by entry (``\\Delta w_{11} = ...``)."""
-    from engine import checkanswers as ca
+    from engine.check import answers as ca
 
     wrong, unread, right = [], [], []
     first_line = None
@@ -712,7 +712,7 @@ def _child(conn, path: str, sheet: str) -> None:
 
 
 def _crashed_report(sheet: str, path: str, reason: str) -> dict:
-    from engine.checkref import sheet_ref
+    from engine.check.reference import sheet_ref
 
     return _failed_report(sheet_ref(sheet), sheet, path, reason)
 

@@ -1,12 +1,12 @@
 """The mathematics of checking a student's lines (runs in a bounded worker).
 
 A :class:`ProblemMath` holds what the problem defines, in *canonical keys*
-(the :func:`engine.align.quantity_key` of a symbol's name): the givens
+(the :func:`engine.read.chains.quantity_key` of a symbol's name): the givens
 (``x = 3``), the answers (``@autodiff.trace.v3``: the value of v_3), the
 definitions of the worked solution (``u = x^2/log x``, ``\\hat{m}_1 =
 m_1/(1 - beta_1)``) and the one-step definitions used for local partials
 (the primal trace ``v_6 = v_4 v_5``). A student's symbol is mapped to a key
-by the alias table of :mod:`engine.align` (``N_3`` and ``v_3`` are both
+by the alias table of :mod:`engine.read.chains` (``N_3`` and ``v_3`` are both
 ``@autodiff.trace.v3``), so the student's notation and the problem's meet.
 
 An expression is *resolved* in one of two modes:
@@ -22,7 +22,7 @@ away from zero: ``0.25`` is ``0.3`` at one digit, not ``0.2``), elementwise for
 matrices, and symbolic (``simplify``, then random points) otherwise. It says
 "equal", "different" or "undecided" with the reason; it never guesses.
 
-Nothing here reads raw text except through :func:`engine.parse.parse_latex`;
+Nothing here reads raw text except through :func:`engine.read.parse.parse_latex`;
 no ``sympify``/``eval`` anywhere.
 """
 from __future__ import annotations
@@ -37,7 +37,7 @@ from typing import Any, Mapping
 import mpmath
 import sympy as sp
 
-from engine.align import SAME_QUANTITY, match_name, quantity_key
+from engine.read.chains import SAME_QUANTITY, match_name, quantity_key
 
 #: Digits of the numeric evaluations.
 DIGITS = 40
@@ -85,7 +85,7 @@ def failure_reason(exc: BaseException) -> str:
 
 
 def symbol_key(sym: Any) -> str:
-    """The canonical key of a symbol made by :mod:`engine.parse` or by a
+    """The canonical key of a symbol made by :mod:`engine.read.parse` or by a
     derivation module: ``bar{v}_{-1}`` -> ``bar(v)_-1``, ``p[y]`` -> ``p_y``."""
     if isinstance(sym, sp.Indexed):
         base = symbol_key(sym.base.label)
@@ -294,7 +294,7 @@ def _replace_partials(pm: ProblemMath, expr: Any, defs: Mapping[str, Any]) -> An
     does not define stays, bound to its point (see :func:`_bind_derivatives`),
     so that substituting a number for its variable stays valid.
     Raises Undecided when f is not defined in terms of x."""
-    from engine.parse import Partial
+    from engine.read.parse import Partial
 
     if not isinstance(expr, sp.Basic) or not expr.has(Partial, sp.Derivative):
         return expr

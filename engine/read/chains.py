@@ -2,7 +2,7 @@
 
 A *chain* is what a student writes as ``a = b = c \\approx d``: elements
 joined by relations. Chains are built from the rows of
-:mod:`engine.submission`: a row is cut at ``\\quad`` and ``\\Rightarrow``,
+:mod:`engine.read.segments`: a row is cut at ``\\quad`` and ``\\Rightarrow``,
 a row that starts with ``=`` continues the chain before it (when no prose
 lies in between), a row that starts with ``+`` continues its last element.
 
@@ -15,7 +15,7 @@ A *claim* maps a chain to an answer id. Claims are found, in this order
 2. by the words naming it: prose on the same line (``parameters in total =``)
    or just before (``in Convolutional layers``), matched against the
    aliases' ``words``;
-3. by value (in :mod:`engine.check`): a chain left unnamed whose value equals
+3. by value (in :mod:`engine.check.run`): a chain left unnamed whose value equals
    a not yet claimed answer of its problem.
 
 Every function here works on strings only; nothing is evaluated.
@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from engine.submission import MathRow, Prose, skip_group
+from engine.read.segments import MathRow, Prose, skip_group
 
 # --------------------------------------------------------------------------- quantity keys
 
@@ -479,7 +479,7 @@ class Alias:
     approx_needs: without an element matching ``needs``, the last element
         joined by ``\\approx`` that contains this (a series written without
         its O-term: ``\\approx -\\alpha \\operatorname{sign}(g_1)(1 - \\epsilon/|g_1|)``);
-    transform: a name in :data:`engine.check.CLAIM_TRANSFORMS` applied to
+    transform: a name in :data:`engine.check.run.CLAIM_TRANSFORMS` applied to
         the claim before comparing (``square_size``: ``224 \\times 224`` is
         the size 224; ``minus_w1``: ``w_2 = w_1 + s`` claims the step s);
     scope: "all" (the name means the answer's value everywhere in its

@@ -15,7 +15,7 @@ The rules are data: :data:`RULES` maps a sympy node type to the rules that
 may apply to it, tried in order (latexify's ``BIN_OP_RULES`` style). A node
 without a rule gets one plain step, "derivative of f" (sympy's own
 derivative of that function), never an error. Every line is proven equal to
-the one before it by :func:`engine.verify.prove_equal`, and the result to
+the one before it by :func:`engine.model.verify.prove_equal`, and the result to
 ``sympy.diff`` of the input.
 
 Conventions at kinks are PyTorch's (torch 2.x autograd, checked against it
@@ -45,9 +45,9 @@ import sympy as sp
 from sympy.core.function import AppliedUndef
 
 from engine.errors import UsageError, VerificationError
-from engine.problem import Derivation, Parameter, Problem, Solution
-from engine.latex import to_latex
-from engine.verify import Context, NotEqual, prove_equal
+from engine.model.problem import Derivation, Parameter, Problem, Solution
+from engine.math.latex import to_latex
+from engine.model.verify import Context, NotEqual, prove_equal
 
 _T = sp.Dummy("t", real=True)
 
@@ -83,7 +83,7 @@ def rebuild(expr: sp.Basic) -> sp.Basic:
     if isinstance(expr, sp.Symbol):
         return sp.Symbol(expr.name, real=True)
     if isinstance(expr, sp.Float):
-        from engine.problem import parse_number
+        from engine.model.problem import parse_number
 
         return parse_number(str(expr))
     if not expr.args:
@@ -416,7 +416,7 @@ class Differentiation:
     expr: the input (prepared); wrt: the variable; derivation: the chain
     ``d expr/dx = ... `` with every line proven; derivative: its last line;
     value: the derivative at ``point`` (exact sympy number) or None;
-    solution: the same as a :class:`engine.problem.Solution` for the
+    solution: the same as a :class:`engine.model.problem.Solution` for the
     renderer (answers ``diff.derivative`` and, with a point, ``diff.value``)."""
 
     expr: sp.Expr
@@ -429,7 +429,7 @@ class Differentiation:
 
     def to_json(self) -> dict:
         """``{"derivative": latex, "value": number | null, "steps": [{"rule", "latex"}]}``."""
-        from engine import numbers
+        from engine.math import numbers
 
         return {
             "derivative": to_latex(self.derivative),
@@ -465,7 +465,7 @@ def _simplify_step(result: sp.Basic) -> sp.Basic | None:
 def value_at(expr: sp.Basic, point: Sequence[tuple[sp.Symbol, sp.Basic]], what: str) -> sp.Basic:
     """The exact value of ``expr`` at ``point``; UsageError when a variable
     has no value or the value is not a finite real number."""
-    from engine import numbers
+    from engine.math import numbers
 
     expanded = expand_functions(expr)
     unknown = sorted({str(f.func) for f in expanded.atoms(AppliedUndef)})

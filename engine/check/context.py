@@ -6,8 +6,8 @@ names that stand for expressions (``u = x^2/\\log x`` in ``autodiff``,
 ``delta_rule``), given values, the letters whose superscripts students use
 as indices (Adam's ``m^t``), and sampling intervals for the numeric spot
 check. Everything is built here from our own sympy objects, never parsed
-from user text; symbols are named exactly as :func:`engine.parse.parse_latex`
-names them (:func:`engine.parse.symbol`, tested). Adding a problem is adding
+from user text; symbols are named exactly as :func:`engine.read.parse.parse_latex`
+names them (:func:`engine.read.parse.symbol`, tested). Adding a problem is adding
 one entry.
 """
 from __future__ import annotations
@@ -20,8 +20,8 @@ import sympy as sp
 from sympy.core.function import AppliedUndef
 
 from engine.errors import UsageError
-from engine.parse import ParseError, parse_latex
-from engine.parse import symbol as S
+from engine.read.parse import ParseError, parse_latex
+from engine.read.parse import symbol as S
 
 #: Substitution passes before the definitions are declared cyclic.
 MAX_PASSES = 30
@@ -54,7 +54,7 @@ class ProblemContext:
     domain: Mapping[sp.Symbol, tuple[float, float]] = field(default_factory=dict)
 
     def parse_options(self) -> dict:
-        """Keyword arguments of :func:`engine.parse.parse_latex` for this problem."""
+        """Keyword arguments of :func:`engine.read.parse.parse_latex` for this problem."""
         return {"superscript_index_symbols": self.index_symbols, "functions": frozenset(self.functions)}
 
     def expand(self, expr):
@@ -169,10 +169,10 @@ def _autograd() -> ProblemContext:
 
 def declared_ranges(problem_id: str) -> dict[sp.Symbol, tuple]:
     """The ranges the catalog's problem declares for its scalar parameters
-    (:attr:`engine.problem.Parameter.domain`, the ranges of exam variants),
+    (:attr:`engine.model.problem.Parameter.domain`, the ranges of exam variants),
     keyed by the symbol the parser makes of the parameter's LaTeX (our own
     text, ``\\beta_1`` -> ``beta_1``): the spot check samples there."""
-    from engine import catalog
+    from engine.model import catalog
 
     ranges = {}
     for param in catalog.get(problem_id).parameters:

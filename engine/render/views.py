@@ -9,14 +9,14 @@ include ``problem.tex.j2`` and ``part.tex.j2``, which imports the block macros
 of ``step.tex.j2``; the ``*.md.j2`` files mirror them.
 
 Text that is not ours goes through an explicit filter of
-:mod:`engine.escape` (``escape_latex``, ``prose``, ``escape_md``,
+:mod:`engine.render.escape` (``escape_latex``, ``prose``, ``escape_md``,
 ``prose_md``, ...); LaTeX we produced ourselves (sympy's printer, a
-derivation module's :class:`~engine.problem.Tex`) through ``ours``. Every
+derivation module's :class:`~engine.model.problem.Tex`) through ``ours``. Every
 filter returns a :class:`markupsafe.Markup`, and the environment's finalize
 step refuses any plain string: a variable printed without a filter is an
 error, never raw text in a document.
 
-Rendering never solves: it takes :class:`~engine.problem.Solution` objects.
+Rendering never solves: it takes :class:`~engine.model.problem.Solution` objects.
 Templates receive *views* (plain dataclasses built here): a derivation's
 rows are already split to fit the line (:func:`split_terms`), each proof
 that is not symbolic carries a note saying how the step was verified.
@@ -36,14 +36,15 @@ from markupsafe import Markup
 from sympy.printing.pretty.pretty import PrettyPrinter
 from sympy.printing.pretty.stringpict import prettyForm
 
-from engine import escape, numbers
+from engine.render import escape
+from engine.math import numbers
 from engine.errors import NotSupported
-from engine.escape import escape_latex, escape_md  # noqa: F401 - re-exported filters
-from engine.latex import _PRINTER, to_latex
-from engine.problem import Answer, Code, Derivation, Solution, Table, Tex, Text
+from engine.render.escape import escape_latex, escape_md  # noqa: F401 - re-exported filters
+from engine.math.latex import _PRINTER, to_latex
+from engine.model.problem import Answer, Code, Derivation, Solution, Table, Tex, Text
 
 #: Where the templates live (the repository's ``templates/``).
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
 #: LaTeX packages a fragment needs in the host document's preamble (listed
 #: in its header comment and in the README). All are in Debian's
@@ -495,7 +496,7 @@ def catalog_numbers(solutions: Sequence[Solution]) -> dict[str, str]:
     problem defined elsewhere never imports the catalog."""
     if not any(s.problem.solve_fn.__module__.startswith("derivations.") for s in solutions):
         return {}
-    from engine import catalog
+    from engine.model import catalog
 
     return problem_numbers(catalog.available())
 

@@ -4,7 +4,7 @@ A submission is Markdown with LaTeX as an OCR service writes it from a photo
 of handwriting: ``$...$``, ``$$...$$``, ``\\[...\\]``, ``\\begin{aligned}``
 rows, tables, struck-out text (``~~...~~``, ``\\cancel{...}``), and lines of
 garbage. This module only cuts text: it never evaluates or parses the math
-(that is :mod:`engine.parse`, run in a bounded worker by :mod:`engine.check`).
+(that is :mod:`engine.read.parse`, run in a bounded worker by :mod:`engine.check.run`).
 
 The result of :func:`read_submission` is a :class:`Submission`:
 

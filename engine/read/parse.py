@@ -72,7 +72,7 @@ __all__ = [
     "CommaReading", "top_level_relations",
 ]
 
-from engine.latex_text import (  # noqa: F401,E402 - re-exported: engine.parse is the public API
+from engine.read.text import (  # noqa: F401,E402 - re-exported: engine.read.parse is the public API
     ACCENTS, FUNCTION_NAMES, GREEK, CommaReading, ParseError, WrittenNumber, ambiguous_commas, clean,
     group_end, literal_grid, number_literal, read_argument, resolve_commas, skip_spaces, split_chain,
     split_equations, top_level_relations, written_precision,

@@ -1,7 +1,7 @@
-"""What a bounded worker does for :mod:`engine.check` (answers).
+"""What a bounded worker does for :mod:`engine.check.run` (answers).
 
 :func:`task_answer` gives the verdict of one claimed answer and, when it is
-wrong, the diagnosis: the error model (or pair) of :mod:`engine.diagnose`
+wrong, the diagnosis: the error model (or pair) of :mod:`engine.check.diagnose`
 that reproduces the value at the precision written, within the rounding of
 the student's intermediate values if need be. :func:`task_by_value` finds
 answers written without a name by their value. Both run in a worker.
@@ -15,10 +15,11 @@ from typing import Any
 import mpmath
 import sympy as sp
 
-from engine import checkmath as cm, diagnose
-from engine.checkmath import Comparison, Evaluated, ProblemMath, Undecided, Written
-from engine.checkref import AnswerRef, SheetRef, sheet_ref
-from engine.checkwork import Parsed, _compare, _evaluate
+from engine.check import compare as cm
+from engine.check import diagnose
+from engine.check.compare import Comparison, Evaluated, ProblemMath, Undecided, Written
+from engine.check.reference import AnswerRef, SheetRef, sheet_ref
+from engine.check.steps import Parsed, _compare, _evaluate
 from engine.errors import UsageError
 
 # --------------------------------------------------------------------------- answers
@@ -83,7 +84,7 @@ def _claim_value(pm: ProblemMath, info: ClaimInfo) -> tuple[Evaluated | str, Wri
 
 
 def task_answer(sheet: str, info: ClaimInfo) -> tuple[str, str | None]:
-    """(verdict, diagnosis) of one claimed answer (see :mod:`engine.check`)."""
+    """(verdict, diagnosis) of one claimed answer (see :mod:`engine.check.run`)."""
     ref = sheet_ref(sheet)
     a = ref.answers[info.answer_id]
     pm = ref.math[a.problem]
@@ -130,13 +131,13 @@ def task_answer(sheet: str, info: ClaimInfo) -> tuple[str, str | None]:
 
 
 def _second_opinion(a: AnswerRef, info: ClaimInfo) -> tuple[str, str] | None:
-    """:func:`engine.equiv.compare` on the claim as written (it knows the
+    """:func:`engine.check.equiv.compare` on the claim as written (it knows the
     problem's definitions in its own table), when the claim is the answer
     itself (no transform, no names of the student's own)."""
     if info.transform or info.index is not None or not a.exact_latex or info.used or a.kind in ("number", "matrix"):
         return None  # numbers are compared here at the digits written; formulas get a second opinion
-    from engine import equiv
-    from engine.equiv_problems import context_for
+    from engine.check import equiv
+    from engine.check.context import context_for
 
     try:
         context_for(a.problem)

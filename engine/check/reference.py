@@ -1,10 +1,10 @@
-"""The reference of a sheet for :mod:`engine.check`: what the catalog says.
+"""The reference of a sheet for :mod:`engine.check.run`: what the catalog says.
 
 The *reference* of a sheet (:class:`SheetRef`) is built from the catalog in
 the parent process before any worker starts (so workers inherit it when
 they fork): every problem solved at its defaults, its answers, givens and
-definitions in canonical keys (:class:`engine.checkmath.ProblemMath`), and
-the error-model variants of :mod:`engine.diagnose`. Nothing here reads
+definitions in canonical keys (:class:`engine.check.compare.ProblemMath`), and
+the error-model variants of :mod:`engine.check.diagnose`. Nothing here reads
 student text. :data:`CONVENTIONS` holds what a problem's notation needs
 (data, per problem).
 """
@@ -16,8 +16,10 @@ from typing import Any
 
 import sympy as sp
 
-from engine import align, checkmath as cm, diagnose
-from engine.checkmath import ProblemMath
+from engine.read import chains as align
+from engine.check import compare as cm
+from engine.check import diagnose
+from engine.check.compare import ProblemMath
 
 # --------------------------------------------------------------------------- per-problem conventions
 
@@ -232,9 +234,9 @@ def problem_math(problem: Any, solution: Any) -> ProblemMath:
 
 def build_sheet(sheet: str) -> SheetRef:
     """Solve the sheet's problems and build its reference (cached)."""
-    from engine import catalog
-    from engine.latex import to_latex
-    from engine.submission import SHEETS
+    from engine.model import catalog
+    from engine.math.latex import to_latex
+    from engine.read.segments import SHEETS
 
     if sheet in _SHEETS:
         return _SHEETS[sheet]
@@ -268,7 +270,7 @@ def build_sheet(sheet: str) -> SheetRef:
 
 
 def _exact_latex(raw: Any, canonical: Any, to_latex) -> str:
-    """LaTeX of an answer for :mod:`engine.equiv`: the canonical form when
+    """LaTeX of an answer for :mod:`engine.check.equiv`: the canonical form when
     it names no answer (``p_{y'}`` rather than sympy's ``{p}_{y'}``)."""
     if raw is None or isinstance(raw, (list, tuple)):
         return ""

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from engine.errors import UsageError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from engine.problem import Problem
+    from engine.model.problem import Problem
 
 #: What ``derive list`` shows without importing sympy: module -> (id, sheet).
 def module_names() -> tuple[str, ...]:

@@ -7,7 +7,7 @@ answer is read as written: a number is compared at the precision it was
 written with. Strategies, cheapest first (Math-Verify's order, with visible
 failures instead of swallowed ones):
 
-1. the same text after normalisation (:func:`engine.parse.clean`);
+1. the same text after normalisation (:func:`engine.read.parse.clean`);
 2. the same sympy expression after parsing and evaluation;
 3. numbers at the precision written (:func:`compare_rounded`): the student's
    number is right when the reference rounds to it at its last written digit,
@@ -93,9 +93,9 @@ import sympy as sp
 from sympy.core.function import AppliedUndef
 
 from engine import sandbox
-from engine.equiv_problems import PROBLEMS, ProblemContext, context_for
+from engine.check.context import PROBLEMS, ProblemContext, context_for
 from engine.errors import UsageError
-from engine.parse import (
+from engine.read.parse import (
     ACCENTS, GREEK, ParseError, Partial, WrittenNumber, ambiguous_commas, clean, literal_grid, number_literal,
     parse_latex,
     top_level_relations, written_precision,
@@ -203,7 +203,7 @@ def pool(jobs: int = 1, *, timeout: float = DEFAULT_TIMEOUT, memory_mb: int = DE
     and :func:`equivalent_many`; the parser is warmed up (:func:`warm_up`)
     in this process first, so every worker starts with it."""
     warm_up()
-    return sandbox.Pool(jobs, timeout=timeout, memory_mb=memory_mb, preload=("engine.equiv",))
+    return sandbox.Pool(jobs, timeout=timeout, memory_mb=memory_mb, preload=("engine.check.equiv",))
 
 
 def equivalent_many(pairs: Iterable[tuple[str, str, str | None]], workers: sandbox.Pool,

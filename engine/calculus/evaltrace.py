@@ -17,8 +17,8 @@ Section 3 and Table 2:
   so the inputs' adjoints are the gradient.
 
 Values are exact sympy expressions (``9/\\log 3``), evaluated for display
-and JSON through :mod:`engine.numbers`. Local partials use the rules of
-:mod:`engine.differentiate`, hence PyTorch's conventions at kinks
+and JSON through :mod:`engine.math.numbers`. Local partials use the rules of
+:mod:`engine.calculus.differentiate`, hence PyTorch's conventions at kinks
 (``relu'(0) = 0``, ``|u|' = sign(u)``, an even split at a ``max`` tie).
 """
 from __future__ import annotations
@@ -29,10 +29,10 @@ from typing import Callable, Sequence
 import sympy as sp
 from sympy.core.function import Application, AppliedUndef
 
-from engine import differentiate as dv
+from engine.calculus import differentiate as dv
 from engine.errors import UsageError
-from engine.latex import CoursePrinter, to_latex
-from engine.problem import Parameter, Problem, Solution, Tex
+from engine.math.latex import CoursePrinter, to_latex
+from engine.model.problem import Parameter, Problem, Solution, Tex
 
 #: Prints an elementary operation with its operands in the order built.
 _IN_ORDER = CoursePrinter({"order": "none"})
@@ -156,7 +156,7 @@ class EvaluationTrace:
 
     def to_json(self) -> dict:
         """``{"value", "primal": [{name, latex, value}], "adjoint": [...], "gradient": {x: number}}``."""
-        from engine.numbers import to_json
+        from engine.math.numbers import to_json
 
         return {
             "value": to_json(self.value),
@@ -247,14 +247,14 @@ def _builder(node: sp.Basic) -> Callable[[sp.Basic, Visit], sp.Basic]:
 
 def evaluation_trace(expr: sp.Expr, inputs: Sequence[tuple[sp.Symbol, sp.Basic]]) -> EvaluationTrace:
     """The forward primal and reverse adjoint traces of ``expr`` (prepared,
-    see :func:`engine.differentiate.prepare`) at ``inputs``, a list of
+    see :func:`engine.calculus.differentiate.prepare`) at ``inputs``, a list of
     (variable, exact value) in the order of v_{-n+1}..v_0, which must name
     every variable of ``expr`` once.
 
     Raises UsageError when an input is missing or unused, when an operation
     is not a finite real number at the point (log of a negative number,
     a division by zero), or for a node with no elementary operation."""
-    from engine import numbers
+    from engine.math import numbers
 
     inputs = list(inputs)
     symbols = [s for s, _ in inputs]
@@ -319,7 +319,7 @@ def _index_of(symbol: sp.Symbol) -> int:
 
 
 def _check_finite(value: sp.Basic, k: int, inputs, adjoint: bool = False) -> None:
-    from engine import numbers
+    from engine.math import numbers
 
     unknown = sorted({str(f.func) for f in value.atoms(AppliedUndef)})
     if unknown:
@@ -333,7 +333,7 @@ def _check_finite(value: sp.Basic, k: int, inputs, adjoint: bool = False) -> Non
 
 
 def trace_solution(trace: EvaluationTrace) -> Solution:
-    """The traces as a :class:`engine.problem.Solution` for the renderer:
+    """The traces as a :class:`engine.model.problem.Solution` for the renderer:
     part (a) the primal trace table, part (b) the adjoint trace table, the
     answers ``trace.f`` and ``trace.gradient.<variable>``."""
     names = [str(s) for s, _ in trace.inputs]

@@ -14,9 +14,9 @@ the answer ids it promises (the contract of ``shared/problems.md``), and a
             part.answer("demo.df_dx", d.result, label=r"\\frac{df}{dx}")
 
 Every ``step`` is proven equal to the one before it when it is added
-(:mod:`engine.verify`); a wrong step raises :class:`VerificationError`
+(:mod:`engine.model.verify`); a wrong step raises :class:`VerificationError`
 naming the problem, the part and the step. Answers are evaluated at the
-parameters by :mod:`engine.numbers`.
+parameters by :mod:`engine.math.numbers`.
 """
 from __future__ import annotations
 
@@ -30,10 +30,11 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 import sympy as sp
 
-from engine import numbers
+from engine.math import numbers
 from engine.errors import UsageError, VerificationError
-from engine.latex import to_latex
-from engine.verify import Context, NotEqual, Proof, prove_equal, prove_series
+from engine.math.latex import to_latex
+from engine.model.checking import Checking
+from engine.model.verify import Context, NotEqual, Proof, prove_equal, prove_series
 
 
 # --------------------------------------------------------------------------- parameters
@@ -376,9 +377,16 @@ class Solution:
     definitions: dict = field(default_factory=dict)
     domain: dict = field(default_factory=dict)
     seed: int = 20181
+    choices: dict[str, Any] = field(default_factory=dict)
 
     def __getitem__(self, name: str) -> Any:
         return self.params[name]
+
+    def choice(self, name: str, default: Any) -> Any:
+        """A modelling choice of the question (``"log_base"``, ``"bias_correction"``):
+        ``default`` in the worked solution, another value when the checker
+        solves the question under a :class:`engine.model.checking.Mistake`."""
+        return self.choices.get(name, default)
 
     def latex(self, name: str) -> str:
         """LaTeX of a parameter's value at this solution: ``3``, ``\\frac{9}{10}``
@@ -400,14 +408,14 @@ class Solution:
         yield part
 
     def _repr_markdown_(self) -> str:
-        """Jupyter: the worked solution as Markdown (engine.render)."""
-        from engine.render import render_markdown
+        """Jupyter: the worked solution as Markdown (engine.render.views)."""
+        from engine.render.views import render_markdown
 
         return render_markdown([self])
 
     def _repr_latex_(self) -> str:
-        """Jupyter/nbconvert: the worked solution as a LaTeX fragment (engine.render)."""
-        from engine.render import render_fragment
+        """Jupyter/nbconvert: the worked solution as a LaTeX fragment (engine.render.views)."""
+        from engine.render.views import render_fragment
 
         return render_fragment(self)
 
@@ -454,6 +462,7 @@ class Problem:
     answer_ids: tuple[str, ...]
     solve_fn: Callable[[Solution], None]
     well_posed: Callable[[Mapping[str, Any]], str | None] | None = None
+    checking: Checking = field(default_factory=Checking)
 
     def parameter(self, name: str) -> Parameter:
         for p in self.parameters:
@@ -477,12 +486,15 @@ class Problem:
                 raise UsageError(f"problem {self.id!r} is not well posed at these values: {reason}")
         return values
 
-    def solve(self, overrides: Mapping[str, Any] | None = None, *, seed: int = 20181) -> Solution:
+    def solve(self, overrides: Mapping[str, Any] | None = None, *, seed: int = 20181,
+              choices: Mapping[str, Any] | None = None) -> Solution:
         """Solve at the defaults updated with ``overrides``; every step is
-        verified. Raises UsageError for bad overrides, VerificationError for
+        verified. ``choices`` changes the module's modelling choices
+        (:meth:`Solution.choice`), as a :class:`engine.model.checking.Mistake`
+        does. Raises UsageError for bad overrides, VerificationError for
         a wrong step or a missing answer."""
         values = self.values(overrides)
-        sol = Solution(self, values, seed=seed)
+        sol = Solution(self, values, seed=seed, choices=dict(choices or {}))
         self.solve_fn(sol)
         missing = [a for a in self.answer_ids if a not in sol.answers]
         if missing:

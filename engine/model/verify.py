@@ -1,7 +1,7 @@
 """Proof that a derivation step equals the one before it.
 
 This checks our own derivation modules (trusted sympy objects), not student
-work: that is :mod:`engine.equiv`. A step is accepted when
+work: that is :mod:`engine.check.equiv`. A step is accepted when
 
 1. a symbolic strategy shows ``previous - step == 0``, cheapest first:
    structural equality, ``expand``, ``cancel``, ``simplify``; or, for a

@@ -4,7 +4,7 @@ The build runs in a fresh temporary directory with shell escape off
 (``-no-shell-escape``, and ``shell_escape=f`` in the environment), no
 latexmkrc read (``-norc``), and kpathsea's ``openin_any=p`` /
 ``openout_any=p`` (no reading or writing outside the build directory and the
-TeX tree): defence in depth behind the escaping of :mod:`engine.escape`.
+TeX tree): defence in depth behind the escaping of :mod:`engine.render.escape`.
 Only the PDF is copied to the output path; on a failure the log is copied
 next to it and the error names it with its first ``!`` line.
 """

@@ -16,7 +16,7 @@ swapped") instead of only "incorrect".
   autodiff, the Adam recursion), returning one or several variants.
 
 Every variant is computed here from the catalog (trusted code, no student
-text), once per sheet, before any worker starts; :mod:`engine.check`
+text), once per sheet, before any worker starts; :mod:`engine.check.run`
 compares a student's value with them in a bounded worker. To add a model,
 add a row to :data:`ERROR_MODELS`; :func:`variants` combines single models
 and compatible pairs.

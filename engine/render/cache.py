@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 #: The packages whose sources make the output: their files are hashed.
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SOURCES = (ROOT / "derivations", ROOT / "engine", ROOT / "templates")
 #: File suffixes that are sources.
 SUFFIXES = (".py", ".j2")

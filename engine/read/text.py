@@ -15,7 +15,7 @@ What OCR'd handwriting needs before a grammar can read it (no sympy here):
   compared at the precision written.
 
 Errors are :class:`ParseError` (a UsageError) with a one-line reason.
-:mod:`engine.parse` builds sympy objects on top of this module.
+:mod:`engine.read.parse` builds sympy objects on top of this module.
 """
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ class ParseError(UsageError):
 
 
 #: Function names written as ``\\operatorname{NAME}``, ``\\text{NAME}`` or
-#: ``\\mathrm{NAME}`` that we know (engine.parse.KNOWN_FUNCTIONS builds them).
+#: ``\\mathrm{NAME}`` that we know (engine.read.parse.KNOWN_FUNCTIONS builds them).
 FUNCTION_NAMES = frozenset("sign sgn signum sigmoid relu ReLU exp ln log tanh abs max min softmax".split())
 
 #: Unicode characters of OCR output and their LaTeX.

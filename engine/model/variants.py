@@ -25,7 +25,7 @@ from typing import Any, Callable, Mapping, Sequence
 import sympy as sp
 
 from engine.errors import UsageError
-from engine.problem import Parameter, Problem, Solution, exact
+from engine.model.problem import Parameter, Problem, Solution, exact
 
 #: Draws tried before a problem is declared impossible to vary.
 MAX_TRIES = 200
@@ -130,7 +130,7 @@ def solve_variants(problems: Sequence[Problem], count: int, seed: int,
 @dataclass
 class VariantView:
     """A variant for the templates: its heading and its problems (views of
-    :mod:`engine.render`)."""
+    :mod:`engine.render.views`)."""
 
     heading: str
     problems: list[Any]
@@ -151,7 +151,7 @@ def render_variants(variants: Sequence[Variant], labels: Mapping[str, str] | Non
     (per variant, on pages of its own, the statements at the drawn values and
     nothing else: the handout). labels: ``{id: "A1"}`` (by default the
     catalog's numbering for built-in problems)."""
-    from engine import render
+    from engine.render import views as render
 
     if labels is None:
         labels = render.catalog_numbers([s for v in variants for s in v.solutions])

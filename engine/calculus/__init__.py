@@ -1,0 +1,1 @@
+"""Differentiation and evaluation traces of any expression (derive diff, derive trace)."""

@@ -1,0 +1,1 @@
+"""Checking a submission against a question's reference: comparison, steps, answers, diagnoses, reports."""

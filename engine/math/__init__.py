@@ -1,0 +1,1 @@
+"""Mathematics shared by every stage: the one number display policy and sympy-to-LaTeX printing."""

@@ -1,0 +1,145 @@
+"""What a question tells the checker: everything lives in the question's module.
+
+A question module passes ``checking=Checking(...)`` to its
+:class:`engine.model.problem.Problem`. The engine reads every
+question-specific fact from there and names no question itself:
+
+* ``title_words``: how a student's header names the question;
+* ``aliases``: how students name its quantities (:class:`Alias`);
+* ``conventions``: its notation (small quantities, index letters, names
+  applied as functions, multi-letter names, alternative letters);
+* ``definitions`` / ``functions`` / ``givens`` / ``domain``: what the
+  checker may substitute and where its numeric spot check samples;
+* ``proof_answers``: answers that are proofs (correct only when every step is);
+* ``mistakes``: its typical mistakes (:class:`Mistake`), each the module's
+  own solve with one choice changed, so ``--set`` and exam variants move
+  them too;
+* ``points`` and ``partial_credit``: the grading rubric.
+
+All of it is built from the module's own sympy objects (trusted code), never
+from student text. Defaults give a question that the checker reads by its
+answer labels alone, at one point per answer.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+
+@dataclass(frozen=True)
+class Alias:
+    """How a student may name answer ``answer_id``.
+
+    names: regular expressions matched in full against the quantity key of
+        a leading name (``engine.read`` quantity keys: ``\\frac{dL}{dU}`` is
+        ``dL/dU``, ``\\bar{v}_3`` is ``bar(v)_3``); groups ``i``/``j`` make an
+        entrywise claim (entry i, j of a vector or matrix, base ``index_base``);
+    words: regular expressions searched in the lower-cased prose naming a
+        chain (same line, or the lines just before); ``words_not``: prose
+        that rules the alias out (``conv1_1`` names one layer, not a total);
+    parts: the parts where it is asked (a claim from another part of the same
+        question still counts, with lower priority);
+    kind: "numeric" (the claim must be a closed number), "symbolic" (it must
+        contain a symbol), "any", or "text" (prose answer, not compared);
+    needs: a regular expression the claimed LaTeX must contain (``O\\(``
+        for series answers), avoid: one it must not contain;
+    approx_needs: without an element matching ``needs``, the last element
+        joined by ``\\approx`` that contains this (a series written without
+        its O-term);
+    transform: a claim transform applied before comparing: ``square_size``
+        (``224 \\times 224`` is the size 224) or ``minus_w1`` (``w_2 = w_1 + s``
+        claims the step s);
+    scope: "all" (the name means the answer's value everywhere in its
+        question) or "part" (only in its parts: o_1 is 1/2 in part (b) but a
+        variable of the derivation in (a))."""
+
+    answer_id: str
+    names: tuple[str, ...] = ()
+    words: tuple[str, ...] = ()
+    parts: tuple[str, ...] = ()
+    kind: str = "any"
+    needs: str | None = None
+    avoid: str | None = None
+    approx_needs: str | None = None
+    transform: str | None = None
+    index_base: int = 1
+    scope: str = "all"
+    words_not: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A typical mistake of the question, named in a diagnosis.
+
+    name: identifier (``bias_correction_dropped``); label: the phrase of the
+    diagnosis ("bias correction dropped");
+    choices: choice name -> value passed to the module's own solve
+        (``Solution.choice``): the question solved with that choice changed
+        (``{"bias_correction": False}``);
+    overrides: parameters -> other parameter values the mistaken student
+        used (inputs swapped), or None when the mistake does not apply;
+    max_partners: 0 when the mistake is only tried alone, 1 when it may pair
+        with one other mistake;
+    credit: the fraction of an answer's points given when this mistake alone
+        explains the student's value (0: none)."""
+
+    name: str
+    label: str
+    choices: Mapping[str, Any] = field(default_factory=dict)
+    overrides: Callable[[Mapping[str, Any]], Mapping[str, Any] | None] | None = None
+    max_partners: int = 1
+    credit: float = 0.0
+
+
+@dataclass(frozen=True)
+class Conventions:
+    """A question's notation in students' text.
+
+    small: quantities dropped by ``\\approx`` (``epsilon``);
+    index_letters: letters whose superscripts are indices (Adam's ``m^t``);
+    words: multi-letter names read as one symbol (``net``, ``TSS``);
+    notation: a letter a student may use -> the question's name for it, when
+        the student never writes the latter (``beta`` for ``beta_1``)."""
+
+    small: tuple[str, ...] = ()
+    index_letters: tuple[str, ...] = ()
+    words: tuple[str, ...] = ()
+    notation: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Checking:
+    """Everything the checker knows of one question (see the module docstring).
+
+    definitions: Solution -> {sympy symbol: expression} the checker may
+        substitute into both sides (``u = x^2/\\log x``, Adam's bias-corrected
+        moments); symbols named as ``engine.read.parse`` names them;
+    functions: name -> ``sympy.Lambda`` (a defined function: the sigmoid), or
+        None (a function only declared: ``softmax``);
+    givens: Solution -> {symbol: exact value}, substituted only when the
+        reference answer is a number;
+    local_definitions: Solution -> {symbol: expression} one-step definitions
+        used for local partials (a primal trace);
+    domain: symbol -> (lo, hi) sampling interval of the numeric spot check;
+    same_quantity: answer id -> answer id of the same quantity under another
+        name (df/dx is the adjoint of x);
+    points: answer id -> points (default 1 each); carried_forward: the
+        fraction of points for an error carried forward (default 0)."""
+
+    title_words: str = ""
+    aliases: tuple[Alias, ...] = ()
+    conventions: Conventions = Conventions()
+    functions: Mapping[str, Any] = field(default_factory=dict)
+    definitions: Callable[[Any], Mapping[Any, Any]] | None = None
+    givens: Callable[[Any], Mapping[Any, Any]] | None = None
+    local_definitions: Callable[[Any], Mapping[Any, Any]] | None = None
+    domain: Mapping[Any, tuple[float, float]] = field(default_factory=dict)
+    same_quantity: Mapping[str, str] = field(default_factory=dict)
+    proof_answers: frozenset[str] = frozenset()
+    mistakes: tuple[Mistake, ...] = ()
+    points: Mapping[str, float] = field(default_factory=dict)
+    carried_forward: float = 0.0
+
+    def points_of(self, answer_id: str) -> float:
+        """The points of ``answer_id`` (1 unless the module says otherwise)."""
+        return float(self.points.get(answer_id, 1))
