@@ -22,6 +22,7 @@ from typing import Any, Mapping, Sequence
 import sympy as sp
 
 from engine.math.latex import to_latex
+from engine.model.checking import Alias, Checking, Mistake
 from engine.model.problem import Parameter, Problem, Solution, Tex
 
 #: Pooling window and stride (2 x 2, stride 2).
@@ -356,7 +357,8 @@ def _part_backward(sol: Solution, X, W, slope, U, argmax, y, ref) -> None:
 
         dVs = partial_symbols("V", m, n)
         for k in range(m * n):
-            part.define(dVs[k], ref["V"][k])
+            if ref is not None:
+                part.define(dVs[k], ref["V"][k])
         dV = part.derivation(dVs, title="Through the weighted sum")
         dV.step(W.applyfunc(lambda w: dL_dy_s * w),
                 r"chain rule: $\frac{\partial y}{\partial V_{ij}} = W_{ij}$, times the upstream gradient")
@@ -367,8 +369,11 @@ def _part_backward(sol: Solution, X, W, slope, U, argmax, y, ref) -> None:
 
         dUs = partial_symbols("U", m, n)
         for k in range(m * n):
-            part.define(dUs[k], ref["U"][k])
-        local = U.applyfunc(lambda u: leaky_relu_grad(u, slope))
+            if ref is not None:
+                part.define(dUs[k], ref["U"][k])
+        # the factor on the negative side: the slope (a mistake: 0 as for ReLU, or 1: left out)
+        backward = {"slope": slope, "zero": sp.Integer(0), "one": sp.Integer(1)}[sol.choice("backward_slope", "slope")]
+        local = U.applyfunc(lambda u: leaky_relu_grad(u, backward))
         dU = part.derivation(dUs, title="Through LeakyReLU")
         dU.step(sp.Matrix(m, n, lambda i, j: dVs[i, j] if local[i, j] == 1 else _times(local[i, j], dVs[i, j])),
                 rf"chain rule: $\frac{{\partial V_{{ij}}}}{{\partial U_{{ij}}}} = 1$ for $U_{{ij}} > 0$, "
@@ -382,12 +387,19 @@ def _part_backward(sol: Solution, X, W, slope, U, argmax, y, ref) -> None:
 
         dXs = partial_symbols("X", X.rows, X.cols)
         for k in range(len(X)):
-            part.define(dXs[k], ref["X"][k])
+            if ref is not None:
+                part.define(dXs[k], ref["X"][k])
         routed = sp.zeros(X.rows, X.cols)
         routed_values = sp.zeros(X.rows, X.cols)
+        spread = sol.choice("pool_gradient", "argmax") == "mean"  # a mistake: spread over the window
         for (i, j), pos in argmax.items():
             routed[pos] = dUs[i, j]
-            routed_values[pos] = dL_dU[i, j]
+            if spread:
+                window = windows(X)[i * n + j][2]
+                for p in window:
+                    routed_values[p] += dL_dU[i, j] / len(window)
+            else:
+                routed_values[pos] = dL_dU[i, j]
         dX = part.derivation(dXs, title="Through max-pooling")
         dX.step(routed, "max-pooling routes each window's upstream gradient to its arg-max; "
                         "every other entry of the window gets 0")
@@ -486,10 +498,44 @@ def solve(sol: Solution) -> None:
     X, W, slope = sp.Matrix(sol["X"]), sp.Matrix(sol["W"]), sol["slope"]
     _statement(sol)
     _part_loss(sol)
-    U, V, argmax, y = _part_forward(sol, X, W, slope)
-    ref = reference_gradients(X, W, slope, y - sol["dL_dy"])
+    forward = slope if sol.choice("forward_slope", "slope") == "slope" else sp.Integer(0)  # 0: ReLU (a mistake)
+    U, V, argmax, y = _part_forward(sol, X, W, forward)
+    # the independent reference the backward pass is verified against (not
+    # needed under a mistake, whose steps are wrong on purpose and unverified)
+    ref = reference_gradients(X, W, slope, y - sol["dL_dy"]) if not sol.choices else None
     _part_backward(sol, X, W, slope, U, argmax, y, ref)
     _part_prelu(sol, W, U)
+
+
+# --------------------------------------------------------------------------- checking
+
+CHECKING = Checking(
+    title_words=r"max-?pool|leaky ?relu|prelu|\bcnn\b|convolutional network",
+    aliases=(
+        Alias("cnn.loss", names=(r"L", r"L\(.*\)", r"loss", r"E"), parts=("a",), kind="symbolic"),
+        Alias("cnn.U", names=(r"U",), parts=("b",), kind="numeric"),
+        Alias("cnn.U", names=(r"U_\(?(?P<i>\d),?(?P<j>\d)\)?",), parts=("b",), kind="numeric"),
+        Alias("cnn.V", names=(r"V",), parts=("b",), kind="numeric"),
+        Alias("cnn.V", names=(r"V_\(?(?P<i>\d),?(?P<j>\d)\)?",), parts=("b",), kind="numeric"),
+        Alias("cnn.y", names=(r"y", r"hat\(y\)"), parts=("b",), kind="numeric"),
+        Alias("cnn.dL_dy", names=(r"dL/dy", r"bar\(y\)", r"delta_?y", r"dL/dhat\(y\)"), parts=("c",), kind="numeric"),
+        Alias("cnn.dL_dV", names=(r"dL/dV", r"bar\(V\)"), parts=("c",), kind="numeric"),
+        Alias("cnn.dL_dV", names=(r"dL/dV_\(?(?P<i>\d),?(?P<j>\d)\)?",), parts=("c",), kind="numeric"),
+        Alias("cnn.dL_dU", names=(r"dL/dU", r"bar\(U\)"), parts=("c",), kind="numeric"),
+        Alias("cnn.dL_dU", names=(r"dL/dU_\(?(?P<i>\d),?(?P<j>\d)\)?",), parts=("c",), kind="numeric"),
+        Alias("cnn.dL_dX", names=(r"dL/dX", r"bar\(X\)"), parts=("c",), kind="numeric"),
+        Alias("cnn.dL_dX", names=(r"dL/dX_\(?(?P<i>\d),?(?P<j>\d)\)?",), parts=("c",), kind="numeric"),
+        Alias("cnn.dL_dalpha", names=(r"dL/dalpha", r"bar\(alpha\)", r"dL/da"), parts=("d",), kind="numeric"),
+    ),
+    mistakes=(
+        Mistake("relu_not_leaky", "ReLU instead of LeakyReLU (the negative slope left out)",
+                choices={"forward_slope": "zero", "backward_slope": "zero"}),
+        Mistake("slope_not_in_backward", "the LeakyReLU slope left out of the backward pass",
+                choices={"backward_slope": "one"}),
+        Mistake("pool_gradient_spread", "the pooling gradient spread over the window instead of routed to the maximum",
+                choices={"pool_gradient": "mean"}),
+    ),
+)
 
 
 PROBLEM = Problem(
@@ -503,4 +549,5 @@ PROBLEM = Problem(
     ),
     solve_fn=solve,
     well_posed=_well_posed,
+    checking=CHECKING,
 )

@@ -49,6 +49,11 @@ examples:
   derive trace '(x^2/\\log x + c)(x^2/\\log x - c)' --at x=3,c=5
   derive check solution.md --sheet A
   derive equiv '\\frac{1}{4}' '0.25'
+  derive list --questions ~/course/questions   # the catalog plus a course's own questions
+
+A course's own question modules (one module per question, see README.md,
+"Writing a problem") join the catalog with --questions DIR on any command,
+or with DERIVE_QUESTIONS=DIR[:DIR...] in the environment.
 
 Run 'derive COMMAND --help' for a command's options.
 """
@@ -78,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
                              formatter_class=argparse.RawDescriptionHelpFormatter)
         mod = importlib.import_module(module)
         getattr(mod, "configure_" + name)(cmd)
+        add_questions_option(cmd)
         cmd.set_defaults(_run=getattr(mod, "run_" + name))
     return parser
 
@@ -91,6 +97,11 @@ def main(argv: list[str] | None = None) -> int:
     from engine.errors import BuildFailed, UsageError, VerificationError
 
     try:
+        if getattr(args, "questions", None):
+            from engine.model import catalog
+
+            for folder in args.questions:
+                catalog.add_folder(folder)
         return int(args._run(args) or 0)
     except UsageError as exc:
         print(f"derive {args.command}: {exc}", file=sys.stderr)
@@ -117,6 +128,13 @@ def main(argv: list[str] | None = None) -> int:
 # --------------------------------------------------------------------------- shared options
 
 
+def add_questions_option(parser: argparse.ArgumentParser) -> None:
+    """``--questions DIR`` (repeatable): a folder of question modules joins the catalog."""
+    parser.add_argument("--questions", action="append", default=[], metavar="DIR",
+                        help="add the question modules (*.py, each defining PROBLEM) of DIR to the "
+                        "catalog; repeatable; also DERIVE_QUESTIONS=DIR[:DIR...]")
+
+
 def add_set_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--set", dest="sets", action="append", default=[], metavar="NAME=VALUE",
@@ -126,7 +144,7 @@ def add_set_option(parser: argparse.ArgumentParser) -> None:
 
 
 def parse_sets(pairs: list[str], problems) -> dict[str, dict[str, str]]:
-    """``--set`` values per problem id: ``{"autodiff": {"x": "2"}}``.
+    """``--set`` values per problem id: ``{problem_id: {"x": "2"}}``.
 
     Raises UsageError for a malformed pair or a name no selected problem has."""
     from engine.errors import UsageError

@@ -193,11 +193,17 @@ class Derivation:
     title: str = ""
     steps: list[Step] = field(default_factory=list)
     kind: str = "derivation"
+    #: False in a solve under a Mistake (``Problem.solve(choices=...)``): its
+    #: steps are wrong on purpose and recorded unproven; never rendered.
+    verify: bool = True
 
     def step(self, expr: Any, rule: str) -> "Derivation":
         """Add ``= expr`` justified by ``rule`` (the field's term: "chain rule",
         "bias correction", ...). Raises VerificationError if it does not follow."""
         previous = self.steps[-1].expr if self.steps else self.lhs
+        if not self.verify:
+            self.steps.append(Step(expr, rule, relation="def" if previous is None else "="))
+            return self
         if previous is None:
             self.steps.append(Step(expr, rule, relation="def"))
             return self
@@ -214,6 +220,9 @@ class Derivation:
         previous = self.steps[-1].expr if self.steps else self.lhs
         if not rule:
             rule = f"series expansion in ${to_latex(var)}$ about 0, up to $O({to_latex(var ** order)})$"
+        if not self.verify:
+            self.steps.append(Step(expr, rule, relation="series", var=var, order=order))
+            return self
         try:
             proof = prove_series(previous, expr, var, order, self.context)
         except NotEqual as exc:
@@ -335,7 +344,8 @@ class Part:
             instances=instances or {},
             seed=sol.seed,
         )
-        d = Derivation(lhs, ctx, where=f"{sol.problem.id}, part ({self.label})", title=title)
+        d = Derivation(lhs, ctx, where=f"{sol.problem.id}, part ({self.label})", title=title,
+                       verify=not sol.choices)
         self.blocks.append(d)
         return d
 
