@@ -417,17 +417,33 @@ class Solution:
         self.parts.append(part)
         yield part
 
-    def _repr_markdown_(self) -> str:
-        """Jupyter: the worked solution as Markdown (engine.render.views)."""
-        from engine.render.views import render_markdown
+    def _repr_markdown_(self) -> str | None:
+        """Jupyter: the worked solution as Markdown, by the display hook the
+        render stage registers (:mod:`engine.render.notebook`); None (the
+        plain repr) when the render stage was never imported."""
+        hook = DISPLAY_HOOKS.get("markdown")
+        return hook(self) if hook is not None else None
 
-        return render_markdown([self])
+    def _repr_latex_(self) -> str | None:
+        """Jupyter/nbconvert: the worked solution as a LaTeX fragment (the
+        render stage's hook, as :meth:`_repr_markdown_`)."""
+        hook = DISPLAY_HOOKS.get("latex")
+        return hook(self) if hook is not None else None
 
-    def _repr_latex_(self) -> str:
-        """Jupyter/nbconvert: the worked solution as a LaTeX fragment (engine.render.views)."""
-        from engine.render.views import render_fragment
 
-        return render_fragment(self)
+#: Jupyter display hooks: format ("markdown", "latex") -> Solution -> text.
+#: The model never imports the render stage; :mod:`engine.render.notebook`
+#: registers its renderers here with :func:`register_display` (data flows
+#: one way: question -> model -> render).
+DISPLAY_HOOKS: dict[str, Callable[["Solution"], str]] = {}
+
+
+def register_display(fmt: str, hook: Callable[["Solution"], str]) -> None:
+    """Show a Solution (and a Problem, solved at its defaults) in Jupyter as
+    ``fmt`` ("markdown" or "latex") with ``hook``."""
+    if fmt not in ("markdown", "latex"):
+        raise ValueError(f"unknown display format {fmt!r}; use 'markdown' or 'latex'")
+    DISPLAY_HOOKS[fmt] = hook
 
 
 def value_latex(value: Any) -> str:
@@ -511,8 +527,11 @@ class Problem:
             raise VerificationError(f"{self.id}: answers not produced: {', '.join(missing)}")
         return sol
 
-    def _repr_markdown_(self) -> str:
+    def _repr_markdown_(self) -> str | None:
         """Jupyter: the worked solution at the defaults as Markdown (solves
         the problem, every step verified; ``problem.solve({...})`` shows other
-        values). Markdown only, so a notebook solves it once per display."""
+        values). Markdown only, so a notebook solves it once per display.
+        None (the plain repr) when the render stage was never imported."""
+        if "markdown" not in DISPLAY_HOOKS:
+            return None
         return self.solve()._repr_markdown_()
