@@ -21,6 +21,7 @@ import sympy as sp
 
 from engine.math import numbers
 from engine.model.checking import Alias, Checking, Conventions, Mistake, index_pattern
+from engine.model.written import approx_latex, at_parameters, div, number_latex, unevaluated_sqrt
 from engine.model.problem import Parameter, Problem, Solution, Tex, value_latex
 from engine.math.latex import to_latex
 
@@ -61,67 +62,6 @@ DOMAINS = {"beta_1": (0.5, 0.99), "beta_2": (0.9, 0.9999), "epsilon": (1e-10, 1e
 #: Gradient sizes |g_1| of the warm-up table in (d), in units of epsilon:
 #: from 100 epsilon (1e-6 at the default) up to 1e11 epsilon (1000).
 GRADIENT_SIZES_IN_EPSILON = (10**2, 10**4, 10**6, 10**8, 10**11)
-
-
-#: Powers of ten at most this small are written 10^{k} (1e-8), larger ones as decimals (0.001).
-SMALLEST_DECIMAL_EXPONENT = -4
-
-
-def power_of_ten(value: sp.Basic) -> int | None:
-    """k when value = 10^k exactly for an integer k < SMALLEST_DECIMAL_EXPONENT
-    (a stabilizer epsilon such as 1e-8), else None."""
-    value = sp.Rational(value)
-    if value <= 0 or value.p != 1:
-        return None
-    k = len(str(value.q)) - 1
-    return -k if -k < SMALLEST_DECIMAL_EXPONENT and value.q == 10**k else None
-
-
-def number_latex(value: sp.Basic) -> str:
-    """LaTeX of a parameter as the sheet writes it: ``10^{-8}`` for a small
-    power of ten, else by :func:`engine.model.problem.value_latex` (0.9, 0.999)."""
-    k = power_of_ten(value)
-    return f"10^{{{k}}}" if k is not None else value_latex(value)
-
-
-def approx_latex(value: sp.Basic) -> str:
-    """LaTeX of a closed number by the display policy, a power of ten
-    written ``10^{k}`` (``1.0 \\times 10^{-11}`` reads as ``10^{-11}``)."""
-    if power_of_ten(value) is not None:
-        return number_latex(value)
-    text = numbers.latex_number(value)
-    return text[len("1.0 \\times "):] if text.startswith("1.0 \\times 10^") else text
-
-
-def shown(value: sp.Rational) -> sp.Basic:
-    """A parameter as the sheet writes it, for display: 9/10 -> 0.9 (a
-    30-digit Float), 1/10^8 -> a symbol printed ``10^{-8}``, other rationals
-    unchanged."""
-    if power_of_ten(value) is not None:
-        return sp.Symbol(number_latex(value), positive=True)
-    q = value.q
-    for prime in (2, 5):
-        while q % prime == 0:
-            q //= prime
-    return sp.Float(numbers.format_number(value, 30), 30) if q == 1 and value.q != 1 else value
-
-
-def at_parameters(expr: sp.Basic, at: Mapping[sp.Symbol, sp.Rational]) -> sp.Basic:
-    """``expr`` at the exact parameter values, numbers written as decimals
-    where the sheet would (1 - 0.9 shows as 0.1), for display."""
-    value = expr.xreplace(dict(at))
-    exponents = {p.exp for p in value.atoms(sp.Pow)}
-    return value.xreplace({r: shown(r) for r in value.atoms(sp.Rational) if r.q != 1 and r not in exponents})
-
-
-def unevaluated_sqrt(expr: sp.Basic) -> sp.Basic:
-    """sqrt(expr) kept as written (sympy folds sqrt(g^2) into |g|)."""
-    return sp.Pow(expr, sp.S.Half, evaluate=False)
-
-
-def div(numerator: sp.Basic, denominator: sp.Basic) -> sp.Basic:
-    """numerator / denominator kept as written (no cancelling)."""
-    return sp.Mul(numerator, sp.Pow(denominator, -1, evaluate=False), evaluate=False)
 
 
 # --------------------------------------------------------------------------- expansions

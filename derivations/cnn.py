@@ -17,11 +17,12 @@ loss at the given values (:func:`reference_gradients`).
 from __future__ import annotations
 
 import random
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping
 
 import sympy as sp
 
 from engine.math.latex import to_latex
+from engine.model.written import product_sum, times
 from engine.model.checking import Alias, Checking, Mistake
 from engine.model.problem import Parameter, Problem, Solution, Tex
 
@@ -160,18 +161,6 @@ def reference_gradients(X0: sp.Matrix, W: sp.Matrix, slope: sp.Basic, t: sp.Basi
         "U": sp.Matrix(m, n, [partial_at(L_u, s, at_u) for s in us]),
         "V": sp.Matrix(m, n, [partial_at(L_v, s, at_v) for s in vs]),
     }
-
-
-def _times(a: sp.Basic, b: sp.Basic) -> sp.Basic:
-    return sp.Mul(a, b, evaluate=False)
-
-
-def _product_sum(pairs: Sequence[tuple[sp.Basic, sp.Basic]]) -> sp.Basic:
-    if not pairs:
-        return sp.Integer(0)
-    if len(pairs) == 1:
-        return _times(*pairs[0])
-    return sp.Add(*[_times(a, b) for a, b in pairs], evaluate=False)
 
 
 # --------------------------------------------------------------------------- parameters
@@ -321,14 +310,14 @@ def _part_forward(sol: Solution, X: sp.Matrix, W: sp.Matrix, slope: sp.Basic) ->
         for k in range(m * n):
             part.define(Vs[k], V[k])
         dv = part.derivation(Vs, title="LeakyReLU")
-        dv.step(U.applyfunc(lambda u: u if u > 0 else _times(slope, u)),
+        dv.step(U.applyfunc(lambda u: u if u > 0 else times(slope, u)),
                 rf"$V_{{ij}} = U_{{ij}}$ for $U_{{ij}} > 0$, ${sol.latex('slope')}\,U_{{ij}}$ otherwise")
         dv.step(V, "evaluate")
         part.answer("cnn.V", V, label="V")
 
         part.define(y_s, y)
         dy = part.derivation(y_s, title="Output")
-        dy.step(_product_sum([(W[k], V[k]) for k in range(m * n)]), r"$y = \sum_{ij} W_{ij} V_{ij}$")
+        dy.step(product_sum([(W[k], V[k]) for k in range(m * n)]), r"$y = \sum_{ij} W_{ij} V_{ij}$")
         dy.step(y, "evaluate")
         part.answer("cnn.y", y, label="y")
     return U, V, argmax, y
@@ -362,7 +351,7 @@ def _part_backward(sol: Solution, X, W, slope, U, argmax, y, ref) -> None:
         dV = part.derivation(dVs, title="Through the weighted sum")
         dV.step(W.applyfunc(lambda w: dL_dy_s * w),
                 r"chain rule: $\frac{\partial y}{\partial V_{ij}} = W_{ij}$, times the upstream gradient")
-        dV.step(W.applyfunc(lambda w: _times(g, w)), rf"$\frac{{\partial L}}{{\partial y}} = {sol.latex('dL_dy')}$")
+        dV.step(W.applyfunc(lambda w: times(g, w)), rf"$\frac{{\partial L}}{{\partial y}} = {sol.latex('dL_dy')}$")
         dL_dV = W * g
         dV.step(dL_dV, "evaluate")
         part.answer("cnn.dL_dV", dL_dV, label=r"\frac{\partial L}{\partial V}")
@@ -375,10 +364,10 @@ def _part_backward(sol: Solution, X, W, slope, U, argmax, y, ref) -> None:
         backward = {"slope": slope, "zero": sp.Integer(0), "one": sp.Integer(1)}[sol.choice("backward_slope", "slope")]
         local = U.applyfunc(lambda u: leaky_relu_grad(u, backward))
         dU = part.derivation(dUs, title="Through LeakyReLU")
-        dU.step(sp.Matrix(m, n, lambda i, j: dVs[i, j] if local[i, j] == 1 else _times(local[i, j], dVs[i, j])),
+        dU.step(sp.Matrix(m, n, lambda i, j: dVs[i, j] if local[i, j] == 1 else times(local[i, j], dVs[i, j])),
                 rf"chain rule: $\frac{{\partial V_{{ij}}}}{{\partial U_{{ij}}}} = 1$ for $U_{{ij}} > 0$, "
                 rf"${sol.latex('slope')}$ otherwise")
-        dU.step(sp.Matrix(m, n, lambda i, j: dL_dV[i, j] if local[i, j] == 1 else _times(dL_dV[i, j], local[i, j])),
+        dU.step(sp.Matrix(m, n, lambda i, j: dL_dV[i, j] if local[i, j] == 1 else times(dL_dV[i, j], local[i, j])),
                 r"the gradients $\frac{\partial L}{\partial V_{ij}}$ above")
         dL_dU = dL_dV.multiply_elementwise(local)
         dU.step(dL_dU, "evaluate")
@@ -458,17 +447,17 @@ def _part_prelu(sol: Solution, W: sp.Matrix, U: sp.Matrix) -> None:
         dU = part.derivation(dUs, title="The case formula at the values")
         dU.step(sp.Matrix(m, n, lambda i, j: dVs[i, j] if U[i, j] > 0 else alpha_s * dVs[i, j]),
                 rf"the case formula: $U_{{ij}} > 0$ or not, $U = {to_latex(U)}$")
-        dU.step(sp.Matrix(m, n, lambda i, j: dL_dV[i, j] if U[i, j] > 0 else _times(alpha, dL_dV[i, j])),
+        dU.step(sp.Matrix(m, n, lambda i, j: dL_dV[i, j] if U[i, j] > 0 else times(alpha, dL_dV[i, j])),
                 rf"$\frac{{\partial L}}{{\partial V}} = {to_latex(dL_dV)}$, $\alpha = {sol.latex('alpha')}$")
         dU.step(dL_dV.multiply_elementwise(U.applyfunc(lambda u: leaky_relu_grad(u, alpha))), "evaluate")
 
         part.define(dL_dalpha_s, ref["alpha"])
         negative = [k for k in range(m * n) if not U[k] > 0]
         da = part.derivation(dL_dalpha_s, title="The gradient of the shared slope")
-        da.step(_product_sum([(dVs[k], U[k]) for k in negative]),
+        da.step(product_sum([(dVs[k], U[k]) for k in negative]),
                 r"$\frac{\partial L}{\partial \alpha} = \sum_{ij} \frac{\partial L}{\partial V_{ij}} "
                 r"\frac{\partial V_{ij}}{\partial \alpha}$; only $U_{ij} \le 0$ contribute $U_{ij}$")
-        da.step(_product_sum([(dL_dV[k], U[k]) for k in negative]),
+        da.step(product_sum([(dL_dV[k], U[k]) for k in negative]),
                 r"the gradients $\frac{\partial L}{\partial V_{ij}}$ and the pooled $U_{ij} \le 0$")
         dL_dalpha = sp.Add(*[dL_dV[k] * U[k] for k in negative])
         da.step(dL_dalpha, "evaluate")

@@ -28,6 +28,7 @@ from typing import Any, Mapping, Sequence
 import sympy as sp
 
 from engine.math.latex import to_latex
+from engine.model.written import unevaluated_sum
 from engine.model.checking import Alias, Checking, Mistake
 from engine.model.problem import Parameter, Problem, Solution, Tex
 
@@ -227,10 +228,6 @@ def _shape_tex(shape: tuple[int, ...]) -> Tex:
     return Tex(r" \times ".join(str(d) for d in shape))
 
 
-def _unevaluated_sum(terms: Sequence[sp.Basic]) -> sp.Basic:
-    return sp.Add(*terms, evaluate=False) if len(terms) > 1 else terms[0]
-
-
 def _statement(sol: Solution, rows: list[LayerRow]) -> None:
     size, channels = sol.latex("input_size"), sol.latex("input_channels")
     last = [r for r in rows if r.kind != "fc"][-1]
@@ -281,9 +278,9 @@ def _part_receptive_field(sol: Solution, rows: list[LayerRow]) -> None:
             field = sp.Integer(1 + sum(r.fields["k"] - 1 for r in spatial))
         elif rule == "input_size":
             terms, field = [sp.Integer(int(sol["input_size"]))], sp.Integer(int(sol["input_size"]))
-        part.define(R, _unevaluated_sum(terms))
+        part.define(R, unevaluated_sum(terms))
         d = part.derivation(R, title="The recurrence unrolled")
-        d.step(_unevaluated_sum(terms), r"$r = 1 + \sum_l (k_l - 1) j_{l-1}$ over the layers of the table")
+        d.step(unevaluated_sum(terms), r"$r = 1 + \sum_l (k_l - 1) j_{l-1}$ over the layers of the table")
         d.step(field, "integer arithmetic")
         part.text(
             rf"One unit of the final ${_shape_tex(spatial[-1].shape_out).source}$ output sees a "
@@ -306,7 +303,7 @@ def _part_parameters(sol: Solution, rows: list[LayerRow]) -> None:
         totals = {}
         for kind, answer_id, title in (("conv", "vgg16.params_conv", "Convolutional layers"),
                                        ("fc", "vgg16.params_fc", "Fully connected layers")):
-            counts = _unevaluated_sum([sp.Integer(r.params) for r in rows if r.kind == kind])
+            counts = unevaluated_sum([sp.Integer(r.params) for r in rows if r.kind == kind])
             part.define(P[kind], counts)
             d = part.derivation(P[kind], title=title)
             d.step(counts, "sum over the layers of the table")

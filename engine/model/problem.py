@@ -110,16 +110,17 @@ class Parameter:
             raw = json.loads(text)
         except json.JSONDecodeError:
             raise UsageError(
-                f"{self.name}={text!r} is not a list; write it as JSON, e.g. {json.dumps(_plain(self.default))}"
+                f"{self.name}={text!r} is not a list; write it as JSON, e.g. {json.dumps(plain_value(self.default))}"
             ) from None
         return _exact_nested(raw, self.name, self.words)
 
 
-def _plain(value: Any) -> Any:
+def plain_value(value: Any) -> Any:
+    """A parameter value as JSON: integers as int, other numbers as float, matrices as nested lists."""
     if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
+        return [plain_value(v) for v in value]
     if isinstance(value, sp.MatrixBase):
-        return [[_plain(value[i, j]) for j in range(value.cols)] for i in range(value.rows)]
+        return [[plain_value(value[i, j]) for j in range(value.cols)] for i in range(value.rows)]
     if isinstance(value, sp.Basic) and value.is_Integer:
         return int(value)
     if isinstance(value, sp.Basic) and value.is_number:
@@ -474,8 +475,10 @@ def value_latex(value: Any) -> str:
 
 @dataclass(frozen=True)
 class Problem:
-    """A homework question: id, title, sheet (A, B, C), parameters, the
-    answer ids it promises, and ``solve(sol)`` which fills a Solution.
+    """A homework question: id, title, sheet (a letter; a sheet is its
+    questions in catalog order), parameters, the answer ids it promises,
+    ``solve(sol)`` which fills a Solution, and ``checking``: everything the
+    checker knows of it (:class:`engine.model.checking.Checking`).
 
     well_posed: optional predicate on the parameter values (no ties in a
     pooling window, distinct logits) used by exam variants; it returns a
