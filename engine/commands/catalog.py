@@ -8,7 +8,7 @@ import shutil
 import sys
 import textwrap
 
-from engine.cli import add_set_option, parse_sets
+from engine.commands.options import add_set_option, parse_sets
 
 
 def configure_list(parser: argparse.ArgumentParser) -> None:

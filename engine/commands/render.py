@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from engine.cli import add_set_option, parse_sets
+from engine.commands.options import add_set_option, parse_sets
 
 FORMATS = ("tex", "fragment", "md")
 
