@@ -12,7 +12,8 @@ A question is one module that defines ``PROBLEM`` (an
 A sheet is the questions whose ``Problem.sheet`` is that letter, in catalog
 order: question 1 of sheet B is the first of them. A folder module that
 cannot be imported, or defines no ``PROBLEM``, is a UsageError naming the
-file (the CLI prints one line and exits with 2); it is never dropped.
+file (the CLI prints one line and exits with 2; ``DERIVE_DEBUG=1`` shows the
+module's traceback); it is never dropped.
 """
 from __future__ import annotations
 
@@ -85,6 +86,8 @@ def _load_file(path: Path) -> "Problem":
         spec.loader.exec_module(module)
     except Exception as exc:  # the module is the course's code: report it in one line, never drop it
         sys.modules.pop(name, None)
+        if os.environ.get("DERIVE_DEBUG"):
+            raise  # the module author's traceback
         line = ""
         tb = exc.__traceback__
         while tb is not None:
