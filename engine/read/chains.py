@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from engine.read import prose as worded
 from engine.read.segments import MathRow, Prose, skip_group
 
 # --------------------------------------------------------------------------- quantity keys
@@ -218,6 +219,7 @@ class Chain:
     fragment: int = 0
     notes: list[str] = field(default_factory=list)
     context: str = ""
+    start_value: bool = False  # "starting with r = 1": a recurrence's start, no answer
 
     @property
     def lines(self) -> list[int]:
@@ -384,7 +386,8 @@ def build_chains(rows: list[MathRow], prose: list[Prose]) -> list[Chain]:
                         first_src = ""
                     chain = Chain([], row.problem, row.part, row.question, row.line, words=words,
                                   words_strong=strong, fragment=row.fragment,
-                                  context=f"{row.context} {row.before}".strip())
+                                  context=f"{row.context} {row.before}".strip(),
+                                  start_value=bool(worded.START_VALUE.search(row.before)))
                     if not first_src or (strong and not is_name(first_src)):
                         chain.elements.append(Element("", "", row.line, text_name=words or "?"))
                     if first_src:
@@ -455,6 +458,9 @@ def prose_chains(prose: list[Prose]) -> list[Chain]:
             chain = Chain([Element("", "", p.line, text_name=lhs), Element(value, "equal", p.line)],
                           p.problem, p.part, p.question, p.line, words=lhs, words_strong=True, origin="prose")
             chains.append(chain)
+        for lhs, value, relation in worded.claims(p.text):
+            chains.append(Chain([Element("", "", p.line, text_name=lhs), Element(value, relation, p.line)],
+                                p.problem, p.part, p.question, p.line, words=lhs, words_strong=True, origin="prose"))
     return chains
 
 
@@ -695,6 +701,8 @@ def name_matches(chain: Chain, problems: tuple[str, ...] | None = None) -> list[
     the prose that announces it. Leading elements are those before the first
     element that is not a name (``y = N_6 = 1272.6`` names both f and v6)."""
     found: list[NameMatch] = []
+    if chain.start_value:
+        return found
     for idx, element in enumerate(chain.elements[:-1] if len(chain.elements) > 1 else []):
         if element.is_text:
             for alias in match_words(element.text_name, chain.problem, problems)[:1]:

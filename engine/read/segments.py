@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.errors import UsageError
+from engine.read import plaintext
 
 #: Largest submission read, in bytes (a photo's OCR is a few kB; 4 MB is
 #: far beyond any real one and still read in well under a second).
@@ -559,9 +560,9 @@ class _Segmenter:
         return lo + 1
 
     def run(self) -> None:
-        # struck-out spans become blanks and a table row of a trace a chain: the
-        # line numbers stay the original's (offsets are of the rewritten text)
-        text = table_rows_as_chains(_blank_struck(self.sub.text))
+        # struck-out spans become blanks, a table row of a trace a chain and plain-text
+        # math LaTeX: the line numbers stay the original's (offsets are of the rewritten text)
+        text = plaintext.rewrite(table_rows_as_chains(_blank_struck(self.sub.text)))
         self.text = text
         starts = [0]
         for line in text.split("\n"):
