@@ -160,8 +160,8 @@ def _other_class(lines: list[str]) -> None:
             lines[j] = pattern.sub("_{y'}", lines[j])
 
 
-_TABLE_LINE = re.compile(r"[ \t]*\|[^\n]*\|[ \t]*")
-_SEPARATOR = re.compile(r"[ \t]*\|(?:[ \t]*:?-{2,}:?[ \t]*\|)+[ \t]*")
+_TABLE_LINE = re.compile(r"[ \t]*+\|[^\n]*\|[ \t]*+")
+_SEPARATOR = re.compile(r"[ \t]*+\|(?:[ \t]*+:?-{2,}+:?[ \t]*+\|)++[ \t]*+")   # possessive: linear
 
 
 def in_fence_lines(lines: list[str]) -> set[int]:
