@@ -10,6 +10,9 @@ Sections (``--only`` picks some):
 * ``catalog``: cold and warm seconds to solve, verify and render the whole
   catalog (:mod:`bench.timing`); ``startup``: ``derive --help``;
 * ``throughput``: a synthetic class of 100 submissions, ``derive check --jobs 2``;
+* ``agreement``: the labelled submissions (:mod:`bench.agreement`): ``check.agreement`` with a
+  careful grader and ``check.cpu_s_per_submission``, the median CPU seconds of a whole
+  ``derive check`` process;
 * ``fuzz``: the long fuzz run (:mod:`bench.fuzz`), at least 10,000 cases.
 
 Targets (from the issue) are checked and printed; ``--strict`` exits 1
@@ -27,7 +30,7 @@ from importlib import metadata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SECTIONS = ("equivalence", "catalog", "startup", "throughput", "fuzz")
+SECTIONS = ("equivalence", "catalog", "startup", "throughput", "agreement", "fuzz")
 #: The long fuzz run: equiv cases through the API, check cases, and batches through the CLI.
 FUZZ_PLAN = {"equiv_cases": 9480, "check_cases": 200, "cli_equiv": 300, "cli_check": 20}
 
@@ -57,6 +60,14 @@ def targets(result: dict) -> list[tuple[str, str, bool | None]]:
         out.append(("catalog warm < 3 s", f"{result['catalog']['warm_s']:.2f} s", result["catalog"]["warm_s"] < 3.0))
     if "cli_startup_s" in result:
         out.append(("derive --help < 0.5 s", f"{result['cli_startup_s']:.3f} s", result["cli_startup_s"] < 0.5))
+    ag = (result.get("check") or {}).get("agreement")
+    if ag:
+        o = ag["overall"]
+        out.append(("check.agreement >= 0.95", f"{o['agreement']:.3f}", o["agreement"] >= 0.95))
+        out.append(("no false 'incorrect', no false 'correct'", f"{o['false_incorrect']}, {o['false_correct']}",
+                    o["false_incorrect"] == 0 and o["false_correct"] == 0))
+        cpu = result["check"]["cpu_s_per_submission"]
+        out.append(("check.cpu_s_per_submission <= 3 s", f"{cpu:.2f} s", cpu <= 3.0))
     fz = result.get("fuzz")
     if fz:
         out.append(("fuzz cases >= 10,000", str(fz["cases"]), fz["cases"] >= 10000))
@@ -84,10 +95,14 @@ def report(result: dict) -> str:
         lines.append(f"Catalog (render --all, tex + md, no pdflatex): cold {c['cold_s']:.2f} s, warm {c['warm_s']:.2f} s")
     if "cli_startup_s" in result:
         lines.append(f"Start-up: derive --help {result['cli_startup_s']:.3f} s (median)")
-    if "check" in result:
+    if "submissions" in result.get("check", {}):
         c = result["check"]
         lines.append(f"Throughput: {c['submissions']} submissions, --jobs {c['jobs']}: {c['seconds']:.0f} s, "
                      f"{c['submissions_per_min']:.1f} submissions/min")
+    if "agreement" in result.get("check", {}):
+        from bench import agreement
+
+        lines.append(agreement.table(result["check"]))
     if "fuzz" in result:
         f = result["fuzz"]
         lines.append(f"Fuzz: {f['cases']} cases ({', '.join(f'{k} {v}' for k, v in f['by_kind'].items())}) in "
@@ -136,7 +151,12 @@ def main(argv: list[str] | None = None) -> int:
         from bench import timing
 
         _progress("a class of 100 submissions through derive check --jobs 2 ...")
-        result["check"] = timing.throughput(work, jobs=args.jobs)
+        result["check"] = {**result.get("check", {}), **timing.throughput(work, jobs=args.jobs)}
+    if "agreement" in sections:
+        from bench import agreement
+
+        _progress("the labelled submissions, one derive check process each ...")
+        result["check"] = {**result.get("check", {}), **agreement.run(progress=_progress)}
     if "fuzz" in sections:
         from bench import fuzz
 

@@ -16,7 +16,7 @@ import mpmath
 import sympy as sp
 
 from engine.check import compare as cm
-from engine.check import diagnose
+from engine.check import diagnose, float32, rounding
 from engine.check.compare import Comparison, Evaluated, ProblemMath, Undecided, Written
 from engine.check.reference import AnswerRef, SheetRef, sheet_ref
 from engine.check.steps import Parsed, _compare, _evaluate
@@ -52,6 +52,7 @@ class ClaimInfo:
     used_verdicts: dict
     part: str | None
     index: tuple[int, ...] | None = None
+    previous_source: str = ""  # the element before the claim, as written
 
 
 def _expected_value(ref: SheetRef, answer_id: str, index: tuple[int, ...] | None) -> Any:
@@ -113,6 +114,8 @@ def task_answer(sheet: str, info: ClaimInfo) -> tuple[str, str | None]:
         c = _symbolic_answer(pm, expected, info)
     if c.verdict == "equal":
         return "correct", None
+    if closed and written is not None and not isinstance(exp.number, list) and float32.matches(written.text, exp.number):
+        return "correct", "right to float32 precision (a float32 printout)"
     second = _second_opinion(a, info)
     if second is not None and second[0] == "equal":
         return "correct", f"equal by the equivalence checker: {second[1]}"
@@ -187,7 +190,9 @@ def _within_rounding(exp: Evaluated, info: ClaimInfo, written: Written | None) -
     if any(v != "correct" for v in info.used_verdicts.values()):
         return False
     half = cm._mpf(written.half_unit) if written is not None else 0
-    if prev.error and abs(exp.number - prev.number) <= prev.error + half:
+    own = rounding.propagated(info.previous_source)   # plain arithmetic: the rounding of its own decimals
+    error = prev.error if own is None else cm._mpf(own)
+    if error and abs(exp.number - prev.number) <= error + half:
         return True
     # computed consistently from values that were themselves right (rounded):
     # the drift is theirs, as long as it stays small (1 %)

@@ -743,6 +743,11 @@ def compare_symbolic(pm: ProblemMath, a: Any, b: Any, relation: str = "equal", s
         return Comparison("equal", "identical")
     if len(sp.srepr(diff)) > MAX_EXPR_SIZE:
         raise Undecided("the expressions are too large to compare")
+    early = _spot_check_first(pm, a, b, diff, seed)   # numbers before any simplify: a difference is cheap to see
+    if early is not None:
+        if unknown:
+            raise Undecided(f"uses {', '.join(sorted(unknown))}, which neither the problem nor the solution defines")
+        return early
     try:
         if sp.simplify(diff) == 0:
             return Comparison("equal", "the difference simplifies to 0")
@@ -763,6 +768,18 @@ def compare_symbolic(pm: ProblemMath, a: Any, b: Any, relation: str = "equal", s
     if verdict.verdict == "different" and unknown:
         raise Undecided(f"uses {', '.join(sorted(unknown))}, which neither the problem nor the solution defines")
     return verdict
+
+
+def _spot_check_first(pm: ProblemMath, a: Any, b: Any, diff: Any, seed: int) -> Comparison | None:
+    """The spot check's "different", when it can decide before ``simplify`` (no undefined
+    function, no entry at a symbolic index); None otherwise (then simplify decides first)."""
+    if undefined_functions(diff) or summed_entries(diff):
+        return None
+    try:
+        verdict = _spot_check(pm, a, b, seed)
+    except Undecided:
+        return None
+    return verdict if verdict.verdict == "different" else None
 
 
 def _limit_small(expr: Any, zero: dict) -> Any:

@@ -97,8 +97,11 @@ def match_words(words: str, problem: str | None, problems: tuple[str, ...] | Non
 def name_matches(chain: Chain, problems: tuple[str, ...] | None = None) -> list[NameMatch]:
     """Answer ids a chain names, by the leading name elements (math) and by
     the prose that announces it. Leading elements are those before the first
-    element that is not a name (``y = N_6 = 1272.6`` names both f and v6)."""
+    element that is not a name (``y = N_6 = 1272.6`` names both f and v6).
+    A recurrence's start value (``starting with r = 1``) names nothing."""
     found: list[NameMatch] = []
+    if chain.start_value:
+        return found
     for idx, element in enumerate(chain.elements[:-1] if len(chain.elements) > 1 else []):
         if element.is_text:
             for alias in match_words(element.text_name, chain.problem, problems)[:1]:

@@ -20,7 +20,7 @@ import sympy as sp
 from engine.read import chains as align
 from engine.check import names
 from engine.check import compare as cm
-from engine.check import diagnose
+from engine.check import diagnose, sheetcache
 from engine.check.compare import ProblemMath
 
 def protect_words(source: str, words: tuple[str, ...]) -> str:
@@ -203,12 +203,17 @@ def problem_math(problem: Any, solution: Any) -> ProblemMath:
 
 
 def build_sheet(sheet: str) -> SheetRef:
-    """Solve the sheet's problems and build its reference (cached)."""
+    """Solve the sheet's problems and build its reference (cached in this process and on
+    disk, :mod:`engine.check.sheetcache`)."""
+    if sheet not in _SHEETS:
+        _SHEETS[sheet] = sheetcache.memo(sheet, SheetRef, lambda: _build_sheet(sheet))
+    return _SHEETS[sheet]
+
+
+def _build_sheet(sheet: str) -> SheetRef:
     from engine.model import catalog
     from engine.math.latex import to_latex
 
-    if sheet in _SHEETS:
-        return _SHEETS[sheet]
     questions = catalog.sheet(sheet)
     math_: dict[str, ProblemMath] = {}
     answers: dict[str, AnswerRef] = {}
@@ -234,9 +239,7 @@ def build_sheet(sheet: str) -> SheetRef:
                     continue
             vs.append(diagnose.Variant(v.models, v.labels, canon))
         variants[pid] = vs
-    ref = SheetRef(sheet, tuple(p.id for p in questions), math_, answers, variants)
-    _SHEETS[sheet] = ref
-    return ref
+    return SheetRef(sheet, tuple(p.id for p in questions), math_, answers, variants)
 
 
 def _exact_latex(raw: Any, canonical: Any, to_latex) -> str:

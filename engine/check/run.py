@@ -410,7 +410,7 @@ def _answers(runner: _Runner, state: _State, ref, claims: dict[str, _Claim], she
             previous=_previous_value(result, chain, claim.element), transform=claim.alias.transform if claim.alias else None,
             chain_consistent=result.consistent, used=result.used, digits=digits.get(a.problem),
             used_verdicts={k: verdicts.get(k[1:].split("[")[0], "") for k in result.used if k.startswith("@")},
-            part=chain.part,
+            part=chain.part, previous_source=chain.elements[claim.element - 1].source if claim.element else "",
         )
         outcome = runner.run("answer", ca.task_answer, sheet, info)
         if not outcome.ok:

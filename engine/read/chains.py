@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from engine.read import prose as worded
 from engine.read.segments import MathRow, Prose, skip_group
 
 # --------------------------------------------------------------------------- quantity keys
@@ -217,6 +218,7 @@ class Chain:
     fragment: int = 0
     notes: list[str] = field(default_factory=list)
     context: str = ""
+    start_value: bool = False  # "starting with r = 1": a recurrence's start, no answer
 
     @property
     def lines(self) -> list[int]:
@@ -383,7 +385,8 @@ def build_chains(rows: list[MathRow], prose: list[Prose]) -> list[Chain]:
                         first_src = ""
                     chain = Chain([], row.problem, row.part, row.question, row.line, words=words,
                                   words_strong=strong, fragment=row.fragment,
-                                  context=f"{row.context} {row.before}".strip())
+                                  context=f"{row.context} {row.before}".strip(),
+                                  start_value=bool(worded.START_VALUE.search(row.before)))
                     if not first_src or (strong and not is_name(first_src)):
                         chain.elements.append(Element("", "", row.line, text_name=words or "?"))
                     if first_src:
@@ -454,6 +457,9 @@ def prose_chains(prose: list[Prose]) -> list[Chain]:
             chain = Chain([Element("", "", p.line, text_name=lhs), Element(value, "equal", p.line)],
                           p.problem, p.part, p.question, p.line, words=lhs, words_strong=True, origin="prose")
             chains.append(chain)
+        for lhs, value, relation in worded.claims(p.text):
+            chains.append(Chain([Element("", "", p.line, text_name=lhs), Element(value, relation, p.line)],
+                                p.problem, p.part, p.question, p.line, words=lhs, words_strong=True, origin="prose"))
     return chains
 
 

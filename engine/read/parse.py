@@ -72,6 +72,7 @@ __all__ = [
     "CommaReading", "top_level_relations",
 ]
 
+from engine.read import antlr  # noqa: E402 - each fragment parsed once per process
 from engine.read.text import (  # noqa: F401,E402 - re-exported: engine.read.parse is the public API
     ACCENTS, FUNCTION_NAMES, GREEK, CommaReading, ParseError, WrittenNumber, ambiguous_commas, clean,
     group_end, literal_grid, number_literal, read_argument, resolve_commas, skip_spaces, split_chain,
@@ -613,6 +614,11 @@ def _library_error(exc: Exception, text: str) -> ParseError:
 
 
 def _convert(text: str, opts: _Options):
+    """:func:`_convert_once`, each (text, options) once per process."""
+    return antlr.cached((text, opts), lambda: _convert_once(text, opts))
+
+
+def _convert_once(text: str, opts: _Options):
     from latex2sympy2_extended.latex2sympy2 import ConversionConfig
 
     config = ConversionConfig(interpret_as_mixed_fractions=False, interpret_simple_eq_as_assignment=False,

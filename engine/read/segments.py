@@ -33,6 +33,7 @@ from engine.errors import UsageError
 from engine.read.layout import (  # noqa: F401 - match_header and table_rows_as_chains are read here
     Questions, match_header, problem_from_title, sheet_letters, sheet_questions, table_rows_as_chains,
 )
+from engine.read import plaintext
 
 #: Largest submission read, in bytes (a photo's OCR is a few kB; 4 MB is
 #: far beyond any real one and still read in well under a second).
@@ -452,9 +453,9 @@ class _Segmenter:
         return lo + 1
 
     def run(self) -> None:
-        # struck-out spans become blanks and a table row of a trace a chain: the
-        # line numbers stay the original's (offsets are of the rewritten text)
-        text = table_rows_as_chains(_blank_struck(self.sub.text))
+        # struck-out spans become blanks, a table row of a trace a chain and plain-text
+        # math LaTeX: the line numbers stay the original's (offsets are of the rewritten text)
+        text = plaintext.rewrite(table_rows_as_chains(_blank_struck(self.sub.text)))
         self.text = text
         starts = [0]
         for line in text.split("\n"):
