@@ -70,6 +70,15 @@ CONVENTIONS = {
     "mv052": PERCENT, "mv053": PERCENT, "mv054": PERCENT, "mv154": PERCENT, "mv163": PERCENT,
     "mv187": "Math-Verify option allow_set_relation_comp=False (a relation does not match a set membership "
              "one way round); derive reads x \\in [-2, 7] and -2 \\le x \\le 7 as the same statement both ways",
+    "mv018": "a number against an answer in unknown letters is undecided in derive (5 against 5 m: m may be a "
+             "unit or a variable); Math-Verify reads AZYUK2A as a different value",
+    "mv101": "a chain is judged by its last member (x = 5+5+1 = 1/3 \\approx 11 answers 11); Math-Verify takes "
+             "the member before \\approx",
+    "mv104": "a chain is judged by its last member (x = 1/3 \\approx 1.3 answers 1.3, a wrong rounding); "
+             "Math-Verify takes the member before \\approx",
+    "mv218": "two answers that name different quantities (W(n) and W(x)) are not called equal; Math-Verify "
+             "ignores the labels",
+    "mv253": "an unknown function may be constant: f(x) against f(y) is undecided in derive, not different",
     "mv254": "Math-Verify option strict=False (any variable renaming accepted); derive compares names as written",
     "mv264": "the values differ (1 - 1/e = 0.632..., 1 + 1/e = 1.368...); Math-Verify's expectation records its "
              "own result, not the mathematics",
@@ -124,7 +133,7 @@ def category(gold: str, pred: str) -> str:
 #: test string) and a form feed (``"\\frac"`` without r) are escaping
 #: slips in the test source: the bare LaTeX has the single backslash.
 def _unslip(text: str) -> str:
-    return re.sub(r"\\\\(?=[A-Za-z])", r"\\", text.replace("\x0c", "\\f"))
+    return re.sub(r"(?<!\\)\\\\(?=[A-Za-z])", r"\\", text.replace("\x0c", "\\f"))
 
 
 def annotate(row: dict) -> dict:

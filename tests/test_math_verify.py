@@ -61,3 +61,52 @@ def test_accuracy_numbers_expressions_matrices_relations(verdicts):
     strict = [(r, v) for r, v in verdicts if r["category"] in STRICT]
     misses = [(r, v) for r, v in strict if v.verdict != r["expected"]]
     assert 1 - len(misses) / len(strict) >= 0.98, _show(misses)
+
+
+# --------------------------------------------------------------------------- the issue's own examples
+
+
+@pytest.mark.parametrize("reference, student, verdicts", [
+    ("(-4,0)", "-4", ("different",)),                         # a comma inside brackets separates members
+    ("[-1,2]", "-1.2", ("different",)),
+    ("14", "6 8", ("undecided",)),                            # juxtaposed numbers are not added
+    ("6", r"5 \text{ and } 1", ("different",)),
+    ("12:00", "1:00", ("different",)),                        # a clock time, never 12/0
+    (r"\frac{1}{0}", r"\frac{-1}{0}", ("undecided",)),        # undefined values are never equal
+    (r"\log 0", r"\frac{1}{0}", ("undecided",)),
+    ("7 = 11a+c", "11a+c", ("different",)),                   # an equation is not an expression
+    ("x + y = 1", "1", ("different",)),
+    ("f = 42", "42", ("equal",)),                             # ... unless its left side is a label
+    (r"\frac{1}{2}", "1", ("different",)),                    # one digit is not a rounding
+    (r"\frac{1}{4}", "0", ("different",)),
+    ("0.0260657", "0", ("different",)),
+    ("1000.99", "1,000.99", ("equal",)),                      # digit grouping
+    ("32349", r"32,\! 349", ("equal",)),
+    ("14916", "14{,}916", ("equal",)),
+    ("1, 2", "1,2", ("equal",)),
+    ("[-4,0]", "[-4, 0]", ("equal",)),
+    ("4.123105625617661", r"\sqrt{17}", ("equal",)),          # precision as written, both ways
+    ("4.1231", "4.12310562", ("equal",)),
+    (r"\sqrt{17}", "4.1232", ("different",)),
+    (r"\{1, 2\}", r"\{2, 1\}", ("equal",)),                   # sets are unordered, tuples ordered
+    ("(1, 2)", "(2, 1)", ("different",)),
+    ("1, -2", "-2, 1", ("equal",)),                           # the solutions of an equation
+    ("20\\%", "0.2", ("equal",)),                             # a percentage is its value over 100
+    (r"x \geq 5", "x >= 5", ("equal",)),
+    (r"x \in [0, 1]", r"0 \le x \le 1", ("equal",)),
+    ("[0,9)", "[0,1)", ("different",)),
+    (r"\text{odd}", "odd", ("equal",)),
+    ("2x+4y-3=0", r"y=-\frac{1}{2}x+\frac{3}{4}", ("equal",)),
+    ("y = 2x", "z = 2x", ("undecided",)),                     # different quantities named
+])
+def test_issue_examples(reference, student, verdicts):
+    verdict = equiv.equivalent(reference, student, timeout=10.0)
+    assert verdict.verdict in verdicts, verdict.reason
+    assert "split_chain" not in verdict.reason and "()" not in verdict.reason
+
+
+@pytest.mark.parametrize("student", ["0.4933629", "0.4933634"])
+def test_a_numeric_value_without_an_error_bound_decides_nothing(student):
+    # the integral is 0.4932628988... (three mpmath quadratures agree); sympy's evalf vouches for 5 digits only
+    verdict = equiv.equivalent(r"\int_0^\infty x^{-x} \sin(x^{3}) dx", student, timeout=10.0)
+    assert verdict.verdict == "undecided", verdict.reason

@@ -190,16 +190,36 @@ def _with_declared_ranges(problem_id: str, context: ProblemContext) -> ProblemCo
     return dataclasses.replace(context, domain={**declared_ranges(problem_id), **context.domain})
 
 
+class _BuiltOnUse(Mapping):
+    """Problem id -> context, each built the first time it is asked for
+    (building parses LaTeX: a pair without a problem builds none)."""
+
+    def __init__(self, builders: dict[str, Callable[[], ProblemContext]]):
+        self.builders = builders
+        self.built: dict[str, ProblemContext] = {}
+
+    def __getitem__(self, pid: str) -> ProblemContext:
+        if pid not in self.built:
+            self.built[pid] = _with_declared_ranges(pid, self.builders[pid]())
+        return self.built[pid]
+
+    def __iter__(self):
+        return iter(self.builders)
+
+    def __len__(self) -> int:
+        return len(self.builders)
+
+
 #: Problem id -> its definitions for the checker (ids of problems.md).
-PROBLEMS: dict[str, ProblemContext] = {pid: _with_declared_ranges(pid, build()) for pid, build in (
-    ("autodiff", _autodiff),
-    ("adam", _adam),
-    ("vgg16", ProblemContext),
-    ("cnn", ProblemContext),
-    ("softmax", _softmax),
-    ("autograd", _autograd),
-    ("delta_rule", _delta_rule),
-)}
+PROBLEMS: Mapping[str, ProblemContext] = _BuiltOnUse({
+    "autodiff": _autodiff,
+    "adam": _adam,
+    "vgg16": ProblemContext,
+    "cnn": ProblemContext,
+    "softmax": _softmax,
+    "autograd": _autograd,
+    "delta_rule": _delta_rule,
+})
 
 #: No problem: no definitions.
 NO_PROBLEM = ProblemContext()
