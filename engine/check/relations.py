@@ -336,9 +336,7 @@ class _Structured:
         """A tuple ``(a, b)`` or ``[a, b]`` against a tuple, a list or a set
         written in order; a comma inside brackets always separates members."""
         if ref_kind == "tuple" and stu_kind == "tuple":
-            r, s = ref_items[0], stu_items[0]
-            if r[0] != s[0]:
-                return "undecided", f"{s[0]}…{s[-1]} where the reference has {r[0]}…{r[-1]}: a pair or an interval?"
+            r, s = ref_items[0], stu_items[0]  # (a, b) and [a, b] alike: vectors (an interval has mixed brackets)
             return self.in_order(_split(r[1:-1], ",;"), _split(s[1:-1], ",;"))
         tup = ref_items[0] if ref_kind == "tuple" else stu_items[0]
         inner = _split(tup[1:-1], ",;")
