@@ -11,9 +11,13 @@ failures instead of swallowed ones):
 2. the same sympy expression after parsing and evaluation;
 3. numbers at the precision written (:func:`compare_rounded`): the student's
    number is right when the reference rounds to it at its last written digit,
-   ties rounding away from zero (school rounding: 1/4 at one decimal is 0.3,
-   so 0.2 is different); ``48.757`` matches 48.756893..., ``1.38 \\times 10^8``
-   matches 138357544, ``42,7`` does not match 42.111. When the reference is
+   ties rounding away from zero (school rounding: 1/8 at two decimals is 0.13,
+   so 0.12 is different); a number written with one digit (``0``, ``1``,
+   ``0.2``) is no rounding and matches only exactly (1/2 is not 1); a
+   reference written as a decimal is matched the same way by an exact answer
+   (``4.1231`` and ``\\sqrt{17}``); a value sympy cannot vouch for to 45
+   digits (an integral it evaluates to 5) decides nothing; ``48.757``
+   matches 48.756893..., ``1.38 \\times 10^8`` matches 138357544, ``42,7`` does not match 42.111. When the reference is
    itself a decimal written with fewer digits than the answer, the answer is
    compared at the reference's last digit. An integer whose trailing zeros may
    be rounding (``138000000``) is "undecided". Vectors, tuples and matrices:
@@ -36,7 +40,9 @@ failures instead of swallowed ones):
    with no mismatch, and never with :data:`PIECEWISE` functions (their break
    points can hide between samples); otherwise "undecided" with the reason.
 
-Also: a number against an answer in terms of unknown symbols (``5`` against
+Lists, sets, tuples, equations, inequalities, intervals, words and units
+are taken apart first (:mod:`engine.check.relations`); each member comes back
+here. Also: a number against an answer in terms of unknown symbols (``5`` against
 ``5 m``: ``m`` is a variable, not metres) is "undecided"; an equation is
 compared side by side (or its right-hand side with an expression); a chain
 ``a = b \\approx c`` is judged by its last member; an ambiguous comma
@@ -637,7 +643,8 @@ class _Comparison:
             return "undecided", "a value is not a finite real number"
         for x in (r, s):
             if x.is_Float and x._prec < KNOWN_BITS:  # evalf's own error bound: an integral known to 5 digits
-                return "undecided", f"{_show(x)} is known only to about {int(x._prec * 0.30103)} digits (no error bound)"
+                digits = int(x._prec * 0.30103)
+                return "undecided", f"{_show(x)} is known only to about {digits} digits (no error bound)"
         diff = abs(r - s)
         scale = max(abs(r), abs(s))
         if diff == 0 or (scale != 0 and diff / scale < AGREE):

@@ -64,7 +64,8 @@ _BARE_WORD = re.compile(r"^[A-Za-z]+(?: [A-Za-z]+)*$")
 _UNIT = re.compile(r"\s*\\(?:text|textbf|textnormal|textrm|mbox|mathrm)\s*\{\s*([A-Za-z]{2,}\.?)\s*\}"
                    r"(\s*\^\s*\{?\s*\d\s*\}?)?\s*$")
 _SEPARATORS = ((re.compile(r"\s*\\(?:text|textbf|mbox)\s*\{\s*(?:and|or)\s*\}\s*"), ", "),
-               (re.compile(r"(?<=[\s,])(?:and|or)\s+"), ", "), (re.compile(r"(?<=[)\d}])\s*(?:and|or)\s*(?=[A-Z(\d])"), ", "),
+               (re.compile(r"(?<=[\s,])(?:and|or)\s+"), ", "),
+               (re.compile(r"(?<=[)\d}])\s*(?:and|or)\s*(?=[A-Z(\d])"), ", "),
                (re.compile(r"\\q?quad(?![A-Za-z])|\\[,;: ]|\\!"), " "))
 _OPEN, _CLOSE = "([{", ")]}"
 _INTEGER = re.compile(r"^[+-]?\d+$")
