@@ -110,3 +110,19 @@ def test_a_numeric_value_without_an_error_bound_decides_nothing(student):
     # the integral is 0.4932628988... (three mpmath quadratures agree); sympy's evalf vouches for 5 digits only
     verdict = equiv.equivalent(r"\int_0^\infty x^{-x} \sin(x^{3}) dx", student, timeout=10.0)
     assert verdict.verdict == "undecided", verdict.reason
+
+
+def test_the_bench_scores_per_category_without_convention_rows():
+    from bench import peer
+
+    pairs = [{"id": "a", "category": "number", "expected": "equal", "convention": None, "gold": "1", "prediction": "1"},
+             {"id": "b", "category": "set", "expected": "different", "convention": None, "gold": "1", "prediction": "2"},
+             {"id": "c", "category": "set", "expected": "equal", "convention": "a reason", "gold": "1", "prediction": "2"}]
+    results = [("equal", "", 1.0), ("equal", "", 3.0), ("different", "", 5.0)]
+    scores = peer._scores(pairs, results)
+    assert scores["overall"]["pairs"] == 2 and scores["overall"]["false_equal"] == 1
+    assert scores["by_category"]["number"]["accuracy"] == 1.0 and scores["by_category"]["set"]["accuracy"] == 0.0
+    assert scores["numbers_expressions_matrices_relations"]["pairs"] == 1
+    assert [r["id"] for r in scores["convention_rows"]] == ["c"] and [m["id"] for m in scores["misses"]] == ["b"]
+    text = peer.table({"derive": scores, "math_verify": scores})
+    assert "overall" in text and "set" in text and "number" in text
