@@ -409,6 +409,8 @@ class _Structured:
             which = "reference" if r_eq else "answer"
             return "different", (f"the {which} is an equation between expressions ({ref if r_eq else stu}), the "
                                  f"{'answer' if r_eq else 'reference'} a value")
+        if r_val == ref and s_val == stu:  # nothing taken apart (an empty member: "=="): the expression engine
+            return self.units(ref, stu)
         verdict, reason = self.member((r_val, r_label), (s_val, s_label))
         lead = "the last member of the chain" if len(_members(stu)) > 2 or len(_members(ref)) > 2 else "the value"
         return verdict, f"{lead}: {reason}"
