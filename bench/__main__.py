@@ -7,6 +7,8 @@ Sections (``--only`` picks some):
 * ``equivalence``: :mod:`bench.equivalence` over :mod:`bench.pairs`
   (derive, Math-Verify at its defaults and with ``float_rounding`` tuned,
   ``simplify(a - b) == 0``, ``Expr.equals``);
+* ``peer``: Math-Verify's own test pairs through derive and Math-Verify
+  (:mod:`bench.peer`), stored as ``equivalence.peer``;
 * ``catalog``: cold and warm seconds to solve, verify and render the whole
   catalog (:mod:`bench.timing`); ``startup``: ``derive --help``;
 * ``throughput``: a synthetic class of 100 submissions, ``derive check --jobs 2``;
@@ -30,7 +32,7 @@ from importlib import metadata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SECTIONS = ("equivalence", "catalog", "startup", "throughput", "agreement", "fuzz")
+SECTIONS = ("equivalence", "peer", "catalog", "startup", "throughput", "agreement", "fuzz")
 #: The long fuzz run: equiv cases through the API, check cases, and batches through the CLI.
 FUZZ_PLAN = {"equiv_cases": 9480, "check_cases": 200, "cli_equiv": 300, "cli_check": 20}
 
@@ -50,7 +52,19 @@ def targets(result: dict) -> list[tuple[str, str, bool | None]]:
     """(what, measured, met) for each target of the issue present in ``result``."""
     out = []
     eq = result.get("equivalence")
-    if eq:
+    if eq and "peer" in eq:
+        d, m = eq["peer"]["derive"], eq["peer"]["math_verify"]
+        strict = d["numbers_expressions_matrices_relations"]
+        out.append(("Math-Verify's pairs: no false 'equal'", str(d["overall"]["false_equal"]),
+                    d["overall"]["false_equal"] == 0))
+        out.append(("Math-Verify's pairs: accuracy >= 0.90", f"{d['overall']['accuracy']:.3f}",
+                    d["overall"]["accuracy"] >= 0.90))
+        out.append(("Math-Verify's pairs: numbers/expressions/matrices/relations >= 0.98", f"{strict['accuracy']:.3f}",
+                    strict["accuracy"] >= 0.98))
+        out.append(("Math-Verify's pairs: median ms <= Math-Verify's",
+                    f"{d['overall']['median_ms']:.1f} vs {m['overall']['median_ms']:.1f}",
+                    d["overall"]["median_ms"] <= m["overall"]["median_ms"]))
+    if eq and "derive" in eq:
         d, mv = eq["derive"], eq["math_verify"]
         out.append(("derive accuracy >= 0.98", f"{d['accuracy']:.3f}", d["accuracy"] >= 0.98))
         out.append(("no false 'equal' on a wrong pair", str(d["false_equal"]), d["false_equal"] == 0))
@@ -83,7 +97,12 @@ def report(result: dict) -> str:
 
     lines = []
     eq = result.get("equivalence")
-    if eq:
+    if eq and "peer" in eq:
+        from bench import peer
+
+        lines += [f"Math-Verify's own tests: {eq['peer']['pairs']} pairs, {eq['peer']['convention_pairs']} declined on "
+                  "convention (not counted)", peer.table(eq["peer"])]
+    if eq and "derive" in eq:
         lines += [f"Equivalence: {eq['pairs']} pairs ({', '.join(f'{k} {v}' for k, v in eq['sources'].items())}; "
                   f"{', '.join(f'{k} {v}' for k, v in eq['expected'].items())}), budget {eq['budget_s']:g} s per "
                   f"pair for every tool, {eq['jobs']} workers", equivalence.table(eq)]
@@ -138,6 +157,10 @@ def main(argv: list[str] | None = None) -> int:
         from bench import equivalence, pairs
 
         result["equivalence"] = equivalence.run(pairs.load(), jobs=args.jobs, progress=_progress)
+    if "peer" in sections:
+        from bench import peer
+
+        result.setdefault("equivalence", {})["peer"] = peer.run(jobs=args.jobs, progress=_progress)
     if "catalog" in sections:
         from bench import timing
 

@@ -194,9 +194,9 @@ def test_symbol_names_match_the_parser(base, sub, latex):
     [
         ("", "there is no expression to read"),
         (r"\text{only prose here}", "there is no expression to read"),
-        ("a = b = c", "a chain of 3 members joined by =: split it with split_chain() and compare the members"),
+        ("a = b = c", "a chain of 3 members joined by =: write one relation, or the answer alone"),
         (r"x \approx 3",
-         r"a chain of 2 members joined by \approx: split it with split_chain() and compare the members"),
+         r"a chain of 2 members joined by \approx: write one relation, or the answer alone"),
         ("a < b", "an inequality: only expressions and equations are compared"),
         ("= 3", "the left-hand side of '=' is empty"),
         ("x\x00", "the text contains the control character U+0000"),

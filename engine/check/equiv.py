@@ -11,9 +11,13 @@ failures instead of swallowed ones):
 2. the same sympy expression after parsing and evaluation;
 3. numbers at the precision written (:func:`compare_rounded`): the student's
    number is right when the reference rounds to it at its last written digit,
-   ties rounding away from zero (school rounding: 1/4 at one decimal is 0.3,
-   so 0.2 is different); ``48.757`` matches 48.756893..., ``1.38 \\times 10^8``
-   matches 138357544, ``42,7`` does not match 42.111. When the reference is
+   ties rounding away from zero (school rounding: 1/8 at two decimals is 0.13,
+   so 0.12 is different); a number written with one digit (``0``, ``1``,
+   ``0.2``) is no rounding and matches only exactly (1/2 is not 1); a
+   reference written as a decimal is matched the same way by an exact answer
+   (``4.1231`` and ``\\sqrt{17}``); a value sympy cannot vouch for to 45
+   digits (an integral it evaluates to 5) decides nothing; ``48.757``
+   matches 48.756893..., ``1.38 \\times 10^8`` matches 138357544, ``42,7`` does not match 42.111. When the reference is
    itself a decimal written with fewer digits than the answer, the answer is
    compared at the reference's last digit. An integer whose trailing zeros may
    be rounding (``138000000``) is "undecided". Vectors, tuples and matrices:
@@ -36,7 +40,9 @@ failures instead of swallowed ones):
    with no mismatch, and never with :data:`PIECEWISE` functions (their break
    points can hide between samples); otherwise "undecided" with the reason.
 
-Also: a number against an answer in terms of unknown symbols (``5`` against
+Lists, sets, tuples, equations, inequalities, intervals, words and units
+are taken apart first (:mod:`engine.check.relations`); each member comes back
+here. Also: a number against an answer in terms of unknown symbols (``5`` against
 ``5 m``: ``m`` is a variable, not metres) is "undecided"; an equation is
 compared side by side (or its right-hand side with an expression); a chain
 ``a = b \\approx c`` is judged by its last member; an ambiguous comma
@@ -130,6 +136,12 @@ SPOT_TRIES = 60
 #: Further points with every symbol in (0, 1), tried when the first ones leave
 #: too few in the domain of both sides (decay rates: beta^t is real for 0 < beta).
 UNIT_TRIES = 40
+#: Digits a written number needs to match by rounding (``0``, ``1`` and ``0.2``
+#: match only exactly: 0.0260657 is not 0, 1/2 is not 1; 0.09 has two decimals).
+MIN_ROUNDING_DIGITS = 2
+#: Bits of precision evalf must vouch for before a value decides a verdict
+#: (sympy tracks the error of quadrature and sums; 60 digits asked for).
+KNOWN_BITS = 150
 #: Numbers with more digits than this are not evaluated (``9^{9^9}`` has 370 million).
 MAX_DIGITS = 100_000
 
@@ -193,6 +205,8 @@ def warm_up() -> None:
     """Parse and compare :data:`WARM_UP` in this process (once)."""
     global _WARM
     if not _WARM:
+        for _ in PROBLEMS.values():  # every problem's definitions built once, before workers fork
+            pass
         for reference, student in WARM_UP:
             compare(reference, student, None, 2.0)
         _WARM = True
@@ -263,7 +277,16 @@ def _soft_limit(seconds: float):
 def compare(reference: str, student: str, problem: str | None = None, budget: float = 5.0) -> tuple[str, str]:
     """The comparison itself, ``(verdict, reason)``; run it in a sandbox
     worker (:func:`equivalent` does), never on student text in-process.
-    ``budget`` is the soft time budget (seconds) of the slow strategies."""
+    ``budget`` is the soft time budget (seconds) of the slow strategies.
+    Lists, sets, equations, inequalities, intervals, words and units first
+    (:mod:`engine.check.relations`), expressions by :func:`compare_plain`."""
+    from engine.check import relations
+
+    return relations.decide(reference, student, problem, budget, compare_plain)
+
+
+def compare_plain(reference: str, student: str, problem: str | None = None, budget: float = 5.0) -> tuple[str, str]:
+    """:func:`compare` for one expression, equation or matrix on each side."""
     try:
         ctx = context_for(problem)
     except UsageError as exc:
@@ -417,6 +440,13 @@ def _exact_or_mpf(expr: sp.Expr):
     value = sp.N(expr, 60)
     if not (isinstance(value, sp.Expr) and value.is_Float):  # complex, infinite, NaN, a matrix
         raise ValueError(f"{_show_short(expr)} is not a finite real number")
+    if value._prec < KNOWN_BITS:  # evalf tracks the error of what it evaluates (quadrature, sums)
+        raise ValueError(f"{_show_short(expr)} is known only to about {int(value._prec * 0.30103)} digits "
+                         "(no error bound for more)")
+    if expr.has(sp.Integral, sp.Sum, sp.Product):  # a second method must agree: 30-digit evaluation
+        other = sp.N(expr, 30)
+        if not (isinstance(other, sp.Expr) and other.is_Float) or abs(other - value) > abs(value) * sp.Float("1e-25"):
+            raise ValueError(f"two evaluations of {_show_short(expr)} disagree (no error bound)")
     return mpmath.mpf(sp.Float(value, 60)._mpf_)
 
 
@@ -444,6 +474,12 @@ def _round_away(value, exponent: int) -> Fraction:
     return sign * n * unit
 
 
+def _digits_written(written: WrittenNumber) -> int:
+    """Digits that carry a rounding: the significant ones, or the decimals of
+    a number below 1 (0.09 has two, 0.2 and 0 one)."""
+    return max(written.significant, -written.exponent) if abs(written.value) < 1 else written.significant
+
+
 def compare_rounded(reference: sp.Expr, written: WrittenNumber,
                     reference_written: WrittenNumber | None = None) -> tuple[str, str]:
     """A number written by the student against the exact reference value.
@@ -463,6 +499,8 @@ def compare_rounded(reference: sp.Expr, written: WrittenNumber,
     if isinstance(value, Fraction) and value == w:
         return "equal", f"{written.text} is exactly the reference"
     rounded_reference = reference_written is not None and not re.fullmatch(r"\d+", reference_written.text)
+    if rounded_reference and _digits_written(reference_written) < MIN_ROUNDING_DIGITS:
+        return "different", f"{written.text} is not the reference {reference_written.text} (matched only exactly)"
     if rounded_reference and reference_written.exponent > written.exponent:
         rounded = _round_away(Fraction(w), reference_written.exponent)
         if rounded == _round_away(value, reference_written.exponent):
@@ -471,6 +509,10 @@ def compare_rounded(reference: sp.Expr, written: WrittenNumber,
         return "different", f"{written.text} does not round to the reference {reference_written.text}"
     rounded = _round_away(value, written.exponent)
     where = f"at the last digit written ({_unit(written.exponent)})"
+    exact = value == w if isinstance(value, Fraction) else value == mpmath.mpf(w.numerator) / w.denominator
+    if rounded == w and not exact and _digits_written(written) < MIN_ROUNDING_DIGITS:  # 1 for 0.5: no rounding
+        return "different", (f"{written.text} is not the reference {_show(reference)}: a number with one "
+                             "significant digit matches only exactly")
     if rounded == w:
         return "equal", f"the reference {_show(reference)} rounded {where} is {written.text}"
     if written.trailing_zeros:
@@ -571,6 +613,8 @@ class _Comparison:
         ref, stu = _doit(ref), _doit(stu)
         if not isinstance(ref, sp.Expr) or not isinstance(stu, sp.Expr):
             return "undecided", f"cannot compare {type(ref).__name__} with {type(stu).__name__}"
+        if any(x.has(sp.zoo, sp.nan, sp.oo, -sp.oo) for x in (ref, stu)):
+            return "undecided", "a value is undefined or infinite (a division by zero?): never equal to another"
         if ref == stu:
             return "equal", "the same expression"
         if _is_number(ref):
@@ -589,11 +633,18 @@ class _Comparison:
         if stu_lit is not None:
             verdict, reason = compare_rounded(ref, stu_lit, ref_lit)
             return verdict, reason
+        if ref_lit is not None and ref_lit.exponent < 0 and _digits_written(ref_lit) >= MIN_ROUNDING_DIGITS:
+            verdict, reason = compare_rounded(stu, ref_lit)  # the reference is the rounded one: 4.1231 vs sqrt(17)
+            return verdict, f"the answer at the reference's precision: {reason}"
         with mpmath.workdps(SPOT_DIGITS + 10):
             r = sp.N(ref, SPOT_DIGITS + 10)
             s = sp.N(stu, SPOT_DIGITS + 10)
         if not (r.is_finite and s.is_finite) or r.has(sp.I) or s.has(sp.I):
             return "undecided", "a value is not a finite real number"
+        for x in (r, s):
+            if x.is_Float and x._prec < KNOWN_BITS:  # evalf's own error bound: an integral known to 5 digits
+                digits = int(x._prec * 0.30103)
+                return "undecided", f"{_show(x)} is known only to about {digits} digits (no error bound)"
         diff = abs(r - s)
         scale = max(abs(r), abs(s))
         if diff == 0 or (scale != 0 and diff / scale < AGREE):
@@ -680,7 +731,11 @@ def _digits(expr) -> float | None:
             return None
         if exp > 300:
             return math.inf
-        return max(base, 1.0) * 10 ** exp
+        try:  # the exponent's own value (10**exp bounds it, so it is a float): 10^{-0.23} is small
+            size = abs(float(sp.N(expr.exp, 15)))
+        except (TypeError, ValueError):
+            size = 10 ** exp
+        return max(base, 1.0) * min(size, 10 ** exp)
     if isinstance(expr, (sp.Add, sp.Mul)):
         parts = [_digits(a) for a in expr.args]
         if any(p is None for p in parts):

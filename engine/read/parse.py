@@ -893,10 +893,10 @@ def parse_latex(text: str, *, symbols_case_sensitive: bool = True,
         obj = sp.Eq(_parse_expression(lhs, opts, ph), _parse_expression(rhs, opts, ph), evaluate=False)
     else:
         names = ", ".join(dict.fromkeys(r for _, _, r in relations))
-        raise ParseError(f"a chain of {len(relations) + 1} members joined by {names}: split it with "
-                         "split_chain() and compare the members")
+        raise ParseError(f"a chain of {len(relations) + 1} members joined by {names}: write one relation, "
+                         "or the answer alone")
     if isinstance(obj, sp.core.relational.Relational) and not isinstance(obj, sp.Eq):
         raise ParseError("an inequality: only expressions and equations are compared")
     if isinstance(obj, sp.And):
-        raise ParseError("a chain of relations: split it with split_chain() and compare the members")
+        raise ParseError("a chain of relations: write one relation, or the answer alone")
     return obj
