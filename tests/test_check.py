@@ -361,8 +361,13 @@ def test_answer_conventions_and_precision(sheets, answer_id, claim, verdict):
 def test_round_half_away_from_zero(value, written, half, ok):
     import mpmath
 
-    w = cm.Written(Fraction(written), Fraction(half), written)
-    assert cm.rounds_to(mpmath.mpf(value), w) is ok
+    from engine.math.written import WrittenNumber, rounds_to
+
+    unit = 2 * Fraction(half)  # one unit of the last digit that counts (10**exponent)
+    exponent = len(str(unit.numerator)) - 1 if unit >= 1 else -(len(str(unit.denominator)) - 1)
+    w = WrittenNumber(written, Fraction(written), 0, exponent, exact=not unit)
+    assert w.half_unit == Fraction(half)
+    assert rounds_to(mpmath.mpf(value), w) is ok
 
 
 # --------------------------------------------------------------------------- steps and error carried forward

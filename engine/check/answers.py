@@ -17,7 +17,8 @@ import sympy as sp
 
 from engine.check import compare as cm
 from engine.check import diagnose
-from engine.check.compare import Comparison, Evaluated, ProblemMath, Undecided, Written
+from engine.check.compare import Comparison, Evaluated, ProblemMath, Undecided
+from engine.math.written import WrittenNumber, exact_number, mpf_of
 from engine.check.reference import AnswerRef, SheetRef, sheet_ref
 from engine.check.steps import Parsed, _compare, _evaluate
 from engine.errors import UsageError
@@ -71,10 +72,10 @@ def _expected_value(ref: SheetRef, answer_id: str, index: tuple[int, ...] | None
     return value
 
 
-def _claim_value(pm: ProblemMath, info: ClaimInfo) -> tuple[Evaluated | str, Written | None]:
+def _claim_value(pm: ProblemMath, info: ClaimInfo) -> tuple[Evaluated | str, WrittenNumber | None]:
     p = info.parsed
     if info.transform == "square_size" and p.size is not None:
-        return Evaluated(p.size, cm._number(p.size)), Written(Fraction(int(p.size)), Fraction(0), str(p.size))
+        return Evaluated(p.size, cm._number(p.size)), exact_number(Fraction(int(p.size)), str(p.size))
     if info.transform == "minus_w1":
         w1 = pm.canon(cm.resolve_key(pm, "w_1"))
         return _evaluate(pm, Parsed(p.source, True, expr=p.expr - w1, literals=p.literals), "problem", {}), None
@@ -178,7 +179,7 @@ def _symbolic_answer(pm: ProblemMath, expected: Any, info: ClaimInfo) -> Compari
                           f"{cm.failure_reason(exc)}")
 
 
-def _within_rounding(exp: Evaluated, info: ClaimInfo, written: Written | None) -> bool:
+def _within_rounding(exp: Evaluated, info: ClaimInfo, written: WrittenNumber | None) -> bool:
     """The student's derivation of this value is consistent and used only
     right values: a difference within their rounding is no error."""
     prev = info.previous
@@ -186,7 +187,7 @@ def _within_rounding(exp: Evaluated, info: ClaimInfo, written: Written | None) -
         return False
     if any(v != "correct" for v in info.used_verdicts.values()):
         return False
-    half = cm._mpf(written.half_unit) if written is not None else 0
+    half = mpf_of(written.half_unit) if written is not None else 0
     if prev.error and abs(exp.number - prev.number) <= prev.error + half:
         return True
     # computed consistently from values that were themselves right (rounded):
@@ -195,7 +196,7 @@ def _within_rounding(exp: Evaluated, info: ClaimInfo, written: Written | None) -
 
 
 def _diagnose(ref: SheetRef, pm: ProblemMath, a: AnswerRef, info: ClaimInfo, claim: Evaluated,
-              written: Written | None, closed: bool) -> str | None:
+              written: WrittenNumber | None, closed: bool) -> str | None:
     """The error model (or pair) that reproduces the student's value."""
     variants = ref.variants.get(a.problem, [])
     hits = diagnose.candidates(variants, a.id)

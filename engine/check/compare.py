@@ -37,6 +37,9 @@ from typing import Any, Mapping
 import mpmath
 import sympy as sp
 
+from engine.errors import Undecided
+from engine.math.numbers import short_decimal
+from engine.math.written import WrittenNumber, rounds_to
 from engine.read.chains import SAME_QUANTITY, match_name, quantity_key
 
 #: Digits of the numeric evaluations.
@@ -51,10 +54,6 @@ MAX_ROUNDS = 25
 MAX_EXPR_SIZE = 20_000
 
 _ACCENT_NAME = re.compile(r"^(bar|hat|tilde|vec|dot|ddot|check|breve|acute|grave)\{")
-
-
-class Undecided(Exception):
-    """The comparison cannot be decided; the message says why (one line)."""
 
 
 #: What a failure of sympy on a student's expression means for the reader
@@ -603,15 +602,6 @@ def _number(expr: Any) -> Any:
 
 
 @dataclass(frozen=True)
-class Written:
-    """A number literal as written: exact value and half unit of the last digit."""
-
-    value: Fraction
-    half_unit: Fraction
-    text: str = ""
-
-
-@dataclass(frozen=True)
 class Comparison:
     """The outcome of :func:`compare`: "equal", "different" or "undecided",
     with a phrase for the reader and, for numbers, the two values."""
@@ -622,44 +612,7 @@ class Comparison:
     right: Any = None
 
 
-def _mpf(x: Fraction) -> Any:
-    return mpmath.mpf(x.numerator) / x.denominator
-
-
-def rounds_to(value: Any, written: Written, slack: Any = 0) -> bool:
-    """Whether ``value`` written to the digits of ``written`` gives it
-    (round half away from zero), allowing ``slack`` more."""
-    b = _mpf(written.value)
-    h = _mpf(written.half_unit)
-    if not written.half_unit:
-        return abs(value - b) <= slack + mpmath.mpf(10) ** -(DIGITS - 8) * max(1, abs(b))
-    if slack:
-        return abs(value - b) <= h + slack
-    # exactly, in rationals: the boundary (0.25 at one digit) must not be decided by binary rounding
-    diff = _fraction_of(value) - written.value
-    half = written.half_unit
-    if written.value >= 0:
-        return -half <= diff < half
-    return -half < diff <= half
-
-
-def _fraction_of(value: Any) -> Fraction:
-    """The exact binary value of an mpf as a Fraction."""
-    sign, man, exp, _ = mpmath.mpf(value)._mpf_
-    f = Fraction(int(man)) * (Fraction(2) ** exp)
-    return -f if sign else f
-
-
-def fmt(value: Any, digits: int = 8) -> str:
-    """A short decimal of an mpf, for messages (integers without ".0")."""
-    if value is None:
-        return "?"
-    if value == int(value) and abs(value) < 10**15:
-        return str(int(value))
-    return mpmath.nstr(value, digits, strip_zeros=True)
-
-
-def compare_numbers(a: Evaluated, b: Evaluated, wa: Written | None, wb: Written | None,
+def compare_numbers(a: Evaluated, b: Evaluated, wa: WrittenNumber | None, wb: WrittenNumber | None,
                     relation: str = "equal") -> Comparison:
     """Two closed numbers at the precision written (see the module docstring)."""
     x, y = a.number, b.number
@@ -682,12 +635,12 @@ def compare_numbers(a: Evaluated, b: Evaluated, wa: Written | None, wb: Written 
             ok = abs(x - y) <= slack + mpmath.mpf("0.005") * max(abs(x), abs(y))
         where = "within the rounding of the values used" if slack else "exactly"
     if ok:
-        return Comparison("equal", f"{fmt(x)} = {fmt(y)} {where}", x, y)
-    return Comparison("different", f"{fmt(x)} is not {fmt(y)}" + (" at the digits written" if "digits" in where
+        return Comparison("equal", f"{short_decimal(x)} = {short_decimal(y)} {where}", x, y)
+    return Comparison("different", f"{short_decimal(x)} is not {short_decimal(y)}" + (" at the digits written" if "digits" in where
                                                                   else ""), x, y)
 
 
-def compare(pm: ProblemMath, a: Evaluated, b: Evaluated, wa: Written | None = None, wb: Written | None = None,
+def compare(pm: ProblemMath, a: Evaluated, b: Evaluated, wa: WrittenNumber | None = None, wb: WrittenNumber | None = None,
             relation: str = "equal", seed: int = 20181) -> Comparison:
     """Compare two resolved expressions (scalars or matrices)."""
     ea, eb = a.expr, b.expr
@@ -852,13 +805,13 @@ def _spot_check(pm: ProblemMath, a: Any, b: Any, seed: int) -> Comparison:
             continue
         scale = max(mpmath.mpf(1), abs(va), abs(vb))
         if abs(va - vb) > SPOT_TOLERANCE * scale:
-            where = ", ".join(f"{symbol_label(k)} = {fmt(mpmath.mpf(v._mpf_) if hasattr(v, '_mpf_') else v, 4)}"
+            where = ", ".join(f"{symbol_label(k)} = {short_decimal(mpmath.mpf(v._mpf_) if hasattr(v, '_mpf_') else v, 4)}"
                               for k, v in list(point.items())[:4])
             digits = 6
-            while digits < 30 and fmt(va, digits) == fmt(vb, digits):
+            while digits < 30 and short_decimal(va, digits) == short_decimal(vb, digits):
                 digits += 3
-            return Comparison("different", f"at {where or 'the given values'} they are {fmt(va, digits)} "
-                              f"and {fmt(vb, digits)}", va, vb)
+            return Comparison("different", f"at {where or 'the given values'} they are {short_decimal(va, digits)} "
+                              f"and {short_decimal(vb, digits)}", va, vb)
         good += 1
         if good >= SPOT_POINTS:
             break

@@ -19,16 +19,12 @@ from typing import Callable, Mapping
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
-from engine.errors import UsageError
+from engine.errors import DefinitionCycle, UsageError
 from engine.read.parse import ParseError, parse_latex
 from engine.read.parse import symbol as S
 
 #: Substitution passes before the definitions are declared cyclic.
 MAX_PASSES = 30
-
-
-class DefinitionCycle(ParseError):
-    """A problem's definitions or given values do not settle (a cycle)."""
 
 
 @dataclass(frozen=True)

@@ -84,7 +84,6 @@ import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
-from decimal import Decimal
 from fractions import Fraction
 from typing import Iterable, Iterator
 
@@ -95,6 +94,8 @@ from sympy.core.function import AppliedUndef
 from engine import sandbox
 from engine.check.context import PROBLEMS, ProblemContext, context_for
 from engine.errors import UsageError
+from engine.math.numbers import like_written, reason_number, unit_text
+from engine.math.written import round_half_away
 from engine.read.parse import (
     ACCENTS, GREEK, ParseError, Partial, WrittenNumber, ambiguous_commas, clean, literal_grid, number_literal,
     parse_latex,
@@ -360,41 +361,6 @@ def _is_number(expr) -> bool:
     return isinstance(expr, sp.Expr) and not expr.free_symbols and not expr.has(AppliedUndef, Partial, sp.Indexed)
 
 
-def _show(value) -> str:
-    """A value for a reason: exact for integers and terminating decimals, else 12 digits."""
-    if isinstance(value, Fraction):
-        value = sp.Rational(value.numerator, value.denominator)
-    if isinstance(value, sp.Basic) and not value.is_Atom:
-        value = value.doit()
-    if isinstance(value, sp.Rational):
-        q = int(value.q)
-        while q % 2 == 0:
-            q //= 2
-        while q % 5 == 0:
-            q //= 5
-        if q == 1 and len(str(value.q)) <= 20:
-            text = format(Decimal(int(value.p)) / Decimal(int(value.q)), "f")
-            return text if len(text) <= 24 else mpmath.nstr(mpmath.mpf(value.p) / value.q, 12)
-    value = sp.N(value, 30)
-    if not value.is_Float:
-        return str(value)
-    with mpmath.workdps(30):
-        return mpmath.nstr(mpmath.mpf(value._mpf_), 12)
-
-
-def _like(value: Fraction, written: WrittenNumber) -> str:
-    """``value`` (already rounded at the written digit) in the written form."""
-    scientific = "times" in written.text or "cdot" in written.text
-    m = re.search(r"10\s*\^\s*\{?\s*([+-]?\s*\d+)", written.text) if scientific else None
-    if m:
-        power = int(m.group(1).replace(" ", ""))
-        decimals = max(0, power - written.exponent)
-        mantissa = Decimal(value.numerator) / Decimal(value.denominator) / (Decimal(10) ** power)
-        return rf"{mantissa:.{decimals}f} \times 10^{{{power}}}"
-    decimals = max(0, -written.exponent)
-    return f"{Decimal(value.numerator) / Decimal(value.denominator):.{decimals}f}"
-
-
 def _name(sym) -> str:
     """A symbol's name as LaTeX for a reason (``hat{m}_t`` -> ``\\hat{m}_t``)."""
     name = str(sym).replace("\\prime", "'")
@@ -402,11 +368,6 @@ def _name(sym) -> str:
     if m and (m.group(1) in GREEK or (m.group(1) in ACCENTS and m.group(2).startswith("{"))):
         return "\\" + name
     return name
-
-
-def _unit(exponent: int) -> str:
-    return f"1e{exponent}" if exponent < -4 or exponent > 4 else str(Fraction(10) ** exponent if exponent >= 0 else
-                                                                      f"0.{'0' * (-exponent - 1)}1")
 
 
 def _exact_or_mpf(expr: sp.Expr):
@@ -430,20 +391,6 @@ def _show_short(expr) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _round_away(value, exponent: int) -> Fraction:
-    """``value`` rounded at 10**exponent, ties away from zero, as a Fraction."""
-    unit = Fraction(10) ** exponent
-    if isinstance(value, Fraction):
-        q = abs(value) / unit
-        n = int(q + Fraction(1, 2))
-    else:
-        with mpmath.workdps(80):
-            q = abs(value) / (mpmath.mpf(10) ** exponent)
-            n = int(mpmath.floor(q + mpmath.mpf(1) / 2))
-    sign = -1 if value < 0 else 1
-    return sign * n * unit
-
-
 def compare_rounded(reference: sp.Expr, written: WrittenNumber,
                     reference_written: WrittenNumber | None = None) -> tuple[str, str]:
     """A number written by the student against the exact reference value.
@@ -464,21 +411,21 @@ def compare_rounded(reference: sp.Expr, written: WrittenNumber,
         return "equal", f"{written.text} is exactly the reference"
     rounded_reference = reference_written is not None and not re.fullmatch(r"\d+", reference_written.text)
     if rounded_reference and reference_written.exponent > written.exponent:
-        rounded = _round_away(Fraction(w), reference_written.exponent)
-        if rounded == _round_away(value, reference_written.exponent):
+        rounded = round_half_away(Fraction(w), reference_written.exponent)
+        if rounded == round_half_away(value, reference_written.exponent):
             return "equal", (f"{written.text} rounds to the reference {reference_written.text} at the reference's "
-                             f"last digit ({_unit(reference_written.exponent)})")
+                             f"last digit ({unit_text(reference_written.exponent)})")
         return "different", f"{written.text} does not round to the reference {reference_written.text}"
-    rounded = _round_away(value, written.exponent)
-    where = f"at the last digit written ({_unit(written.exponent)})"
+    rounded = round_half_away(value, written.exponent)
+    where = f"at the last digit written ({unit_text(written.exponent)})"
     if rounded == w:
-        return "equal", f"the reference {_show(reference)} rounded {where} is {written.text}"
+        return "equal", f"the reference {reason_number(reference)} rounded {where} is {written.text}"
     if written.trailing_zeros:
         coarse = written.exponent + written.trailing_zeros
-        if _round_away(value, coarse) == w:
-            return "undecided", (f"{written.text} equals the reference {_show(reference)} only if its "
+        if round_half_away(value, coarse) == w:
+            return "undecided", (f"{written.text} equals the reference {reason_number(reference)} only if its "
                                  f"{written.trailing_zeros} trailing zeros are not significant")
-    return "different", (f"the reference {_show(reference)} rounded {where} is {_like(rounded, written)}, "
+    return "different", (f"the reference {reason_number(reference)} rounded {where} is {like_written(rounded, written)}, "
                          f"not {written.text}")
 
 
@@ -597,15 +544,15 @@ class _Comparison:
         diff = abs(r - s)
         scale = max(abs(r), abs(s))
         if diff == 0 or (scale != 0 and diff / scale < AGREE):
-            return "equal", f"the same value, {_show(ref)}{given}"
+            return "equal", f"the same value, {reason_number(ref)}{given}"
         decimals = [w for w in written_precision(stu_text) if w.exponent < 0] if stu_text else []
         if decimals:
             digits = min(w.significant for w in decimals)
             tolerance = sp.Rational(1, 2) * sp.Integer(10) ** (1 - digits)
             if diff <= tolerance * abs(s):
-                return "equal", (f"{_show(stu)} agrees with the reference {_show(ref)} to the {digits} significant "
+                return "equal", (f"{reason_number(stu)} agrees with the reference {reason_number(ref)} to the {digits} significant "
                                  f"digits of the numbers written{given}")
-        return "different", f"the answer is {_show(stu)}, the reference {_show(ref)}{given}"
+        return "different", f"the answer is {reason_number(stu)}, the reference {reason_number(ref)}{given}"
 
     def symbolic(self, ref, stu, stu_text: str) -> tuple[str, str]:
         diff = sp.Add(ref, -stu)
@@ -795,9 +742,9 @@ def _spot_check(ref, stu, ctx: ProblemContext) -> _Evidence:
             evidence.mismatches += 1
             evidence.worst = max(evidence.worst, rel)
             if not evidence.example:
-                where = ", ".join(f"{_name(k)} = {_show(v)}" for k, v in list(point.items())[:4])
-                evidence.example = (f"at {where or 'the given values'} the reference is {_show(a)} "
-                                    f"and the answer {_show(b)}")
+                where = ", ".join(f"{_name(k)} = {reason_number(v)}" for k, v in list(point.items())[:4])
+                evidence.example = (f"at {where or 'the given values'} the reference is {reason_number(a)} "
+                                    f"and the answer {reason_number(b)}")
     if evidence.valid < AGREE_POINTS and not evidence.why and evidence.mismatches < MISMATCH_POINTS:
         evidence.why = f"only {evidence.valid} of {tried} random points are in the domain of both sides"
     return evidence

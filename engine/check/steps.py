@@ -16,6 +16,7 @@ The answers are :mod:`engine.check.answers`; the reference
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from fractions import Fraction
@@ -26,7 +27,9 @@ import sympy as sp
 
 from engine.read import chains as align
 from engine.check import compare as cm
-from engine.check.compare import Comparison, Evaluated, ProblemMath, StudentValue, Undecided, Written
+from engine.check.compare import Comparison, Evaluated, ProblemMath, StudentValue, Undecided
+from engine.math.numbers import short_decimal
+from engine.math.written import WrittenNumber
 from engine.check.reference import CONVENTIONS, SheetRef, math_of, protect_words, sheet_ref
 
 # --------------------------------------------------------------------------- planning
@@ -122,7 +125,7 @@ class Parsed:
     __slots__ = ("source", "ok", "reason", "_expr", "written", "literals", "key", "name", "digits", "size",
                  "symbolic", "closed")
 
-    def __init__(self, source: str, ok: bool, reason: str = "", expr: Any = None, written: Written | None = None,
+    def __init__(self, source: str, ok: bool, reason: str = "", expr: Any = None, written: WrittenNumber | None = None,
                  literals: dict | None = None, key: str = "", name: bool = False, digits: int | None = None,
                  size: Any = None, symbolic: bool | None = None, closed: bool | None = None):
         self.source, self.ok, self.reason = source, ok, reason
@@ -252,8 +255,7 @@ def _read(pm: ProblemMath, source: str, expr: Any, is_name: bool, notation: dict
     literal = parse.number_literal(source)
     if literal is not None:
         # a written 0 (no decimals) carries no precision: it is exactly zero
-        half = Fraction(0) if literal.value == 0 and literal.exponent >= 0 else Fraction(literal.half_unit)
-        written = Written(Fraction(literal.value), half, literal.text)
+        written = dataclasses.replace(literal, exact=literal.value == 0 and literal.exponent >= 0)
     literals, digits = {}, None
     for w in parse.written_precision(source):
         if w.exponent < 0:
@@ -565,7 +567,7 @@ def _env_phrase(env: dict, key: str) -> str:
     if sv is None:
         return label
     value = sv.value
-    text = cm.fmt(cm._number(value), 6) if cm._number(value) is not None else str(value)[:30]
+    text = short_decimal(cm._number(value), 6) if cm._number(value) is not None else str(value)[:30]
     return f"{label} = {text} from line {sv.line}" if sv.line else f"{label} = {text}"
 
 

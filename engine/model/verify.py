@@ -26,6 +26,8 @@ from typing import Any, Iterable, Mapping
 import mpmath
 import sympy as sp
 
+from engine.errors import NotEqual
+
 #: Random points of the numeric spot check.
 SPOT_POINTS = 8
 #: Working precision of the spot check, decimal digits.
@@ -43,10 +45,6 @@ class Proof:
 
     method: str
     detail: str
-
-
-class NotEqual(Exception):
-    """Raised by :func:`prove_equal` with a counterexample in the message."""
 
 
 @dataclass

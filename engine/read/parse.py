@@ -72,11 +72,14 @@ __all__ = [
     "CommaReading", "top_level_relations",
 ]
 
+from engine.errors import ParseError  # noqa: E402
+from engine.math.written import WrittenNumber  # noqa: F401,E402 - re-exported: engine.read.parse is the public API
+from engine.read.literals import literal_grid, number_literal, written_precision  # noqa: F401,E402 - re-exported
 from engine.read.text import (  # noqa: F401,E402 - re-exported: engine.read.parse is the public API
-    ACCENTS, FUNCTION_NAMES, GREEK, CommaReading, ParseError, WrittenNumber, ambiguous_commas, clean,
-    group_end, literal_grid, number_literal, read_argument, resolve_commas, skip_spaces, split_chain,
-    split_equations, top_level_relations, written_precision,
+    ACCENTS, GREEK, CommaReading, ambiguous_commas, clean, resolve_commas, split_chain, split_equations,
+    top_level_relations,
 )
+from engine.read.tokens import FUNCTION_NAMES, FUNCTIONS, group_end, read_argument, skip_spaces, split_top_level  # noqa: F401,E402
 
 
 class Partial(sp.Function):
@@ -109,10 +112,8 @@ KNOWN_FUNCTIONS: dict[str, Callable] = {
 }
 #: How many arguments each named function takes (None: one or more).
 #: ``\operatorname{ReLU}(1, 2)`` is refused with this, not a TypeError.
-FUNCTION_ARITY: dict[str, tuple[int, ...] | None] = {
-    "sign": (1,), "sgn": (1,), "signum": (1,), "sigmoid": (1,), "relu": (1,), "ReLU": (1,), "exp": (1,),
-    "ln": (1,), "log": (1, 2), "tanh": (1,), "abs": (1,), "max": None, "min": None, "softmax": None,
-}
+FUNCTION_ARITY: dict[str, tuple[int, ...] | None] = FUNCTIONS
+assert set(KNOWN_FUNCTIONS) == set(FUNCTIONS), "engine.read.tokens.FUNCTIONS is the one table of function names"
 #: Greek capitals that are functions before a parenthesis (``\Gamma(x)`` is
 #: the gamma function); alone they stay symbols (``\Gamma``).
 GREEK_FUNCTIONS: dict[str, Callable] = {"Gamma": sp.gamma}
@@ -174,31 +175,9 @@ def symbol(base: str, sub: str | None = None) -> sp.Symbol:
     return sp.Symbol(name + _sub_suffix(sub))
 
 
-def _split_top_commas(text: str) -> list[str]:
-    parts, depth, start = [], 0, 0
-    for i, c in enumerate(text):
-        if c in "([{":
-            depth += 1
-        elif c in ")]}":
-            depth -= 1
-        elif c == "," and depth == 0:
-            parts.append(text[start:i])
-            start = i + 1
-    parts.append(text[start:])
-    return parts
-
-
 def _paren_end(text: str, start: int) -> int:
-    """Index just after the ``)`` matching the ``(`` at ``start``."""
-    depth = 0
-    for i in range(start, len(text)):
-        if text[i] in "([{":
-            depth += 1
-        elif text[i] in ")]}":
-            depth -= 1
-            if depth == 0:
-                return i + 1
-    raise ParseError(f"unbalanced parentheses: the '(' before '{text[start + 1:start + 13].strip()}' is never closed")
+    """Index just after the ``)`` matching the ``(`` at ``start`` (all brackets nest)."""
+    return group_end(text, start, "([{")
 
 
 _MULTI_INDEX_SUM = re.compile(r"\\(sum|prod)\s*_\s*\{\s*([A-Za-z])\s*,?\s*([A-Za-z])\s*\}")
@@ -352,7 +331,7 @@ def _protect_calls(text: str, opts: _Options, ph: _Placeholders) -> str:
             end = _paren_end(text, j)
             if text[skip_spaces(text, end):skip_spaces(text, end) + 1] == "_":
                 raise ParseError(f"a subscript after {name}(...): write the component out")
-            args = [_parse_expression(a, opts, ph) for a in _split_top_commas(text[j + 1:end - 1])]
+            args = [_parse_expression(a, opts, ph) for a in split_top_level(text[j + 1:end - 1])]
         else:
             operand = re.match(r"\{[^{}]*\}|" + _ATOM_TEXT + r"|\d+(?:\.\d+)?", text[j:])
             if not operand or not operand.group(0).strip():
@@ -399,12 +378,7 @@ def _scan_arguments(text: str, name: str, j: int, opts: _Options, ph: _Placehold
     pieces = []
     k = skip_spaces(text, j)
     if name == "sqrt" and text[k:k + 1] == "[":
-        depth, close = 0, -1
-        for q in range(k, len(text)):
-            depth += {"[": 1, "]": -1}.get(text[q], 0)
-            if depth == 0:
-                close = q
-                break
+        close = group_end(text, k, "[", unbalanced=0) - 1
         if close < 0:
             raise ParseError(r"\sqrt[ has no closing ]")
         pieces.append("[" + _scan_atoms(text[k + 1:close], opts, ph) + "]")
@@ -807,7 +781,7 @@ def _whole_group(text: str) -> str:
     """``{x + 1}``, a brace group around the whole expression, is a group (a
     set is written ``\\{...\\}``); ``{a, b}`` stays a tuple."""
     text = text.strip()
-    while text.startswith("{") and group_end(text, 0) == len(text) and len(_split_top_commas(text[1:-1])) == 1:
+    while text.startswith("{") and group_end(text, 0) == len(text) and len(split_top_level(text[1:-1])) == 1:
         text = text[1:-1].strip()
     return text
 

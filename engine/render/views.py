@@ -38,7 +38,7 @@ from sympy.printing.pretty.stringpict import prettyForm
 
 from engine.render import escape
 from engine.math import numbers
-from engine.errors import NotSupported
+from engine.errors import NotSupported, UnescapedText
 from engine.render.escape import escape_latex, escape_md  # noqa: F401 - re-exported filters
 from engine.math.latex import _PRINTER, to_latex
 from engine.model.problem import Answer, Code, Derivation, Solution, Table, Tex, Text
@@ -361,11 +361,7 @@ def cell_latex(value: Any) -> str:
     if value.is_Integer:
         return str(int(value))
     if value.is_Rational:
-        q = value.q
-        for prime in (2, 5):
-            while q % prime == 0:
-                q //= prime
-        if q == 1 and len(str(value.q)) <= 15:
+        if numbers.terminates(value) and len(str(value.q)) <= 15:
             return numbers.latex_number(value, 15)
         if numbers.is_exact_simple(value):
             return to_latex(value)
@@ -606,10 +602,6 @@ FILTERS: dict[str, Callable[..., str]] = {
     "blockquote": _blockquote,
     "md_cell": _md_cell,
 }
-
-
-class UnescapedText(jinja2.TemplateError):
-    """A template printed a string without an escaping filter."""
 
 
 def _finalize(value: Any) -> Any:
