@@ -20,7 +20,7 @@ from engine.check import diagnose
 from engine.check.compare import Comparison, Evaluated, ProblemMath, Undecided
 from engine.math.written import WrittenNumber, exact_number, mpf_of
 from engine.check.reference import AnswerRef, SheetRef, sheet_ref
-from engine.check.steps import Parsed, _compare, _evaluate
+from engine.check.steps import Parsed, compare_parsed, evaluate_parsed
 from engine.errors import UsageError
 
 # --------------------------------------------------------------------------- answers
@@ -75,13 +75,13 @@ def _expected_value(ref: SheetRef, answer_id: str, index: tuple[int, ...] | None
 def _claim_value(pm: ProblemMath, info: ClaimInfo) -> tuple[Evaluated | str, WrittenNumber | None]:
     p = info.parsed
     if info.transform == "square_size" and p.size is not None:
-        return Evaluated(p.size, cm._number(p.size)), exact_number(Fraction(int(p.size)), str(p.size))
+        return Evaluated(p.size, cm.number_of(p.size)), exact_number(Fraction(int(p.size)), str(p.size))
     if info.transform == "minus_w1":
         w1 = pm.canon(cm.resolve_key(pm, "w_1"))
-        return _evaluate(pm, Parsed(p.source, True, expr=p.expr - w1, literals=p.literals), "problem", {}), None
+        return evaluate_parsed(pm, Parsed(p.source, True, expr=p.expr - w1, literals=p.literals), "problem", {}), None
     if info.value is not None:
         return info.value, p.written
-    return _evaluate(pm, p, "problem", {}), p.written
+    return evaluate_parsed(pm, p, "problem", {}), p.written
 
 
 def task_answer(sheet: str, info: ClaimInfo) -> tuple[str, str | None]:
@@ -102,14 +102,14 @@ def task_answer(sheet: str, info: ClaimInfo) -> tuple[str, str | None]:
     claim, written = _claim_value(pm, info)
     if isinstance(claim, str):
         return "unparsed", f"could not evaluate the answer: {claim}"
-    exp = _evaluate(pm, Parsed("", True, expr=expected), "problem", {})
+    exp = evaluate_parsed(pm, Parsed("", True, expr=expected), "problem", {})
     if isinstance(exp, str):
         return "unparsed", f"could not evaluate the expected value: {exp}"
     # a formula is compared as a formula even when the givens make it a number
     closed = (exp.number is not None or isinstance(exp.expr, sp.MatrixBase) and exp.number is not None) \
         and a.kind in ("number", "matrix")
     if closed:
-        c = _compare(pm, exp, claim, Parsed("", True), Parsed(info.parsed.source, True, written=written), "equal")
+        c = compare_parsed(pm, exp, claim, Parsed("", True), Parsed(info.parsed.source, True, written=written), "equal")
     else:
         c = _symbolic_answer(pm, expected, info)
     if c.verdict == "equal":
@@ -209,11 +209,11 @@ def _diagnose(ref: SheetRef, pm: ProblemMath, a: AnswerRef, info: ClaimInfo, cla
                 value = value[info.index[0]] if len(info.index) == 1 else value[info.index[0], info.index[1]]
             except IndexError:
                 continue
-        ev = _evaluate(pm, Parsed("", True, expr=value), "problem", {}, info.part)
+        ev = evaluate_parsed(pm, Parsed("", True, expr=value), "problem", {}, info.part)
         if isinstance(ev, str):
             continue
         if closed:
-            c = _compare(pm, ev, claim, Parsed("", True), Parsed("", True, written=written), "equal")
+            c = compare_parsed(pm, ev, claim, Parsed("", True), Parsed("", True, written=written), "equal")
         else:
             try:
                 eb = cm.resolve(pm, info.parsed.expr, "problem", {}, info.parsed.literals, info.part)
@@ -239,7 +239,7 @@ def task_by_value(sheet: str, pid: str, missing: list[str], candidates: list[tup
     taken: set[int] = set()
     for answer_id in missing:
         a = ref.answers[answer_id]
-        exp = _evaluate(pm, Parsed("", True, expr=a.value), "problem", {})
+        exp = evaluate_parsed(pm, Parsed("", True, expr=a.value), "problem", {})
         if isinstance(exp, str) or exp.number is None:
             continue
         ordered = sorted(candidates, key=lambda c: (c[2] != a.part, -c[0]))
@@ -249,7 +249,7 @@ def task_by_value(sheet: str, pid: str, missing: list[str], candidates: list[tup
             if parsed.written is not None and (parsed.written.value == 0 or
                                                parsed.written.half_unit * 20 > abs(parsed.written.value)):
                 continue  # too few digits to recognise a value (0, 3, 0.1)
-            c = _compare(pm, exp, value, Parsed("", True), parsed, "equal")
+            c = compare_parsed(pm, exp, value, Parsed("", True), parsed, "equal")
             if c.verdict == "equal":
                 found[answer_id] = (k, element)
                 taken.add(k)

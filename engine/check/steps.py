@@ -207,7 +207,7 @@ def _read_call(pm: ProblemMath, source: str, notation: dict[str, str], part: str
     if name in pm.functions or name in pm.definitions_in(part) or key in pm.local:
         return None  # sigma(z) where the problem defines sigma: applied by the checker
     if key.startswith("@"):
-        if isinstance(cm._answer_value(pm, key), sp.MatrixBase):
+        if isinstance(cm.answer_value(pm, key), sp.MatrixBase):
             return None  # p(y) of the vector p is one of its entries, not the vector
         return Parsed(source, True, expr=pm.canon(key), key=key, name=True)
     if pm.known(key) or key in notation:
@@ -367,8 +367,10 @@ class ChainResult:
 _CHECKED = ("equal", "approx")
 
 
-def _evaluate(pm: ProblemMath, p: Parsed, mode: str, env: dict, part: str | None = None,
-              small_zero: bool = False, keep_givens: bool = False) -> Evaluated | str:
+def evaluate_parsed(pm: ProblemMath, p: Parsed, mode: str, env: dict, part: str | None = None,
+                    small_zero: bool = False, keep_givens: bool = False) -> Evaluated | str:
+    """``p`` resolved in ``mode`` (:func:`engine.check.resolve.resolve`), or
+    the reason (a string) why it has no value."""
     if not p.ok:
         return p.reason
     if p.expr is None:
@@ -381,7 +383,10 @@ def _evaluate(pm: ProblemMath, p: Parsed, mode: str, env: dict, part: str | None
         return f"{_quote(p.source)} could not be evaluated: {cm.failure_reason(exc)}"
 
 
-def _compare(pm: ProblemMath, a: Evaluated, b: Evaluated, pa: Parsed, pb: Parsed, relation: str) -> Comparison:
+def compare_parsed(pm: ProblemMath, a: Evaluated, b: Evaluated, pa: Parsed, pb: Parsed,
+                   relation: str) -> Comparison:
+    """:func:`engine.check.compare.compare` of two resolved lines, with the
+    numbers as written; an undecided comparison is a Comparison too."""
     try:
         return cm.compare(pm, a, b, pa.written, pb.written, relation)
     except Undecided as exc:
@@ -441,8 +446,8 @@ def task_chain(sheet: str, pid: str | None, elements: list[Parsed], relations: l
     :mod:`engine.check.run` for the verdicts) and return what it assigns."""
     pm = math_of(sheet, pid)
     n = len(elements)
-    problem = [_evaluate(pm, p, "problem", env, part) if not t else None for p, t in zip(elements, text_elements)]
-    student = [_evaluate(pm, p, "student", env, part) if not t else None for p, t in zip(elements, text_elements)]
+    problem = [evaluate_parsed(pm, p, "problem", env, part) if not t else None for p, t in zip(elements, text_elements)]
+    student = [evaluate_parsed(pm, p, "student", env, part) if not t else None for p, t in zip(elements, text_elements)]
     pairs: list[PairResult] = []
     consistent = True
     used: set[str] = set()
@@ -471,16 +476,16 @@ def task_chain(sheet: str, pid: str | None, elements: list[Parsed], relations: l
             continue
         series = any(isinstance(p.expr, sp.Basic) and p.expr.has(sp.Order) for p in (left, right))
         if relation == "approx" and pm.small and not series:
-            p_i = [_evaluate(pm, p, "problem", env, part, True) if not t else None
+            p_i = [evaluate_parsed(pm, p, "problem", env, part, True) if not t else None
                    for p, t in zip(elements, text_elements)]
-            s_i = [_evaluate(pm, p, "student", env, part, True) if not t else None
+            s_i = [evaluate_parsed(pm, p, "student", env, part, True) if not t else None
                    for p, t in zip(elements, text_elements)]
         elif series:
             # an expansion is compared with its symbols kept (see checkmath.resolve)
             p_i, s_i = list(problem), list(student)
             for k in (i - 1, i):
-                p_i[k] = _evaluate(pm, elements[k], "problem", env, part, keep_givens=True)
-                s_i[k] = _evaluate(pm, elements[k], "student", env, part, keep_givens=True)
+                p_i[k] = evaluate_parsed(pm, elements[k], "problem", env, part, keep_givens=True)
+                s_i[k] = evaluate_parsed(pm, elements[k], "student", env, part, keep_givens=True)
         else:
             p_i, s_i = problem, student
         verdict, detail, step_used = _check_pair(pm, elements, p_i, s_i, i, relation, env)
@@ -515,10 +520,10 @@ def _from_local_definition(pm: ProblemMath, left: Parsed, right: Parsed, value: 
     value written on the right."""
     if not left.key or left.key not in pm.local or not isinstance(value, Evaluated):
         return None
-    ev = _evaluate(pm, Parsed("", True, expr=pm.local[left.key]), "student", env, part)
+    ev = evaluate_parsed(pm, Parsed("", True, expr=pm.local[left.key]), "student", env, part)
     if not isinstance(ev, Evaluated) or not ev.used:
         return None
-    c = _compare(pm, ev, value, Parsed("", True), right, "equal")
+    c = compare_parsed(pm, ev, value, Parsed("", True), right, "equal")
     if c.verdict != "equal":
         return None
     names = ", ".join(_env_phrase(env, k) for k in ev.used[:4])
@@ -536,7 +541,7 @@ def _check_pair(pm: ProblemMath, elements, problem, student, i: int, relation: s
     reasons = []
     a, b = problem[i - 1], problem[i]
     if isinstance(a, Evaluated) and isinstance(b, Evaluated):
-        c = _compare(pm, a, b, pa, pb, relation)
+        c = compare_parsed(pm, a, b, pa, pb, relation)
         if c.verdict == "equal":
             return "consistent", c.detail, ()
         problem_c = c
@@ -544,7 +549,7 @@ def _check_pair(pm: ProblemMath, elements, problem, student, i: int, relation: s
         problem_c = Comparison("undecided", a if isinstance(a, str) else b)
     sa, sb = student[i - 1], student[i]
     if isinstance(sa, Evaluated) and isinstance(sb, Evaluated) and (sa.used or sb.used):
-        c = _compare(pm, sa, sb, pa, pb, relation)
+        c = compare_parsed(pm, sa, sb, pa, pb, relation)
         used = tuple(sorted(set(sa.used) | set(sb.used)))
         if c.verdict == "equal":
             names = ", ".join(_env_phrase(env, k) for k in used[:4])
@@ -567,7 +572,7 @@ def _env_phrase(env: dict, key: str) -> str:
     if sv is None:
         return label
     value = sv.value
-    text = short_decimal(cm._number(value), 6) if cm._number(value) is not None else str(value)[:30]
+    text = short_decimal(cm.number_of(value), 6) if cm.number_of(value) is not None else str(value)[:30]
     return f"{label} = {text} from line {sv.line}" if sv.line else f"{label} = {text}"
 
 
@@ -583,10 +588,10 @@ def _step_diagnosis(sheet: str, pm: ProblemMath, elements, problem, student, i: 
         for p_side, ev_other, p_other, flip in ((pa, b, pb, False), (pb, a, pa, True)):
             if isinstance(p_side.expr, sp.Basic) and p_side.expr.has(sp.log):
                 alt_parsed = Parsed(p_side.source, True, expr=cm.with_log10(p_side.expr), literals=p_side.literals)
-                alt = _evaluate(pm, alt_parsed, mode, env, part)
+                alt = evaluate_parsed(pm, alt_parsed, mode, env, part)
                 if isinstance(alt, Evaluated):
                     pair = (ev_other, alt, p_other, alt_parsed) if flip else (alt, ev_other, alt_parsed, p_other)
-                    if _compare(pm, *pair, "equal").verdict == "equal":
+                    if compare_parsed(pm, *pair, "equal").verdict == "equal":
                         return "; it holds with log base 10 (log base 10 instead of the natural log)"
         model = _model_value_match(sheet, pm, pa, pb, b, part)
         if model:
@@ -599,11 +604,11 @@ def _step_diagnosis(sheet: str, pm: ProblemMath, elements, problem, student, i: 
                 continue
             for flipped in cm.sign_flips(p_side.expr):
                 alt_parsed = Parsed(p_side.source, True, expr=flipped, literals=p_side.literals)
-                alt = _evaluate(pm, alt_parsed, mode, env, part)
+                alt = evaluate_parsed(pm, alt_parsed, mode, env, part)
                 if not isinstance(alt, Evaluated) or alt.number is None or ev_other.number is None:
                     continue
                 pair = (ev_other, alt, p_other, alt_parsed) if flip else (alt, ev_other, alt_parsed, p_other)
-                if _compare(pm, *pair, "equal").verdict == "equal":
+                if compare_parsed(pm, *pair, "equal").verdict == "equal":
                     return "; it holds with the sign of one term flipped (a sign error)"
     return ""
 
@@ -623,11 +628,11 @@ def _model_value_match(sheet: str, pm: ProblemMath, pa: Parsed, pb: Parsed, b: E
             continue
         for aid in ids:
             if aid in variant.values:
-                value = cm._number(variant.values[aid])
+                value = cm.number_of(variant.values[aid])
                 if value is None:
                     continue
                 mine = Evaluated(variant.values[aid], value)
-                if _compare(pm, mine, b, Parsed("", True), pb, "equal").verdict == "equal":
+                if compare_parsed(pm, mine, b, Parsed("", True), pb, "equal").verdict == "equal":
                     return variant.label
     return ""
 
@@ -653,7 +658,7 @@ def _swapped_givens(pm: ProblemMath, pa: Parsed, pb: Parsed, b: Evaluated, env: 
     for other, value in pm.givens.items():
         if other == pa.key or not isinstance(value, sp.Basic) or value.free_symbols:
             continue
-        n = cm._number(value)
+        n = cm.number_of(value)
         if n is not None and pb.written is not None and cm.rounds_to(n, pb.written):
             return f"; {cm.symbol_label(sp.Symbol(pa.key))} was given the value of {other} (inputs swapped)"
     return ""
@@ -684,7 +689,7 @@ def _assignments(pm: ProblemMath, elements, relations, text_elements, student, l
         if isinstance(p.expr, sp.Basic) and p.expr.has(sp.Order):
             return {}  # an expansion is not the quantity's value
         # a formula keeps the givens as symbols, so later steps can expand it
-        ev = _evaluate(pm, p, "student", env, None, keep_givens=True)
+        ev = evaluate_parsed(pm, p, "student", env, None, keep_givens=True)
         if not isinstance(ev, Evaluated) or ev.unknown:
             return {}
         value, half = ev.expr, Fraction(0)
