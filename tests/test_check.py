@@ -16,6 +16,7 @@ from engine.read import chains as align
 from engine.check import answers as ca
 from engine.check import compare as cm
 from engine.check import reference as checkref
+from engine.check import parsed as parsed_mod
 from engine.check import steps as cw
 from engine.check import diagnose
 from engine.read import segments as submission
@@ -651,7 +652,7 @@ def test_an_element_without_a_value_is_unparsed(sheets, source, reason):
     (r"O(x^2)", None),  # nothing but the order term
 ])
 def test_an_order_term_is_split_off(text, split):
-    assert cw._split_order_term(text) == split
+    assert parsed_mod.split_order_term(text) == split
 
 
 def test_a_series_is_read_with_its_order_term(sheets):
@@ -689,4 +690,4 @@ def test_bugs_are_not_failures_of_the_algebra_system():
     ("a relation (And), not an expression", "a relation (And), not an expression"),
 ])
 def test_a_readers_message_names_no_python_exception(message, shown):
-    assert cw._PYTHON_NAMES.sub("", message) == shown
+    assert parsed_mod.PYTHON_NAMES.sub("", message) == shown
