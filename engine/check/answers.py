@@ -61,14 +61,7 @@ def _expected_value(ref: SheetRef, answer_id: str, index: tuple[int, ...] | None
     if isinstance(value, sp.Eq):
         value = value.rhs
     if index is not None:
-        if not isinstance(value, sp.MatrixBase):
-            return None
-        try:
-            if len(index) == 1:
-                return value[index[0]]
-            return value[index[0], index[1]]
-        except IndexError:
-            return None
+        return cm.matrix_entry(value, index)
     return value
 
 
@@ -132,9 +125,12 @@ def task_answer(sheet: str, info: ClaimInfo) -> tuple[str, str | None]:
 
 
 def _second_opinion(a: AnswerRef, info: ClaimInfo) -> tuple[str, str] | None:
-    """:func:`engine.check.equiv.compare` on the claim as written (it knows the
-    problem's definitions in its own table), when the claim is the answer
-    itself (no transform, no names of the student's own)."""
+    """A second reading of the claim as written: :func:`engine.check.equiv.compare`
+    reads the LaTeX of the expected answer and of the claim under the
+    problem's :class:`~engine.check.context.ProblemContext` (its definitions
+    and sampling ranges) and hands them to the same comparison engine
+    (:mod:`engine.check.compare`). Only when the claim is the answer itself
+    (no transform, no names of the student's own)."""
     if info.transform or info.index is not None or not a.exact_latex or info.used or a.kind in ("number", "matrix"):
         return None  # numbers are compared here at the digits written; formulas get a second opinion
     from engine.check import equiv
@@ -203,11 +199,8 @@ def _diagnose(ref: SheetRef, pm: ProblemMath, a: AnswerRef, info: ClaimInfo, cla
     loose = []
     for variant, value in hits:
         if info.index is not None:
-            if not isinstance(value, sp.MatrixBase):
-                continue
-            try:
-                value = value[info.index[0]] if len(info.index) == 1 else value[info.index[0], info.index[1]]
-            except IndexError:
+            value = cm.matrix_entry(value, info.index)
+            if value is None:
                 continue
         ev = evaluate_parsed(pm, Parsed("", True, expr=value), "problem", {}, info.part)
         if isinstance(ev, str):

@@ -71,7 +71,7 @@ import sympy as sp
 
 from engine.check.resolve import (  # noqa: F401 - re-exported: the resolution the comparison works on
     DIGITS, FAILURES, MAX_EXPR_SIZE, MAX_ROUNDS, SYMPY_FAILURES, Evaluated, ProblemMath, Sealed, StudentValue,
-    answer_value, canonicalize, failure_reason, number_of, resolve, resolve_key, sign_flips, summed_entries,
+    answer_value, canonicalize, failure_reason, matrix_entry, number_of, resolve, resolve_key, sign_flips, summed_entries,
     symbol_key, symbol_label, undefined_functions, with_log10,
 )
 from engine.errors import SoftTimeout, Undecided

@@ -508,7 +508,7 @@ def _evaluate(expr):
         return expr
     try:
         return expr.doit()
-    except (TypeError, ValueError, NotImplementedError, AttributeError) as exc:
+    except (TypeError, ValueError, NotImplementedError) as exc:
         raise ParseError(f"cannot evaluate {show_short(expr)}: {first_line(exc)}") from None
 
 

@@ -502,7 +502,21 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, sp.Basic) and not value.free_symbols
 
 
+def matrix_entry(value: Any, index: tuple[int, ...]) -> Any:
+    """The entry of a matrix at ``index`` (``(k,)``: the k-th entry, row by
+    row; ``(i, j)``: row i, column j; 0-based), None when there is none
+    (a student's index out of range is not an error)."""
+    if not isinstance(value, sp.MatrixBase) or not index:
+        return None
+    if len(index) == 1:
+        return value[index[0]] if 0 <= index[0] < len(value) else None
+    i, j = index[0], index[1]
+    return value[i, j] if 0 <= i < value.rows and 0 <= j < value.cols else None
+
+
 def answer_value(pm: ProblemMath, key: str) -> Any:
+    """The expected value an answer key stands for: ``@id`` the answer,
+    ``@id[i,j]`` one entry of it (None when there is none)."""
     m = re.fullmatch(r"@([^\[]+)(?:\[([\d,]+)\])?", key)
     if not m:
         return None
@@ -511,14 +525,9 @@ def answer_value(pm: ProblemMath, key: str) -> Any:
         return None
     if m.group(2):
         index = tuple(int(i) for i in m.group(2).split(","))
-        try:
-            if isinstance(value, sp.MatrixBase):
-                if len(index) == 1:
-                    return value[index[0]] if 1 in value.shape else None
-                return value[index[0], index[1]]
-        except IndexError:
+        if isinstance(value, sp.MatrixBase) and len(index) == 1 and 1 not in value.shape:
             return None
-        return None
+        return matrix_entry(value, index)
     return value
 
 
@@ -558,7 +567,7 @@ def number_of(expr: Any) -> Any:
         value = re_
     try:
         return mpmath.mpf(sp.Float(value, DIGITS)._mpf_)
-    except (TypeError, ValueError, AttributeError):
+    except (TypeError, ValueError):
         return None
 
 
