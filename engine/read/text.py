@@ -25,7 +25,7 @@ from decimal import Decimal
 
 from engine.errors import ParseError
 from engine.read.tokens import (  # noqa: F401 - re-exported: the tokenizer's names, read here
-    COMMAND, FUNCTION_NAMES, STRUCK, group_end, nesting_depth, read_argument, skip_spaces,
+    BARE_FUNCTIONS, COMMAND, FUNCTION_NAMES, STRUCK, group_end, nesting_depth, read_argument, skip_spaces,
 )
 
 #: Longest text read (characters); longer input is refused, not truncated.
@@ -390,7 +390,7 @@ def _numbers(text: str) -> str:
 #: its letters with the argument. Short lower-case runs (``ab(c + d)``) stay products.
 _BARE_FUNCTION = re.compile(
     r"(?<![\\A-Za-z{])((?=[A-Za-z]{4})[A-Za-z]*[a-z][A-Z][A-Za-z]*|(?=[A-Za-z]{4})[A-Z]{2,}[a-z][A-Za-z]*|"
-    r"(?i:leakyrelu|prelu|gelu|softplus|maxpool|relu|sigmoid|softmax|tanh|sign|signum|exp|log|ln))(?![A-Za-z])(?=\s*\()")
+    r"(?i:" + "|".join(BARE_FUNCTIONS) + r"))(?![A-Za-z])(?=\s*\()")
 
 
 def _bare_function(m: re.Match) -> str:

@@ -32,6 +32,10 @@ FUNCTIONS: dict[str, tuple[int, ...] | None] = {
 FUNCTION_NAMES = frozenset(FUNCTIONS)
 #: Functions LaTeX writes as commands of their own (``\\sin``, ``\\lim``).
 COMMAND_FUNCTIONS = frozenset("log ln exp sin cos tan max min sqrt sum prod lim".split())
+#: Function names read as functions when written bare before a parenthesis,
+#: in any case (``relu(x)``, ``LeakyReLU(U)``, ``Log(x)`` as OCR capitalizes it).
+BARE_FUNCTIONS = ("leakyrelu", "prelu", "gelu", "softplus", "maxpool", "relu", "sigmoid", "softmax", "tanh", "sign",
+                  "signum", "exp", "log", "ln")
 #: Words in math text that name a function or an abbreviation, never prose
 #: (``\\text{sign}``, ``\\text{FC}``): lower case.
 FUNCTION_WORDS = frozenset({n.lower() for n in FUNCTIONS} | {
