@@ -1,5 +1,12 @@
-"""Is a student's answer equal to the reference? ``equal``, ``different`` or
-``undecided``, with the reason.
+"""``derive equiv``: is a student's LaTeX answer equal to the reference?
+``equal``, ``different`` or ``undecided``, with the reason.
+
+This module reads the two texts (normalisation, ambiguous commas, chains,
+equations, vectors and matrices) and hands each pair of objects to the one
+comparison engine, :mod:`engine.check.compare`, which ``derive check`` uses
+too (strategies 3 to 7 below are :func:`engine.check.compare.compare_rounded`
+and :func:`engine.check.compare.symbolic_verdict`; the random points are
+:func:`engine.math.spot.spot_check`'s).
 
 :func:`equivalent` is not symmetric: the **reference** is exact (our own
 answer, or a value given to as many digits as it has), the **student**'s
@@ -19,21 +26,24 @@ failures instead of swallowed ones):
    be rounding (``138000000``) is "undecided". Vectors, tuples and matrices:
    entry by entry with the same rule;
 4. symbolic: ``expand`` and ``cancel`` of ``reference - answer``;
-5. a numeric spot check (mpmath, :data:`SPOT_DIGITS` digits) at random
+5. a numeric spot check (mpmath, :data:`engine.math.spot.DIGITS` digits) at random
    rational points (magnitudes 0.1 to 10, both signs, then (0, 1) when too
    few of those are in the domain; the problem's parameters in the ranges it
    declares), as evidence that the two differ: a relative difference above
-   :data:`MISMATCH` at :data:`MISMATCH_POINTS` points or more is "different".
+   :data:`engine.math.spot.MISMATCH` at :data:`engine.math.spot.MISMATCH_POINTS`
+   points or more is "different".
    Only points where both sides are real and finite count, so ``\\log x^2``
    equals ``2 \\log x`` on the reference's domain, and a difference counts
    only where every root and logarithm of both sides is real
    (``\\sqrt{v}\\sqrt{w}`` at v, w < 0 is no evidence). An answer with decimal
    coefficients (``0.333x`` for ``x/3``) that misses only by their rounding is
    "undecided";
-6. ``simplify`` and ``expand_log(force=True)`` under a soft time budget;
+6. ``simplify`` and ``expand_log(force=True)`` under a soft budget of CPU
+   time (:class:`engine.check.compare.Budget`);
 7. numeric agreement alone, without a symbolic proof, is "equal" only at
-   :data:`AGREE_POINTS` points or more, all within :data:`AGREE` relative,
-   with no mismatch, and never with :data:`PIECEWISE` functions (their break
+   :data:`engine.math.spot.AGREE_POINTS` points or more, all within
+   :data:`engine.math.spot.AGREE` relative, with no mismatch, and never with
+   :data:`engine.check.compare.PIECEWISE` functions (their break
    points can hide between samples); otherwise "undecided" with the reason.
 
 Also: a number against an answer in terms of unknown symbols (``5`` against
