@@ -422,6 +422,9 @@ def compare_symbolic(pm: ProblemMath, a: Any, b: Any, relation: str = "equal", s
     ``deadline``: the soft budget of ``simplify`` (None: none). Raises Undecided."""
     if isinstance(a, sp.Eq) or isinstance(b, sp.Eq):
         raise Undecided("an equation is compared with an expression")
+    others = [type(e).__name__ for e in (a, b) if isinstance(e, sp.Basic) and not isinstance(e, sp.Expr)]
+    if others:  # \emptyset read as the empty set: sympy has no arithmetic for it
+        raise Undecided(f"{', '.join(others)} is not a number or an expression: it cannot be compared with one")
     if relation == "approx" and pm.small:
         zero = {pm.canon(k): 0 for k in pm.small}
         a, b = _limit_small(a, zero), _limit_small(b, zero)
