@@ -4,6 +4,7 @@ Errors are raised where they happen and caught only at the display boundary
 (the CLI, a notebook): the CLI turns a :class:`UsageError` into one line on
 stderr and exit code 2. Nothing inside the engine swallows them.
 """
+import jinja2
 
 
 class DeriveError(Exception):
@@ -38,3 +39,27 @@ class BuildFailed(DeriveError):
     """An external build failed (pdflatex stopped on an error in the
     document). The message names the log file and its first error line; the
     CLI prints it and exits with 1."""
+
+
+class ParseError(UsageError):
+    """Student LaTeX that cannot be read; the message is one line saying why."""
+
+
+class DefinitionCycle(ParseError):
+    """A problem's definitions or given values do not settle (a cycle)."""
+
+
+class Undecided(DeriveError):
+    """A comparison cannot be decided; the message says why (one line)."""
+
+
+class SoftTimeout(DeriveError):
+    """The soft time budget of a slow comparison strategy (``simplify``) ran out."""
+
+
+class NotEqual(DeriveError):
+    """Raised by :func:`engine.model.verify.prove_equal` with a counterexample in the message."""
+
+
+class UnescapedText(jinja2.TemplateError):
+    """A template printed a string without an escaping filter."""

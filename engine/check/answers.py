@@ -17,9 +17,10 @@ import sympy as sp
 
 from engine.check import compare as cm
 from engine.check import diagnose, float32, rounding
-from engine.check.compare import Comparison, Evaluated, ProblemMath, Undecided, Written
+from engine.check.compare import Comparison, Evaluated, ProblemMath, Undecided
+from engine.math.written import WrittenNumber, exact_number, mpf_of
 from engine.check.reference import AnswerRef, SheetRef, sheet_ref
-from engine.check.steps import Parsed, _compare, _evaluate
+from engine.check.steps import Parsed, compare_parsed, evaluate_parsed
 from engine.errors import UsageError
 
 # --------------------------------------------------------------------------- answers
@@ -61,27 +62,20 @@ def _expected_value(ref: SheetRef, answer_id: str, index: tuple[int, ...] | None
     if isinstance(value, sp.Eq):
         value = value.rhs
     if index is not None:
-        if not isinstance(value, sp.MatrixBase):
-            return None
-        try:
-            if len(index) == 1:
-                return value[index[0]]
-            return value[index[0], index[1]]
-        except IndexError:
-            return None
+        return cm.matrix_entry(value, index)
     return value
 
 
-def _claim_value(pm: ProblemMath, info: ClaimInfo) -> tuple[Evaluated | str, Written | None]:
+def _claim_value(pm: ProblemMath, info: ClaimInfo) -> tuple[Evaluated | str, WrittenNumber | None]:
     p = info.parsed
     if info.transform == "square_size" and p.size is not None:
-        return Evaluated(p.size, cm._number(p.size)), Written(Fraction(int(p.size)), Fraction(0), str(p.size))
+        return Evaluated(p.size, cm.number_of(p.size)), exact_number(Fraction(int(p.size)), str(p.size))
     if info.transform == "minus_w1":
         w1 = pm.canon(cm.resolve_key(pm, "w_1"))
-        return _evaluate(pm, Parsed(p.source, True, expr=p.expr - w1, literals=p.literals), "problem", {}), None
+        return evaluate_parsed(pm, Parsed(p.source, True, expr=p.expr - w1, literals=p.literals), "problem", {}), None
     if info.value is not None:
         return info.value, p.written
-    return _evaluate(pm, p, "problem", {}), p.written
+    return evaluate_parsed(pm, p, "problem", {}), p.written
 
 
 def task_answer(sheet: str, info: ClaimInfo) -> tuple[str, str | None]:
@@ -102,14 +96,14 @@ def task_answer(sheet: str, info: ClaimInfo) -> tuple[str, str | None]:
     claim, written = _claim_value(pm, info)
     if isinstance(claim, str):
         return "unparsed", f"could not evaluate the answer: {claim}"
-    exp = _evaluate(pm, Parsed("", True, expr=expected), "problem", {})
+    exp = evaluate_parsed(pm, Parsed("", True, expr=expected), "problem", {})
     if isinstance(exp, str):
         return "unparsed", f"could not evaluate the expected value: {exp}"
     # a formula is compared as a formula even when the givens make it a number
     closed = (exp.number is not None or isinstance(exp.expr, sp.MatrixBase) and exp.number is not None) \
         and a.kind in ("number", "matrix")
     if closed:
-        c = _compare(pm, exp, claim, Parsed("", True), Parsed(info.parsed.source, True, written=written), "equal")
+        c = compare_parsed(pm, exp, claim, Parsed("", True), Parsed(info.parsed.source, True, written=written), "equal")
     else:
         c = _symbolic_answer(pm, expected, info)
     if c.verdict == "equal":
@@ -134,9 +128,12 @@ def task_answer(sheet: str, info: ClaimInfo) -> tuple[str, str | None]:
 
 
 def _second_opinion(a: AnswerRef, info: ClaimInfo) -> tuple[str, str] | None:
-    """:func:`engine.check.equiv.compare` on the claim as written (it knows the
-    problem's definitions in its own table), when the claim is the answer
-    itself (no transform, no names of the student's own)."""
+    """A second reading of the claim as written: :func:`engine.check.equiv.compare`
+    reads the LaTeX of the expected answer and of the claim under the
+    problem's :class:`~engine.check.context.ProblemContext` (its definitions
+    and sampling ranges) and hands them to the same comparison engine
+    (:mod:`engine.check.compare`). Only when the claim is the answer itself
+    (no transform, no names of the student's own)."""
     if info.transform or info.index is not None or not a.exact_latex or info.used or a.kind in ("number", "matrix"):
         return None  # numbers are compared here at the digits written; formulas get a second opinion
     from engine.check import equiv
@@ -181,7 +178,7 @@ def _symbolic_answer(pm: ProblemMath, expected: Any, info: ClaimInfo) -> Compari
                           f"{cm.failure_reason(exc)}")
 
 
-def _within_rounding(exp: Evaluated, info: ClaimInfo, written: Written | None) -> bool:
+def _within_rounding(exp: Evaluated, info: ClaimInfo, written: WrittenNumber | None) -> bool:
     """The student's derivation of this value is consistent and used only
     right values: a difference within their rounding is no error."""
     prev = info.previous
@@ -189,9 +186,9 @@ def _within_rounding(exp: Evaluated, info: ClaimInfo, written: Written | None) -
         return False
     if any(v != "correct" for v in info.used_verdicts.values()):
         return False
-    half = cm._mpf(written.half_unit) if written is not None else 0
+    half = mpf_of(written.half_unit) if written is not None else 0
     own = rounding.propagated(info.previous_source)   # plain arithmetic: the rounding of its own decimals
-    error = prev.error if own is None else cm._mpf(own)
+    error = prev.error if own is None else mpf_of(own)
     if error and abs(exp.number - prev.number) <= error + half:
         return True
     # computed consistently from values that were themselves right (rounded):
@@ -200,24 +197,21 @@ def _within_rounding(exp: Evaluated, info: ClaimInfo, written: Written | None) -
 
 
 def _diagnose(ref: SheetRef, pm: ProblemMath, a: AnswerRef, info: ClaimInfo, claim: Evaluated,
-              written: Written | None, closed: bool) -> str | None:
+              written: WrittenNumber | None, closed: bool) -> str | None:
     """The error model (or pair) that reproduces the student's value."""
     variants = ref.variants.get(a.problem, [])
     hits = diagnose.candidates(variants, a.id)
     loose = []
     for variant, value in hits:
         if info.index is not None:
-            if not isinstance(value, sp.MatrixBase):
+            value = cm.matrix_entry(value, info.index)
+            if value is None:
                 continue
-            try:
-                value = value[info.index[0]] if len(info.index) == 1 else value[info.index[0], info.index[1]]
-            except IndexError:
-                continue
-        ev = _evaluate(pm, Parsed("", True, expr=value), "problem", {}, info.part)
+        ev = evaluate_parsed(pm, Parsed("", True, expr=value), "problem", {}, info.part)
         if isinstance(ev, str):
             continue
         if closed:
-            c = _compare(pm, ev, claim, Parsed("", True), Parsed("", True, written=written), "equal")
+            c = compare_parsed(pm, ev, claim, Parsed("", True), Parsed("", True, written=written), "equal")
         else:
             try:
                 eb = cm.resolve(pm, info.parsed.expr, "problem", {}, info.parsed.literals, info.part)
@@ -243,7 +237,7 @@ def task_by_value(sheet: str, pid: str, missing: list[str], candidates: list[tup
     taken: set[int] = set()
     for answer_id in missing:
         a = ref.answers[answer_id]
-        exp = _evaluate(pm, Parsed("", True, expr=a.value), "problem", {})
+        exp = evaluate_parsed(pm, Parsed("", True, expr=a.value), "problem", {})
         if isinstance(exp, str) or exp.number is None:
             continue
         ordered = sorted(candidates, key=lambda c: (c[2] != a.part, -c[0]))
@@ -253,7 +247,7 @@ def task_by_value(sheet: str, pid: str, missing: list[str], candidates: list[tup
             if parsed.written is not None and (parsed.written.value == 0 or
                                                parsed.written.half_unit * 20 > abs(parsed.written.value)):
                 continue  # too few digits to recognise a value (0, 3, 0.1)
-            c = _compare(pm, exp, value, Parsed("", True), parsed, "equal")
+            c = compare_parsed(pm, exp, value, Parsed("", True), parsed, "equal")
             if c.verdict == "equal":
                 found[answer_id] = (k, element)
                 taken.add(k)

@@ -18,15 +18,11 @@ from typing import Any, Callable, Iterator, Mapping
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
-from engine.errors import UsageError
+from engine.errors import DefinitionCycle, UsageError
 from engine.read.parse import ParseError, parse_latex
 
 #: Substitution passes before the definitions are declared cyclic.
 MAX_PASSES = 30
-
-
-class DefinitionCycle(ParseError):
-    """A problem's definitions or given values do not settle (a cycle)."""
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,12 @@
-"""Is a student's answer equal to the reference? ``equal``, ``different`` or
-``undecided``, with the reason.
+"""``derive equiv``: is a student's LaTeX answer equal to the reference?
+``equal``, ``different`` or ``undecided``, with the reason.
+
+This module reads the two texts (normalisation, ambiguous commas, chains,
+equations, vectors and matrices) and hands each pair of objects to the one
+comparison engine, :mod:`engine.check.compare`, which ``derive check`` uses
+too (strategies 3 to 7 below are :func:`engine.check.compare.compare_rounded`
+and :func:`engine.check.compare.symbolic_verdict`; the random points are
+:func:`engine.math.spot.spot_check`'s).
 
 :func:`equivalent` is not symmetric: the **reference** is exact (our own
 answer, or a value given to as many digits as it has), the **student**'s
@@ -23,21 +30,24 @@ failures instead of swallowed ones):
    be rounding (``138000000``) is "undecided". Vectors, tuples and matrices:
    entry by entry with the same rule;
 4. symbolic: ``expand`` and ``cancel`` of ``reference - answer``;
-5. a numeric spot check (mpmath, :data:`SPOT_DIGITS` digits) at random
+5. a numeric spot check (mpmath, :data:`engine.math.spot.DIGITS` digits) at random
    rational points (magnitudes 0.1 to 10, both signs, then (0, 1) when too
    few of those are in the domain; the problem's parameters in the ranges it
    declares), as evidence that the two differ: a relative difference above
-   :data:`MISMATCH` at :data:`MISMATCH_POINTS` points or more is "different".
+   :data:`engine.math.spot.MISMATCH` at :data:`engine.math.spot.MISMATCH_POINTS`
+   points or more is "different".
    Only points where both sides are real and finite count, so ``\\log x^2``
    equals ``2 \\log x`` on the reference's domain, and a difference counts
    only where every root and logarithm of both sides is real
    (``\\sqrt{v}\\sqrt{w}`` at v, w < 0 is no evidence). An answer with decimal
    coefficients (``0.333x`` for ``x/3``) that misses only by their rounding is
    "undecided";
-6. ``simplify`` and ``expand_log(force=True)`` under a soft time budget;
+6. ``simplify`` and ``expand_log(force=True)`` under a soft budget of CPU
+   time (:class:`engine.check.compare.Budget`);
 7. numeric agreement alone, without a symbolic proof, is "equal" only at
-   :data:`AGREE_POINTS` points or more, all within :data:`AGREE` relative,
-   with no mismatch, and never with :data:`PIECEWISE` functions (their break
+   :data:`engine.math.spot.AGREE_POINTS` points or more, all within
+   :data:`engine.math.spot.AGREE` relative, with no mismatch, and never with
+   :data:`engine.check.compare.PIECEWISE` functions (their break
    points can hide between samples); otherwise "undecided" with the reason.
 
 Lists, sets, tuples, equations, inequalities, intervals, words and units
@@ -83,15 +93,8 @@ reason.
 """
 from __future__ import annotations
 
-import random
 import re
-import signal
-import threading
-import time
-from contextlib import contextmanager
 from dataclasses import dataclass
-from decimal import Decimal
-from fractions import Fraction
 from typing import Iterable, Iterator
 
 import mpmath
@@ -101,6 +104,13 @@ from sympy.core.function import AppliedUndef
 from engine import sandbox
 from engine.check.context import PROBLEMS, ProblemContext, context_for
 from engine.errors import UsageError
+from engine.check.compare import (  # noqa: F401 - compare_rounded is re-exported: part of derive equiv's API
+    EVALUATION_ERRORS, KNOWN_BITS, MIN_ROUNDING_DIGITS, Budget, compare_rounded, digits_written, first_line,
+    show_short, symbolic_verdict,
+)
+from engine.math.numbers import reason_number
+from engine.math.spot import AGREE
+from engine.math.spot import DIGITS as SPOT_DIGITS
 from engine.read.parse import (
     ACCENTS, GREEK, ParseError, Partial, WrittenNumber, ambiguous_commas, clean, literal_grid, number_literal,
     parse_latex,
@@ -117,31 +127,6 @@ DEFAULT_TIMEOUT = 10.0
 DEFAULT_MEMORY_MB = 1024
 #: Share of the time limit given to the slow symbolic strategies (simplify).
 SOFT_SHARE = 0.5
-#: Digits of the numeric spot check.
-SPOT_DIGITS = 40
-#: Relative difference under which two values agree at a point.
-AGREE = sp.Float("1e-25", SPOT_DIGITS)
-#: Relative difference above which two values clearly differ at a point.
-MISMATCH = sp.Float("1e-6", SPOT_DIGITS)
-#: Points of agreement needed for "equal" without a symbolic proof.
-AGREE_POINTS = 20
-#: Points of clear difference needed for "different".
-MISMATCH_POINTS = 3
-#: Functions with break points anywhere: numeric agreement alone is not trusted
-#: with them (Abs and sign break at 0, which the sampling straddles; an indicator
-#: KroneckerDelta(y, k) is 0 at almost every random point).
-PIECEWISE = (sp.Max, sp.Min, sp.Piecewise, sp.floor, sp.ceiling, sp.Heaviside, sp.Mod, sp.frac, sp.KroneckerDelta)
-#: Random points tried at most (half with every symbol positive, half with random signs).
-SPOT_TRIES = 60
-#: Further points with every symbol in (0, 1), tried when the first ones leave
-#: too few in the domain of both sides (decay rates: beta^t is real for 0 < beta).
-UNIT_TRIES = 40
-#: Digits a written number needs to match by rounding (``0``, ``1`` and ``0.2``
-#: match only exactly: 0.0260657 is not 0, 1/2 is not 1; 0.09 has two decimals).
-MIN_ROUNDING_DIGITS = 2
-#: Bits of precision evalf must vouch for before a value decides a verdict
-#: (sympy tracks the error of quadrature and sums; 60 digits asked for).
-KNOWN_BITS = 150
 #: Numbers with more digits than this are not evaluated (``9^{9^9}`` has 370 million).
 MAX_DIGITS = 100_000
 
@@ -247,33 +232,6 @@ def verdict_of(outcome: sandbox.Outcome, timeout: float) -> Verdict:
 # =========================================================================== the comparison (in the worker)
 
 
-class _SoftTimeout(Exception):
-    """The soft budget of a slow strategy ran out (pure-Python work only)."""
-
-
-@contextmanager
-def _soft_limit(seconds: float):
-    """SIGALRM after ``seconds`` in the main thread (the worker's); elsewhere
-    no limit. Big-integer arithmetic in C is not stopped by this: the
-    sandbox's SIGKILL is the hard limit."""
-    if seconds <= 0:
-        raise _SoftTimeout()
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def fire(signum, frame):
-        raise _SoftTimeout()
-
-    previous = signal.signal(signal.SIGALRM, fire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
 def compare(reference: str, student: str, problem: str | None = None, budget: float = 5.0) -> tuple[str, str]:
     """The comparison itself, ``(verdict, reason)``; run it in a sandbox
     worker (:func:`equivalent` does), never on student text in-process.
@@ -291,7 +249,7 @@ def compare_plain(reference: str, student: str, problem: str | None = None, budg
         ctx = context_for(problem)
     except UsageError as exc:
         return "undecided", str(exc)
-    deadline = time.monotonic() + budget
+    deadline = Budget.of(budget)
     try:
         ref_clean = clean(reference)
     except ParseError as exc:
@@ -328,7 +286,7 @@ def compare_plain(reference: str, student: str, problem: str | None = None, budg
         except ParseError as exc:  # sqrt of a 1x3 matrix, a definition that does not terminate...
             verdict, reason = "undecided", f"cannot compare: {exc}"
         except EVALUATION_ERRORS as exc:  # sympy refusing an operation: visible, never a crash
-            verdict, reason = "undecided", f"cannot compare: sympy cannot evaluate it ({_first_line(exc)})"
+            verdict, reason = "undecided", f"cannot compare: sympy cannot evaluate it ({first_line(exc)})"
         results.append((verdict, prefix + reason))
         kinds.append(_kind(stu))
     if len(results) == 2 and results[0][0] != results[1][0]:
@@ -339,17 +297,6 @@ def compare_plain(reference: str, student: str, problem: str | None = None, budg
         return ("undecided", f"'{c.text}' reads as {c.kind} or as {c.alternative} and the readings disagree "
                 f"({results[0][0]}: {results[0][1]}; {results[1][0]}: {results[1][1]})")
     return results[0]
-
-
-#: Errors sympy raises on operations it cannot carry out (the logarithm of a
-#: matrix, a comparison with NaN): the verdict is "undecided", with sympy's
-#: message in the reason.
-EVALUATION_ERRORS = (TypeError, ValueError, ArithmeticError, NotImplementedError, sp.PolynomialError)
-
-
-def _first_line(exc: Exception) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0][:120] if text else "no detail"
 
 
 def _kind(obj) -> str:
@@ -383,41 +330,6 @@ def _is_number(expr) -> bool:
     return isinstance(expr, sp.Expr) and not expr.free_symbols and not expr.has(AppliedUndef, Partial, sp.Indexed)
 
 
-def _show(value) -> str:
-    """A value for a reason: exact for integers and terminating decimals, else 12 digits."""
-    if isinstance(value, Fraction):
-        value = sp.Rational(value.numerator, value.denominator)
-    if isinstance(value, sp.Basic) and not value.is_Atom:
-        value = value.doit()
-    if isinstance(value, sp.Rational):
-        q = int(value.q)
-        while q % 2 == 0:
-            q //= 2
-        while q % 5 == 0:
-            q //= 5
-        if q == 1 and len(str(value.q)) <= 20:
-            text = format(Decimal(int(value.p)) / Decimal(int(value.q)), "f")
-            return text if len(text) <= 24 else mpmath.nstr(mpmath.mpf(value.p) / value.q, 12)
-    value = sp.N(value, 30)
-    if not value.is_Float:
-        return str(value)
-    with mpmath.workdps(30):
-        return mpmath.nstr(mpmath.mpf(value._mpf_), 12)
-
-
-def _like(value: Fraction, written: WrittenNumber) -> str:
-    """``value`` (already rounded at the written digit) in the written form."""
-    scientific = "times" in written.text or "cdot" in written.text
-    m = re.search(r"10\s*\^\s*\{?\s*([+-]?\s*\d+)", written.text) if scientific else None
-    if m:
-        power = int(m.group(1).replace(" ", ""))
-        decimals = max(0, power - written.exponent)
-        mantissa = Decimal(value.numerator) / Decimal(value.denominator) / (Decimal(10) ** power)
-        return rf"{mantissa:.{decimals}f} \times 10^{{{power}}}"
-    decimals = max(0, -written.exponent)
-    return f"{Decimal(value.numerator) / Decimal(value.denominator):.{decimals}f}"
-
-
 def _name(sym) -> str:
     """A symbol's name as LaTeX for a reason (``hat{m}_t`` -> ``\\hat{m}_t``)."""
     name = str(sym).replace("\\prime", "'")
@@ -427,112 +339,12 @@ def _name(sym) -> str:
     return name
 
 
-def _unit(exponent: int) -> str:
-    return f"1e{exponent}" if exponent < -4 or exponent > 4 else str(Fraction(10) ** exponent if exponent >= 0 else
-                                                                      f"0.{'0' * (-exponent - 1)}1")
-
-
-def _exact_or_mpf(expr: sp.Expr):
-    """A Fraction for a rational, else an mpf of 60 digits."""
-    expr = expr.doit() if not expr.is_Atom else expr
-    if expr.is_Rational:
-        return Fraction(int(expr.p), int(expr.q))
-    value = sp.N(expr, 60)
-    if not (isinstance(value, sp.Expr) and value.is_Float):  # complex, infinite, NaN, a matrix
-        raise ValueError(f"{_show_short(expr)} is not a finite real number")
-    if value._prec < KNOWN_BITS:  # evalf tracks the error of what it evaluates (quadrature, sums)
-        raise ValueError(f"{_show_short(expr)} is known only to about {int(value._prec * 0.30103)} digits "
-                         "(no error bound for more)")
-    if expr.has(sp.Integral, sp.Sum, sp.Product):  # a second method must agree: 30-digit evaluation
-        other = sp.N(expr, 30)
-        if not (isinstance(other, sp.Expr) and other.is_Float) or abs(other - value) > abs(value) * sp.Float("1e-25"):
-            raise ValueError(f"two evaluations of {_show_short(expr)} disagree (no error bound)")
-    return mpmath.mpf(sp.Float(value, 60)._mpf_)
-
-
-def _show_short(expr) -> str:
-    """``expr`` as text of at most 60 characters (a number too long to print
-    as a string, over Python's 4300 digits, by its size)."""
-    try:
-        text = str(expr)
-    except ValueError:
-        return "a number of more than 4300 digits"
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _round_away(value, exponent: int) -> Fraction:
-    """``value`` rounded at 10**exponent, ties away from zero, as a Fraction."""
-    unit = Fraction(10) ** exponent
-    if isinstance(value, Fraction):
-        q = abs(value) / unit
-        n = int(q + Fraction(1, 2))
-    else:
-        with mpmath.workdps(80):
-            q = abs(value) / (mpmath.mpf(10) ** exponent)
-            n = int(mpmath.floor(q + mpmath.mpf(1) / 2))
-    sign = -1 if value < 0 else 1
-    return sign * n * unit
-
-
-def _digits_written(written: WrittenNumber) -> int:
-    """Digits that carry a rounding: the significant ones, or the decimals of
-    a number below 1 (0.09 has two, 0.2 and 0 one)."""
-    return max(written.significant, -written.exponent) if abs(written.value) < 1 else written.significant
-
-
-def compare_rounded(reference: sp.Expr, written: WrittenNumber,
-                    reference_written: WrittenNumber | None = None) -> tuple[str, str]:
-    """A number written by the student against the exact reference value.
-
-    Equal when the reference rounded at the student's last written digit
-    (ties away from zero) is the written number; when the reference is a
-    written decimal with fewer digits than the answer (``reference_written``),
-    the answer is rounded at the reference's last digit instead. An integer
-    with trailing zeros that match only when they are not significant is
-    "undecided", and so is a reference that is not a finite real number
-    (``\\sqrt{\\log_{10} 10^{-18}}``). Returns (verdict, reason)."""
-    try:
-        value = _exact_or_mpf(reference)
-    except (ValueError, TypeError) as exc:
-        return "undecided", f"cannot compare at the precision written: {_first_line(exc)}"
-    w = written.value
-    if isinstance(value, Fraction) and value == w:
-        return "equal", f"{written.text} is exactly the reference"
-    rounded_reference = reference_written is not None and not re.fullmatch(r"\d+", reference_written.text)
-    if rounded_reference and _digits_written(reference_written) < MIN_ROUNDING_DIGITS:
-        return "different", f"{written.text} is not the reference {reference_written.text} (matched only exactly)"
-    if rounded_reference and reference_written.exponent > written.exponent:
-        rounded = _round_away(Fraction(w), reference_written.exponent)
-        if rounded == _round_away(value, reference_written.exponent):
-            return "equal", (f"{written.text} rounds to the reference {reference_written.text} at the reference's "
-                             f"last digit ({_unit(reference_written.exponent)})")
-        return "different", f"{written.text} does not round to the reference {reference_written.text}"
-    rounded = _round_away(value, written.exponent)
-    where = f"at the last digit written ({_unit(written.exponent)})"
-    exact = value == w if isinstance(value, Fraction) else value == mpmath.mpf(w.numerator) / w.denominator
-    if rounded == w and not exact and _digits_written(written) < MIN_ROUNDING_DIGITS:  # 1 for 0.5: no rounding
-        return "different", (f"{written.text} is not the reference {_show(reference)}: a number with one "
-                             "significant digit matches only exactly")
-    if rounded == w:
-        return "equal", f"the reference {_show(reference)} rounded {where} is {written.text}"
-    if written.trailing_zeros:
-        coarse = written.exponent + written.trailing_zeros
-        if _round_away(value, coarse) == w:
-            return "undecided", (f"{written.text} equals the reference {_show(reference)} only if its "
-                                 f"{written.trailing_zeros} trailing zeros are not significant")
-    return "different", (f"the reference {_show(reference)} rounded {where} is {_like(rounded, written)}, "
-                         f"not {written.text}")
-
-
 class _Comparison:
     """One comparison under a problem context and a soft deadline."""
 
-    def __init__(self, ctx: ProblemContext, deadline: float):
+    def __init__(self, ctx: ProblemContext, deadline: Budget):
         self.ctx = ctx
         self.deadline = deadline
-
-    def remaining(self) -> float:
-        return self.deadline - time.monotonic()
 
     # ----------------------------------------------------------------- dispatch
 
@@ -633,7 +445,7 @@ class _Comparison:
         if stu_lit is not None:
             verdict, reason = compare_rounded(ref, stu_lit, ref_lit)
             return verdict, reason
-        if ref_lit is not None and ref_lit.exponent < 0 and _digits_written(ref_lit) >= MIN_ROUNDING_DIGITS:
+        if ref_lit is not None and ref_lit.exponent < 0 and digits_written(ref_lit) >= MIN_ROUNDING_DIGITS:
             verdict, reason = compare_rounded(stu, ref_lit)  # the reference is the rounded one: 4.1231 vs sqrt(17)
             return verdict, f"the answer at the reference's precision: {reason}"
         with mpmath.workdps(SPOT_DIGITS + 10):
@@ -644,74 +456,42 @@ class _Comparison:
         for x in (r, s):
             if x.is_Float and x._prec < KNOWN_BITS:  # evalf's own error bound: an integral known to 5 digits
                 digits = int(x._prec * 0.30103)
-                return "undecided", f"{_show(x)} is known only to about {digits} digits (no error bound)"
+                return "undecided", f"{reason_number(x)} is known only to about {digits} digits (no error bound)"
         diff = abs(r - s)
         scale = max(abs(r), abs(s))
         if diff == 0 or (scale != 0 and diff / scale < AGREE):
-            return "equal", f"the same value, {_show(ref)}{given}"
+            return "equal", f"the same value, {reason_number(ref)}{given}"
         decimals = [w for w in written_precision(stu_text) if w.exponent < 0] if stu_text else []
         if decimals:
             digits = min(w.significant for w in decimals)
             tolerance = sp.Rational(1, 2) * sp.Integer(10) ** (1 - digits)
             if diff <= tolerance * abs(s):
-                return "equal", (f"{_show(stu)} agrees with the reference {_show(ref)} to the {digits} significant "
+                return "equal", (f"{reason_number(stu)} agrees with the reference {reason_number(ref)} to the {digits} significant "
                                  f"digits of the numbers written{given}")
-        return "different", f"the answer is {_show(stu)}, the reference {_show(ref)}{given}"
+        return "different", f"the answer is {reason_number(stu)}, the reference {reason_number(ref)}{given}"
 
     def symbolic(self, ref, stu, stu_text: str) -> tuple[str, str]:
-        diff = sp.Add(ref, -stu)
-        if diff == 0:
-            return "equal", "the same expression after evaluation"
-        failures = []
-        for name, method in (("expand", sp.expand), ("cancel", sp.cancel)):
-            proved, note = self._try(name, method, diff)
-            if proved:
-                return "equal", f"{name}(reference - answer) is 0"
-            if note:
-                failures.append(note)
-        evidence = _spot_check(ref, stu, self.ctx)
-        if evidence.mismatches >= MISMATCH_POINTS:
-            decimals = [w for w in written_precision(stu_text) if w.exponent < 0] if stu_text else []
-            if decimals:
-                digits = min(w.significant for w in decimals)
-                if evidence.worst <= sp.Float(10) ** (1 - digits):
-                    return "undecided", (f"agrees only to about {digits} significant digits (the decimals written); "
-                                         f"{evidence.example}")
-            return "different", (f"{evidence.example} (differs at {evidence.mismatches} of {evidence.valid} "
-                                 "random points)")
-        for name, method in (("simplify", sp.simplify), ("expand_log", lambda e: sp.expand_log(e, force=True)),
-                             ("simplify(expand_log)", lambda e: sp.simplify(sp.expand_log(e, force=True)))):
-            proved, note = self._try(name, method, diff)
-            if proved:
-                return "equal", f"{name}(reference - answer) is 0" + (
-                    " (logarithms of positive quantities)" if "log" in name else "")
-            if note:
-                failures.append(note)
-        piecewise = sorted({type(e).__name__ for e in sp.preorder_traversal(diff) if isinstance(e, PIECEWISE)})
-        if evidence.agreements >= AGREE_POINTS and evidence.mismatches == 0 and piecewise:
-            return "undecided", (f"equal at {evidence.agreements} random points, but {', '.join(piecewise)} can "
-                                 "differ away from them (no symbolic proof)")
-        if evidence.agreements >= AGREE_POINTS and evidence.mismatches == 0:
-            return "equal", (f"equal at {evidence.agreements} random points to {SPOT_DIGITS - 15} digits "
-                             "(no symbolic proof)")
-        why = evidence.why or (f"{evidence.agreements} agreeing and {evidence.mismatches} differing points "
-                               f"of {evidence.valid}")
-        extra = f"; {failures[0]}" if failures else ""
-        return "undecided", f"no proof either way: {why}{extra}"
+        decimals = [w for w in written_precision(stu_text) if w.exponent < 0] if stu_text else []
+        opaque = sorted(set(_opaque(ref) + _opaque(stu)))
+        return symbolic_verdict(
+            ref, stu, domain=self.ctx.domain, deadline=self.deadline, label="reference - answer",
+            describe=_describe, prepare=lambda e, _: _doit(e),
+            digits_written=min(w.significant for w in decimals) if decimals else None,
+            opaque=f"{', '.join(opaque)} cannot be evaluated (no definition here)" if opaque else "")
 
-    def _try(self, name: str, method, diff) -> tuple[bool, str]:
-        seconds = self.remaining()
-        if seconds <= 0:
-            return False, f"{name} skipped (time budget spent)"
-        try:
-            with _soft_limit(seconds):
-                result = method(diff)
-        except _SoftTimeout:
-            return False, f"{name} ran out of time"
-        except (TypeError, ValueError, NotImplementedError, AttributeError, ZeroDivisionError,
-                sp.PolynomialError, RecursionError) as exc:
-            return False, f"{name} failed ({type(exc).__name__}: {str(exc)[:80]})"
-        return result == 0, ""
+
+def _describe(point: dict, a, b) -> str:
+    """A counterexample in ``derive equiv``'s words."""
+    where = ", ".join(f"{_name(k)} = {reason_number(v)}" for k, v in list(point.items())[:4])
+    return f"at {where or 'the given values'} the reference is {reason_number(a)} and the answer {reason_number(b)}"
+
+
+def _opaque(expr) -> list[str]:
+    """Parts of ``expr`` that have no numeric value (undefined functions)."""
+    names = {_name(f.func) for f in expr.atoms(AppliedUndef)}
+    if expr.has(Partial):
+        names.add("a partial derivative")
+    return sorted(names)
 
 
 def _digits(expr) -> float | None:
@@ -754,7 +534,7 @@ def too_large(expr) -> str:
             digits = _digits(node)
             if digits is not None and digits > MAX_DIGITS:
                 size = "more than 10^300" if digits == float("inf") else f"about 10^{int(mpmath.log10(digits))}"
-                return f"a power with {size} digits ({_show_short(node.base)}^({_show_short(node.exp)}))"
+                return f"a power with {size} digits ({show_short(node.base)}^({show_short(node.exp)}))"
     return ""
 
 
@@ -769,8 +549,8 @@ def _evaluate(expr):
         return expr
     try:
         return expr.doit()
-    except (TypeError, ValueError, NotImplementedError, AttributeError) as exc:
-        raise ParseError(f"cannot evaluate {_show_short(expr)}: {_first_line(exc)}") from None
+    except (TypeError, ValueError, NotImplementedError) as exc:
+        raise ParseError(f"cannot evaluate {show_short(expr)}: {first_line(exc)}") from None
 
 
 def _doit(expr):
@@ -778,150 +558,5 @@ def _doit(expr):
         try:
             return expr.doit()
         except (TypeError, ValueError, NotImplementedError) as exc:
-            raise ParseError(f"cannot evaluate {_show_short(expr)}: {_first_line(exc)}") from None
+            raise ParseError(f"cannot evaluate {show_short(expr)}: {first_line(exc)}") from None
     return expr
-
-
-# =========================================================================== the numeric spot check
-
-
-@dataclass
-class _Evidence:
-    valid: int = 0
-    agreements: int = 0
-    mismatches: int = 0
-    worst: sp.Float = sp.Float(0)
-    example: str = ""
-    why: str = ""
-
-
-def _opaque(expr) -> list[str]:
-    """Parts of ``expr`` that have no numeric value (undefined functions)."""
-    names = {_name(f.func) for f in expr.atoms(AppliedUndef)}
-    if expr.has(Partial):
-        names.add("a partial derivative")
-    return sorted(names)
-
-
-def _decided(evidence: _Evidence) -> bool:
-    return evidence.agreements >= AGREE_POINTS or (evidence.mismatches >= MISMATCH_POINTS and evidence.valid >= 6)
-
-
-def _spot_check(ref, stu, ctx: ProblemContext) -> _Evidence:
-    """Evaluate both sides at random points (random rationals, so the
-    substitution is exact) with ``SPOT_DIGITS`` digits. Even tries put every
-    symbol in (0.1, 10) (or the problem's range of it), odd tries give each a
-    random sign; when these leave too few points in the domain of both sides
-    (``\\beta^t`` and ``\\sqrt{v / (1 - \\beta^t)}`` are real only for
-    0 < beta < 1), up to :data:`UNIT_TRIES` more put every symbol in (0, 1).
-    Points where either side is not a finite real number are skipped."""
-    evidence = _Evidence()
-    opaque = _opaque(ref) + _opaque(stu)
-    if opaque:
-        evidence.why = f"{', '.join(sorted(set(opaque)))} cannot be evaluated (no definition here)"
-        return evidence
-    rng = random.Random(20181)
-    lengths = sorted({s for e in (ref, stu) for sm in e.atoms(sp.Sum, sp.Product) for lim in sm.limits
-                      for b in lim[1:] for s in b.free_symbols}, key=str)
-    regimes = [("mixed" if attempt % 2 else "positive") for attempt in range(SPOT_TRIES)] + ["unit"] * UNIT_TRIES
-    tried = 0
-    for regime in regimes:
-        if _decided(evidence) or (regime == "unit" and evidence.valid >= AGREE_POINTS):
-            break
-        tried += 1
-        a_expr, b_expr = ref, stu
-        if lengths:
-            ints = {s: sp.Integer(rng.randint(2, 5)) for s in lengths}
-            a_expr, b_expr = _doit(ref.xreplace(ints)), _doit(stu.xreplace(ints))
-        atoms = _sample_atoms(a_expr) | _sample_atoms(b_expr)
-        point = {s: _sample(s, ctx, rng, regime) for s in sorted(atoms, key=str)}
-        a, b = _value(a_expr, point), _value(b_expr, point)
-        if a is None or b is None:
-            continue
-        evidence.valid += 1
-        scale = max(abs(a), abs(b))
-        rel = abs(a - b) / scale if scale != 0 else sp.Float(0)
-        if rel < AGREE:
-            evidence.agreements += 1
-        elif rel > MISMATCH:
-            if not (_real_domain(a_expr, point) and _real_domain(b_expr, point)):
-                evidence.valid -= 1  # sqrt(v) sqrt(1/(1 - beta)) at v < 0, beta > 1: real only by accident
-                continue
-            evidence.mismatches += 1
-            evidence.worst = max(evidence.worst, rel)
-            if not evidence.example:
-                where = ", ".join(f"{_name(k)} = {_show(v)}" for k, v in list(point.items())[:4])
-                evidence.example = (f"at {where or 'the given values'} the reference is {_show(a)} "
-                                    f"and the answer {_show(b)}")
-    if evidence.valid < AGREE_POINTS and not evidence.why and evidence.mismatches < MISMATCH_POINTS:
-        evidence.why = f"only {evidence.valid} of {tried} random points are in the domain of both sides"
-    return evidence
-
-
-def _real_domain(expr, point) -> bool:
-    """Is ``point`` in the real domain of every part of ``expr``: the base
-    of each power with a non-integer exponent at least 0, the argument of
-    each logarithm positive? A value that is real while a part is not
-    (``\\sqrt{v} \\sqrt{w}`` at v, w < 0) is no evidence of a difference."""
-    for node in sp.preorder_traversal(expr):
-        if isinstance(node, sp.Pow):
-            exponent = node.exp.xreplace(point)
-            if exponent.is_Integer:
-                continue
-            least, strict = node.base, False
-        elif isinstance(node, sp.log):
-            least, strict = node.args[0], True
-        else:
-            continue
-        value = _value(least, point)
-        if value is None or value < 0 or (strict and value == 0):
-            return False
-    return True
-
-
-def _sample_atoms(expr) -> set:
-    indexed = expr.atoms(sp.Indexed)
-    labels = {ix.base.label for ix in indexed}
-    return {s for s in expr.free_symbols if isinstance(s, sp.Symbol) and s not in labels} | indexed
-
-
-def _sample(sym, ctx: ProblemContext, rng: random.Random, regime: str) -> sp.Rational:
-    """A random rational: inside the problem's range for the symbol when it
-    has one (:attr:`ProblemContext.domain`, end points excluded); else, by
-    ``regime``, of magnitude 10^u with u uniform in (-1, 1) (``"positive"``;
-    ``"mixed"``: negative half of the time) or uniform in (0, 1) (``"unit"``),
-    4 significant digits."""
-    if sym in ctx.domain:
-        lo, hi = (_exact_bound(v) for v in ctx.domain[sym])
-        return lo + (hi - lo) * sp.Rational(rng.randint(1, 9999), 10000)
-    if regime == "unit":
-        return sp.Rational(rng.randint(1, 9999), 10000)
-    magnitude = sp.Rational(rng.randint(1000, 9999), 1000) * sp.Integer(10) ** rng.randint(-1, 0)
-    return -magnitude if regime == "mixed" and rng.random() < 0.5 else magnitude
-
-
-def _exact_bound(value) -> sp.Rational:
-    """A range end as an exact rational (``1e-10`` through its decimal text)."""
-    if isinstance(value, sp.Basic):
-        return sp.Rational(value)
-    frac = Fraction(str(value)) if isinstance(value, float) else Fraction(value)
-    return sp.Rational(frac.numerator, frac.denominator)
-
-
-def _value(expr, point):
-    """A real Float of ``expr`` at ``point``, or None outside its real domain."""
-    try:
-        value = sp.N(expr.xreplace(point), SPOT_DIGITS)
-    except (TypeError, ValueError, ZeroDivisionError, ArithmeticError):
-        return None
-    if not isinstance(value, sp.Expr) or value.free_symbols or value.has(sp.zoo, sp.oo, -sp.oo, sp.nan):
-        return None
-    try:
-        re_part, im_part = value.as_real_imag()
-    except (TypeError, ValueError):  # a matrix inside a function (log of a matrix): no value here
-        return None
-    if not re_part.is_Number:
-        return None
-    if im_part != 0 and abs(im_part) > sp.Float(10) ** (5 - SPOT_DIGITS) * max(abs(re_part), 1):
-        return None
-    return sp.Float(re_part, SPOT_DIGITS)

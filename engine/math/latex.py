@@ -73,3 +73,15 @@ def to_latex(expr: Any) -> str:
     if isinstance(expr, sp.Eq):
         return f"{to_latex(expr.lhs)} = {to_latex(expr.rhs)}"
     return _PRINTER.doprint(expr)
+
+
+def ordered_terms(expr: sp.Add) -> list:
+    """The terms of a sum in the order :func:`to_latex` prints them."""
+    return list(_PRINTER._as_ordered_terms(expr, order=None))
+
+
+def term_latex(term: Any) -> str:
+    """LaTeX of one term of a printed sum, in parentheses when the printer
+    would put it in brackets (``(a - b)`` as a term)."""
+    tex = to_latex(term)
+    return rf"\left({tex}\right)" if _PRINTER._needs_add_brackets(term) else tex

@@ -11,11 +11,15 @@
 """
 from __future__ import annotations
 
+import re
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import mpmath
 import sympy as sp
+
+from engine.math.written import WrittenNumber
 
 #: Significant digits shown in solutions, tables and the terminal.
 DISPLAY_DIGITS = 6
@@ -128,11 +132,7 @@ def python_literal(value: Any) -> str:
     value = as_basic(value)
     if value.q == 1:
         return f"{value.p}.0"
-    q = value.q
-    for prime in (2, 5):
-        while q % prime == 0:
-            q //= prime
-    if q == 1:
+    if terminates(value):
         return str(Decimal(value.p) / Decimal(value.q))
     return f"{value.p}/{value.q}"
 
@@ -142,3 +142,62 @@ def is_exact_simple(expr: Any) -> bool:
     rational with a short denominator. Others get ``\\approx`` and 6 digits."""
     expr = as_basic(expr)
     return bool(expr.is_Integer or (expr.is_Rational and expr.q <= 1000))
+
+
+def terminates(value: Any) -> bool:
+    """True when the rational ``value`` has a finite decimal expansion
+    (its denominator is 2^a 5^b): ``1/4`` does, ``1/3`` does not."""
+    q = int(as_basic(value).q)
+    for prime in (2, 5):
+        while q % prime == 0:
+            q //= prime
+    return q == 1
+
+
+# --------------------------------------------------------------------------- numbers in the checker's reasons
+
+
+def reason_number(value: Any) -> str:
+    """A value for a checker's reason: exact for integers and terminating
+    decimals (``0.25``), else 12 significant digits."""
+    if isinstance(value, Fraction):
+        value = sp.Rational(value.numerator, value.denominator)
+    if isinstance(value, sp.Basic) and not value.is_Atom:
+        value = value.doit()
+    if isinstance(value, sp.Rational) and terminates(value) and len(str(value.q)) <= 20:
+        text = format(Decimal(int(value.p)) / Decimal(int(value.q)), "f")
+        return text if len(text) <= 24 else mpmath.nstr(mpmath.mpf(value.p) / value.q, 12)
+    value = sp.N(value, 30)
+    if not value.is_Float:
+        return str(value)
+    with mpmath.workdps(30):
+        return mpmath.nstr(mpmath.mpf(value._mpf_), 12)
+
+
+def short_decimal(value: Any, digits: int = 8) -> str:
+    """A short decimal of an mpf, for messages (integers without ".0"; None is "?")."""
+    if value is None:
+        return "?"
+    if value == int(value) and abs(value) < 10**15:
+        return str(int(value))
+    return mpmath.nstr(value, digits, strip_zeros=True)
+
+
+def like_written(value: Fraction, written: WrittenNumber) -> str:
+    """``value`` (already rounded at the written digit) in the form of
+    ``written``: as many decimals, the same power of ten (``1.38 \\times 10^{8}``)."""
+    scientific = "times" in written.text or "cdot" in written.text
+    m = re.search(r"10\s*\^\s*\{?\s*([+-]?\s*\d+)", written.text) if scientific else None
+    if m:
+        power = int(m.group(1).replace(" ", ""))
+        decimals = max(0, power - written.exponent)
+        mantissa = Decimal(value.numerator) / Decimal(value.denominator) / (Decimal(10) ** power)
+        return rf"{mantissa:.{decimals}f} \times 10^{{{power}}}"
+    decimals = max(0, -written.exponent)
+    return f"{Decimal(value.numerator) / Decimal(value.denominator):.{decimals}f}"
+
+
+def unit_text(exponent: int) -> str:
+    """One unit of the digit at 10**exponent: ``0.01``, ``100``, ``1e-5``."""
+    return f"1e{exponent}" if exponent < -4 or exponent > 4 else str(Fraction(10) ** exponent if exponent >= 0 else
+                                                                      f"0.{'0' * (-exponent - 1)}1")

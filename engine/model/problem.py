@@ -459,13 +459,7 @@ def value_latex(value: Any) -> str:
     if value.is_Integer:
         return str(int(value))
     if value.is_Rational:
-        q = value.q
-        # a terminating decimal (denominator 2^a 5^b) is written as a decimal
-        while q % 2 == 0:
-            q //= 2
-        while q % 5 == 0:
-            q //= 5
-        if q == 1:
+        if numbers.terminates(value):  # a terminating decimal is written as a decimal
             return numbers.latex_number(value, 15)
     return to_latex(value)
 

@@ -26,6 +26,9 @@ from typing import Any, Iterable, Mapping
 import mpmath
 import sympy as sp
 
+from engine.errors import NotEqual
+from engine.math import spot
+
 #: Random points of the numeric spot check.
 SPOT_POINTS = 8
 #: Working precision of the spot check, decimal digits.
@@ -43,10 +46,6 @@ class Proof:
 
     method: str
     detail: str
-
-
-class NotEqual(Exception):
-    """Raised by :func:`prove_equal` with a counterexample in the message."""
 
 
 @dataclass
@@ -124,18 +123,8 @@ def _symbolic_zero(diff: sp.Basic) -> str | None:
 
 
 def _sample(symbols, ctx: Context, rng: random.Random) -> dict:
-    point = {}
-    for s in symbols:
-        if s in ctx.domain:
-            lo, hi = ctx.domain[s]
-            point[s] = sp.Float(rng.uniform(lo, hi), SPOT_DIGITS)
-        elif s.is_positive or s.is_nonnegative:
-            point[s] = sp.Float(rng.uniform(0.2, 2.5), SPOT_DIGITS)
-        elif s.is_integer:
-            point[s] = sp.Integer(rng.randint(2, 6))
-        else:
-            point[s] = sp.Float(rng.choice((-1, 1)) * rng.uniform(0.2, 2.5), SPOT_DIGITS)
-    return point
+    """A random point (:func:`engine.math.spot.sample`, the one sampler)."""
+    return {s: spot.sample(s, rng, "mixed", ctx.domain) for s in symbols}
 
 
 def _numeric(expr: sp.Basic, point: dict):

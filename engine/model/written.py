@@ -53,11 +53,7 @@ def shown(value: sp.Rational) -> sp.Basic:
     unchanged."""
     if power_of_ten(value) is not None:
         return sp.Symbol(number_latex(value), positive=True)
-    q = value.q
-    for prime in (2, 5):
-        while q % prime == 0:
-            q //= prime
-    return sp.Float(numbers.format_number(value, 30), 30) if q == 1 and value.q != 1 else value
+    return sp.Float(numbers.format_number(value, 30), 30) if numbers.terminates(value) and value.q != 1 else value
 
 
 def at_parameters(expr: sp.Basic, at: Mapping[sp.Symbol, sp.Rational]) -> sp.Basic:

@@ -26,7 +26,8 @@ import re
 from dataclasses import dataclass, field
 
 from engine.read import prose as worded
-from engine.read.segments import MathRow, Prose, skip_group
+from engine.read.segments import MathRow, Prose
+from engine.read.tokens import COMMAND_FUNCTIONS, FUNCTION_NAMES, FUNCTION_WORDS, read_argument
 
 # --------------------------------------------------------------------------- quantity keys
 
@@ -120,20 +121,8 @@ def _key(text: str) -> str:
 
 def _arg(text: str, j: int) -> tuple[str, int]:
     """The argument at ``text[j]``: a brace group, a command, or one char."""
-    n = len(text)
-    while j < n and text[j] == " ":
-        j += 1
-    if j >= n:
-        return "", j
-    if text[j] == "{":
-        end = skip_group(text, j)
-        return text[j + 1:end - 1], end
-    if text[j] == "\\":
-        m = re.match(r"\\[A-Za-z]+", text[j:])
-        if m:
-            return text[j:j + m.end()], j + m.end()
-        return text[j:j + 2], j + 2
-    return text[j], j + 1
+    arg, end, _ = read_argument(text, j, missing="")
+    return arg, end
 
 
 def _wrap(key: str) -> str:
@@ -154,8 +143,8 @@ NAME_KEY = re.compile(
 )
 
 #: Names that are functions or operators, never quantities on their own.
-NOT_NAMES = frozenset("log ln exp sin cos tan max min sqrt sum prod lim sign sgn softmax sigma infty inf nan "
-                      "cdot times dots ldots cdots approx sim".split())
+NOT_NAMES = COMMAND_FUNCTIONS | FUNCTION_NAMES | frozenset({
+    "sigma", "infty", "inf", "nan", "cdot", "times", "dots", "ldots", "cdots", "approx", "sim"})
 
 
 def is_name(latex: str) -> bool:
@@ -318,9 +307,6 @@ def _strip_piece(piece: str) -> str:
 
 
 _TEXT_GROUP = re.compile(r"\\(?:text|textrm|mbox|textit|textbf|mathrm)\s*\{([^{}]*)\}")
-#: Words inside ``\\text{...}`` that are names (functions, abbreviations), not prose.
-_FUNCTION_WORDS = frozenset("sign sgn softmax max min mean relu sigmoid tanh exp log ln diag tr argmax leakyrelu "
-                            "prelu grad tss fov rf fc conv const loss nan inf".split())
 
 
 def is_annotation(piece: str) -> bool:
@@ -329,7 +315,7 @@ def is_annotation(piece: str) -> bool:
     words = []
     for m in _TEXT_GROUP.finditer(piece):
         words += re.findall(r"[A-Za-z]{2,}", m.group(1))
-    prose_words = [w for w in words if w.lower() not in _FUNCTION_WORDS]
+    prose_words = [w for w in words if w.lower() not in FUNCTION_WORDS]
     if not prose_words:
         return False
     rest = _TEXT_GROUP.sub(" ", piece)
@@ -407,7 +393,7 @@ def build_chains(rows: list[MathRow], prose: list[Prose]) -> list[Chain]:
 def _is_wordy(source: str) -> bool:
     """A left side written in words (``\\frac{\\text{\\# of conv}}{\\text{\\# of fc}}``)."""
     words = [w for m in _TEXT_GROUP.finditer(source) for w in re.findall(r"[A-Za-z]{2,}", m.group(1))]
-    return len([w for w in words if w.lower() not in _FUNCTION_WORDS]) >= 2
+    return len([w for w in words if w.lower() not in FUNCTION_WORDS]) >= 2
 
 
 def prose_of(source: str) -> str:

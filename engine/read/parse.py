@@ -58,13 +58,11 @@ from :class:`decimal.Decimal`) and never pass ``variable_values``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Callable, Collection
 
 import sympy as sp
-from sympy.core.function import AppliedUndef
 
 __all__ = [
     "ParseError", "Partial", "KNOWN_FUNCTIONS", "parse_latex", "symbol", "clean", "split_chain", "split_equations",
@@ -73,11 +71,18 @@ __all__ = [
 ]
 
 from engine.read import antlr  # noqa: E402 - each fragment parsed once per process
+from engine.errors import ParseError  # noqa: E402
+from engine.math.written import WrittenNumber  # noqa: F401,E402 - re-exported: engine.read.parse is the public API
+from engine.read.literals import literal_grid, number_literal, written_precision  # noqa: F401,E402 - re-exported
 from engine.read.text import (  # noqa: F401,E402 - re-exported: engine.read.parse is the public API
-    ACCENTS, FUNCTION_NAMES, GREEK, CommaReading, ParseError, WrittenNumber, ambiguous_commas, clean,
-    group_end, literal_grid, number_literal, read_argument, resolve_commas, skip_spaces, split_chain,
-    split_equations, top_level_relations, written_precision,
+    ACCENTS, GREEK, CommaReading, ambiguous_commas, clean, resolve_commas, split_chain, split_equations,
+    top_level_relations,
 )
+from engine.read.names import (  # noqa: F401,E402 - symbol and the tables are part of the parser's API
+    ARGUMENT_COMMANDS, BARE_SYMBOL, FUNCTION_LETTERS, PRODUCT, TRANSPOSE_MARKS, WORD_LETTERS, Options, Placeholders,
+    canonical, scan_atoms, sub_suffix, symbol,
+)
+from engine.read.tokens import FUNCTION_NAMES, FUNCTIONS, group_end, read_argument, skip_spaces, split_top_level  # noqa: F401,E402
 
 
 class Partial(sp.Function):
@@ -110,96 +115,18 @@ KNOWN_FUNCTIONS: dict[str, Callable] = {
 }
 #: How many arguments each named function takes (None: one or more).
 #: ``\operatorname{ReLU}(1, 2)`` is refused with this, not a TypeError.
-FUNCTION_ARITY: dict[str, tuple[int, ...] | None] = {
-    "sign": (1,), "sgn": (1,), "signum": (1,), "sigmoid": (1,), "relu": (1,), "ReLU": (1,), "exp": (1,),
-    "ln": (1,), "log": (1, 2), "tanh": (1,), "abs": (1,), "max": None, "min": None, "softmax": None,
-}
+FUNCTION_ARITY: dict[str, tuple[int, ...] | None] = FUNCTIONS
+assert set(KNOWN_FUNCTIONS) == set(FUNCTIONS), "engine.read.tokens.FUNCTIONS is the one table of function names"
 #: Greek capitals that are functions before a parenthesis (``\Gamma(x)`` is
 #: the gamma function); alone they stay symbols (``\Gamma``).
 GREEK_FUNCTIONS: dict[str, Callable] = {"Gamma": sp.gamma}
 
-#: Letters that stay function names before a parenthesis without being
-#: declared (``f(x)``, ``\sigma(z)`` undefined: "undecided", never a product);
-#: any other symbol followed by ``(`` multiplies (``\alpha(x)``, ``o_1(1 - o_1)``).
-FUNCTION_LETTERS = frozenset({"f", "g", "h", "F", "G", "H", "sigma", "phi", "psi", "ell"})
-#: Superscripts that mean "transpose".
-TRANSPOSE_MARKS = frozenset({"T", r"\top", r"\mathsf{T}", r"\mathrm{T}", r"\intercal"})
-
-
 # =========================================================================== parsing
 
 
-@dataclass(frozen=True)
-class _Options:
-    case_sensitive: bool = True
-    index_bases: frozenset = frozenset()
-    functions: frozenset = frozenset()
-
-
-class _Placeholders:
-    """Sympy objects we build ourselves for constructs the grammar cannot
-    read (partial derivatives, norms, function calls, transposed symbols):
-    each stands in the text as ``(\\text{Zq<n>ph})``, a name no student text
-    can produce (``\\text`` words are letters only)."""
-
-    def __init__(self) -> None:
-        self.values: dict[sp.Symbol, sp.Basic] = {}
-
-    def add(self, value: sp.Basic) -> str:
-        name = f"Zq{len(self.values)}ph"
-        self.values[sp.Symbol(name)] = value
-        return rf" (\text{{{name}}}) "
-
-
-def _sub_suffix(sub: str | None) -> str:
-    if sub is None:
-        return ""
-    sub = sub.replace(" ", "")
-    return "_" + sub if len(sub) == 1 else "_{" + sub + "}"
-
-
-def symbol(base: str, sub: str | None = None) -> sp.Symbol:
-    """The Symbol :func:`parse_latex` makes for ``base`` with subscript
-    ``sub``: ``symbol(r"\\hat{m}", "t")`` is ``parse_latex(r"\\hat{m}_t")``,
-    ``symbol("p", "y'")`` is ``parse_latex("p_{y'}")``. For building a
-    problem's definitions from our own names, never from user text."""
-    m = re.fullmatch(r"\\([A-Za-z]+)\{(.*)\}", base)
-    if m:
-        aliases = {"overline": "bar", "widehat": "hat", "widetilde": "tilde", "overrightarrow": "vec"}
-        accent = aliases.get(m.group(1), m.group(1))
-        name = f"{accent}{{{m.group(2).replace(' ', '')}}}"
-    else:
-        name = base[1:] if base.startswith("\\") else base
-    if sub is not None:
-        sub = sub.replace("'", r"\prime")
-    return sp.Symbol(name + _sub_suffix(sub))
-
-
-def _split_top_commas(text: str) -> list[str]:
-    parts, depth, start = [], 0, 0
-    for i, c in enumerate(text):
-        if c in "([{":
-            depth += 1
-        elif c in ")]}":
-            depth -= 1
-        elif c == "," and depth == 0:
-            parts.append(text[start:i])
-            start = i + 1
-    parts.append(text[start:])
-    return parts
-
-
 def _paren_end(text: str, start: int) -> int:
-    """Index just after the ``)`` matching the ``(`` at ``start``."""
-    depth = 0
-    for i in range(start, len(text)):
-        if text[i] in "([{":
-            depth += 1
-        elif text[i] in ")]}":
-            depth -= 1
-            if depth == 0:
-                return i + 1
-    raise ParseError(f"unbalanced parentheses: the '(' before '{text[start + 1:start + 13].strip()}' is never closed")
+    """Index just after the ``)`` matching the ``(`` at ``start`` (all brackets nest)."""
+    return group_end(text, start, "([{")
 
 
 _MULTI_INDEX_SUM = re.compile(r"\\(sum|prod)\s*_\s*\{\s*([A-Za-z])\s*,?\s*([A-Za-z])\s*\}")
@@ -225,7 +152,7 @@ def _bound_sums(text: str) -> str:
 _ATOM_TEXT = r"(?:\\[A-Za-z]+(?:\s*\{[^{}]*\})?|[A-Za-z])(?:\s*(?:_|\^)\s*(?:\{[^{}]*\}|\\[A-Za-z]+|\w)|')*"
 
 
-def _protect_partials(text: str, opts: _Options, ph: _Placeholders) -> str:
+def _protect_partials(text: str, opts: Options, ph: Placeholders) -> str:
     r"""``\frac{\partial A}{\partial B}`` and ``\frac{dA}{dB}`` -> Partial(A, B)."""
     out, i = [], 0
     while True:
@@ -248,7 +175,7 @@ def _protect_partials(text: str, opts: _Options, ph: _Placeholders) -> str:
         i = end
 
 
-def _partial(top: str, bottom: str, opts: _Options, ph: _Placeholders):
+def _partial(top: str, bottom: str, opts: Options, ph: Placeholders):
     m = re.fullmatch(r"\s*(\\partial(?![A-Za-z])|d(?=\s*[A-Za-z\\({\[]))\s*(?:\^\s*(?:\{\s*(\d+)\s*\}|(\d)))?(.*)",
                      top, re.S)
     if not m:
@@ -275,7 +202,7 @@ def _partial(top: str, bottom: str, opts: _Options, ph: _Placeholders):
     return Partial(_parse_expression(rest, opts, ph), *wrt)
 
 
-def _protect_norms(text: str, opts: _Options, ph: _Placeholders) -> str:
+def _protect_norms(text: str, opts: Options, ph: Placeholders) -> str:
     r"""``\|w\|``, ``\|w\|_2`` -> norm(w, 2) (the Euclidean norm unless a subscript says otherwise)."""
     while r"\|" in text:
         start = text.find(r"\|")
@@ -321,7 +248,7 @@ def _apply(name: str, args: list, primes: int, declared: bool) -> sp.Basic:
     return sp.Subs(derivative, d, args[0])
 
 
-def _protect_calls(text: str, opts: _Options, ph: _Placeholders) -> str:
+def _protect_calls(text: str, opts: Options, ph: Placeholders) -> str:
     r"""Function applications: ``\operatorname{sign}(g)``, ``\operatorname{sign} g``
     and the declared functions ``\sigma(z)``, ``\sigma'(z)``, ``f(x, y)``."""
     heads = (re.escape("\\" + f) if f in GREEK else re.escape(f) for f in opts.functions)
@@ -353,7 +280,7 @@ def _protect_calls(text: str, opts: _Options, ph: _Placeholders) -> str:
             end = _paren_end(text, j)
             if text[skip_spaces(text, end):skip_spaces(text, end) + 1] == "_":
                 raise ParseError(f"a subscript after {name}(...): write the component out")
-            args = [_parse_expression(a, opts, ph) for a in _split_top_commas(text[j + 1:end - 1])]
+            args = [_parse_expression(a, opts, ph) for a in split_top_level(text[j + 1:end - 1])]
         else:
             operand = re.match(r"\{[^{}]*\}|" + _ATOM_TEXT + r"|\d+(?:\.\d+)?", text[j:])
             if not operand or not operand.group(0).strip():
@@ -362,202 +289,6 @@ def _protect_calls(text: str, opts: _Options, ph: _Placeholders) -> str:
             end = j + operand.end()
             args = [_parse_expression(operand.group(0), opts, ph)]
         text = text[:m.start()] + ph.add(_apply(name, args, primes, declared)) + text[end:]
-
-
-@dataclass(frozen=True)
-class _Base:
-    latex: str | None  # None: replaced by a placeholder in any case
-    name: str          # the sympy name (beta, hat{m}, loss)
-    letter: str        # what superscript_index_symbols is matched against
-
-
-_VERBATIM = frozenset({"begin", "end", "mathbb", "operatorname"})
-#: Commands followed by brace arguments (how many): a brace group there is an
-#: argument, read inside; anywhere else ``{p}`` is only a group (sympy's
-#: printer writes an indexed symbol as ``{p}_{y}``).
-ARGUMENT_COMMANDS = {"frac": 2, "binom": 2, "sqrt": 1, "overset": 2, "underset": 2, "stackrel": 2}
-#: A run of at least this many letters right before ``_`` is one name
-#: (``net_1``, ``out_{o1}``); shorter runs multiply (``ax_1`` is a x_1).
-WORD_LETTERS = 3
-_WORD_BEFORE_SUBSCRIPT = re.compile(r"[A-Za-z]{%d,}(?=_)" % WORD_LETTERS)
-_COMMAND_NAME = re.compile(r"\\([A-Za-z]+)")
-#: One bare symbol: a letter, a Greek letter, an accented symbol, a \text name.
-_BARE_SYMBOL = re.compile(r"\s*(?:[A-Za-z]|\\(?:%s)(?![A-Za-z])|\\(?:%s)\s*\{[^{}]*\}|\\text\{[A-Za-z]+\})\s*" % (
-    "|".join(sorted(GREEK, key=len, reverse=True)), "|".join(sorted(ACCENTS, key=len, reverse=True))))
-
-
-def _is_script_argument(text: str, i: int) -> bool:
-    """Is the brace group at ``i`` the argument of ``_`` or ``^``?"""
-    k = i - 1
-    while k >= 0 and text[k] in " \t\n\r":
-        k -= 1
-    return k >= 0 and text[k] in "_^"
-
-
-def _scan_arguments(text: str, name: str, j: int, opts: _Options, ph: _Placeholders) -> tuple[str, int]:
-    """The arguments of an :data:`ARGUMENT_COMMANDS` command ending at ``j``,
-    each scanned for symbols; (rewritten arguments, end)."""
-    pieces = []
-    k = skip_spaces(text, j)
-    if name == "sqrt" and text[k:k + 1] == "[":
-        depth, close = 0, -1
-        for q in range(k, len(text)):
-            depth += {"[": 1, "]": -1}.get(text[q], 0)
-            if depth == 0:
-                close = q
-                break
-        if close < 0:
-            raise ParseError(r"\sqrt[ has no closing ]")
-        pieces.append("[" + _scan_atoms(text[k + 1:close], opts, ph) + "]")
-        k = skip_spaces(text, close + 1)
-    for _ in range(ARGUMENT_COMMANDS[name]):
-        if text[k:k + 1] != "{":
-            break
-        end = group_end(text, k)
-        pieces.append("{" + _scan_atoms(text[k + 1:end - 1], opts, ph) + "}")
-        k = skip_spaces(text, end)
-    return "".join(pieces), k
-
-
-def _scan_atoms(text: str, opts: _Options, ph: _Placeholders) -> str:
-    """Decorated symbols: primes join the subscript (``y'`` -> ``y_{\\prime}``),
-    superscripts of ``superscript_index_symbols`` become subscripts,
-    ``W^T`` becomes the symbol ``W^{T}``, ``\\gamma`` a symbol (not Euler's
-    constant), ``e_1`` a symbol (not Euler's number), ``\\text{word}`` a symbol."""
-    out: list[str] = []
-    previous = None  # (len(out) after the last symbol, its letter)
-    i, n = 0, len(text)
-    while i < n:
-        c = text[i]
-        if c == "\\":
-            m = _COMMAND_NAME.match(text, i)
-            if not m:
-                out.append(text[i:i + 2])
-                i += 2
-                continue
-            name, j = m.group(1), m.end()
-            g = skip_spaces(text, j)
-            has_group = g < n and text[g] == "{"
-            if name in GREEK:
-                base = _Base(text[i:j], name, name)
-            elif name in ACCENTS and has_group:
-                j = group_end(text, g)
-                inner = text[g + 1:j - 1]
-                base = _Base(text[i:j], f"{name}{{{inner.replace(' ', '')}}}", inner.strip().lstrip("\\"))
-            elif name == "text" and has_group:
-                j = group_end(text, g)
-                word = text[g + 1:j - 1]
-                if re.fullmatch(r"Zq\d+ph", word):  # one of ours
-                    out.append(text[i:j])
-                    i = j
-                    continue
-                base = _Base(None, word, word)
-            elif name in _VERBATIM and has_group:
-                j = group_end(text, g)
-                out.append(text[i:j])
-                i = j
-                continue
-            elif name in ARGUMENT_COMMANDS:
-                arguments, i = _scan_arguments(text, name, j, opts, ph)
-                out.append(m.group(0) + arguments)
-                continue
-            else:
-                out.append(m.group(0))
-                i = j
-                continue
-        elif c.isascii() and c.isalpha():
-            word = _WORD_BEFORE_SUBSCRIPT.match(text, i)
-            if word:  # net_1: one name, like \text{net}_1
-                base, j = _Base(None, word.group(0), word.group(0)), word.end()
-            else:
-                base, j = _Base(c, c, c), i + 1
-        elif c == "{" and not _is_script_argument(text, i):
-            end = group_end(text, i)
-            if _BARE_SYMBOL.fullmatch(text, i + 1, end - 1):  # {p}_{y} is p_{y}; {x} is x
-                text = text[:i] + " " + text[i + 1:end - 1].strip() + text[end:]
-                n = len(text)
-                i += 1
-                continue
-            out.append(c)
-            i += 1
-            continue
-        else:
-            out.append(c)
-            i += 1
-            continue
-        rewritten, k = _decorate(text, i, j, base, opts, ph)
-        if (rewritten.lstrip().startswith("(") and previous is not None and previous[1] not in FUNCTION_LETTERS
-                and not "".join(out[previous[0]:]).strip()):
-            out.append(_PRODUCT)  # t \hat{m}^T: the symbol made here is a placeholder in parentheses
-        out.append(rewritten)
-        i = k
-        previous = (len(out), base.letter)
-        if text[skip_spaces(text, k):skip_spaces(text, k) + 1] == "(" and base.letter not in FUNCTION_LETTERS:
-            out.append(_PRODUCT)  # alpha(1 - x) and alpha(x) multiply; only function names apply
-    return "".join(out)
-
-
-#: A subscript listing one-character indices with commas: ``i,j``, ``1, 1``.
-_SINGLE_INDEX_LIST = re.compile(r"[A-Za-z0-9](?:\s*,\s*[A-Za-z0-9])+")
-#: A superscript in parentheses, ``^{(g)}``, ``^{(1)}``, ``^{(t-1)}``: a label of the symbol.
-_LABEL = re.compile(r"\(\s*([A-Za-z0-9]+(?:\s*[+-]\s*[A-Za-z0-9]+)?|\\[A-Za-z]+)\s*\)")
-
-
-def _decorate(text: str, start: int, j: int, base: _Base, opts: _Options, ph: _Placeholders) -> tuple[str, int]:
-    sub = sup = None
-    primes = 0
-    k = j
-    while True:
-        t = skip_spaces(text, k)
-        if t < len(text) and text[t] == "'":
-            primes += 1
-            k = t + 1
-            continue
-        if t < len(text) and text[t] in "_^" and (sub if text[t] == "_" else sup) is None:
-            arg, end, _ = read_argument(text, t + 1)
-            if text[t] == "_":
-                sub = arg.strip()
-            else:
-                sup = arg.strip()
-            k = end
-            continue
-        break
-    special = (base.latex is None or base.name in ("gamma", "Gamma")
-               or (base.latex == "e" and (sub is not None or primes)))
-    if sub is None and sup is None and not primes and not special:
-        return text[start:k], k
-    if sub is not None and "'" in sub:
-        sub = sub.replace("'", r"\prime")
-    if sub is not None and _SINGLE_INDEX_LIST.fullmatch(sub):
-        sub = re.sub(r"\s*,\s*", "", sub)  # w_{i,j} is w_{ij}, w_{1,1} is w_{11} (sympy prints x[i, j] so)
-    greek = base.letter in GREEK
-    transposed = sup is not None and (sup in TRANSPOSE_MARKS and not (greek and sup == "T"))
-    index = sup is not None and not transposed and sub is None and base.letter in opts.index_bases
-    label = _LABEL.fullmatch(sup) if sup is not None else None
-    new_sub = sub
-    if index:
-        new_sub, sup = (label.group(1).replace(" ", "") if label else sup), None  # m^{(t)} is m^t, m_t
-    if primes:
-        new_sub = (new_sub or "") + r"\prime" * primes
-    if label and not index:  # \hat{m}^{(g)}_t, W^{(1)}: a label, not a power
-        if greek and base.name == base.letter:
-            command = "\\" + base.name
-            raise ParseError(f"{command}^{{{sup}}}: a label or a power? write {command}^{{{label.group(1)}}} for a "
-                             f"power, {command}_{{{label.group(1)}}} for an index")
-        name = f"{base.name}^{{({label.group(1).replace(' ', '')})}}" + _sub_suffix(new_sub)
-        return ph.add(sp.Symbol(name if opts.case_sensitive else name.lower())), k
-    if transposed or base.latex is None or base.name in ("gamma", "Gamma"):
-        name = base.name + _sub_suffix(new_sub) + ("^{T}" if transposed else "")
-        if not opts.case_sensitive:
-            name = name.lower()
-        power = "" if transposed or sup is None else "^{" + _scan_atoms(sup, opts, ph) + "}"
-        return ph.add(sp.Symbol(name)) + power, k
-    latex = r"\text{e}" if base.latex == "e" and new_sub is not None else base.latex
-    if new_sub is not None:
-        latex += "_{" + _scan_atoms(new_sub, opts, ph) + "}"
-    if sup is not None:
-        latex += "^{ T}" if greek and sup == "T" else "^{" + _scan_atoms(sup, opts, ph) + "}"
-    return " " + latex + " ", k
 
 
 _CONVERTER = None
@@ -597,7 +328,6 @@ def _exact_number(text: str) -> sp.Rational:
 
 _PLACEHOLDER_TEXT = re.compile(r"\s*\(\\text\{Zq\d+ph\}\)\s*")
 #: The multiplication sign we insert before a parenthesis (left out of error messages).
-_PRODUCT = " * "
 
 
 def _library_error(exc: Exception, text: str) -> ParseError:
@@ -605,7 +335,7 @@ def _library_error(exc: Exception, text: str) -> ParseError:
     message = lines[0] if lines else type(exc).__name__
     if len(lines) >= 3 and "^" in lines[2]:
         col = lines[2].index("^")
-        near = _PLACEHOLDER_TEXT.sub(" … ", lines[1][max(0, col - 12):col + 12]).replace(_PRODUCT, "")
+        near = _PLACEHOLDER_TEXT.sub(" … ", lines[1][max(0, col - 12):col + 12]).replace(PRODUCT, "")
         near = re.sub(r"\S*Zq\d+ph\S*|\S*Zq\d*$|^\S*ph\}\)", "…", near.strip())
         return ParseError(f"cannot read the expression near '{near}': {message}")
     if type(exc) is not Exception:  # a library bug (AttributeError, TypeError...), named as such
@@ -613,12 +343,12 @@ def _library_error(exc: Exception, text: str) -> ParseError:
     return ParseError(f"cannot read the expression: {message}")
 
 
-def _convert(text: str, opts: _Options):
+def _convert(text: str, opts: Options):
     """:func:`_convert_once`, each (text, options) once per process."""
     return antlr.cached((text, opts), lambda: _convert_once(text, opts))
 
 
-def _convert_once(text: str, opts: _Options):
+def _convert_once(text: str, opts: Options):
     from latex2sympy2_extended.latex2sympy2 import ConversionConfig
 
     config = ConversionConfig(interpret_as_mixed_fractions=False, interpret_simple_eq_as_assignment=False,
@@ -632,90 +362,6 @@ def _convert_once(text: str, opts: _Options):
         raise ParseError("the expression is nested too deeply to read") from None
     except Exception as exc:  # the library raises bare Exception; re-raised as ParseError, never swallowed
         raise _library_error(exc, text) from None
-
-
-def _canonical_function(expr: AppliedUndef) -> sp.Basic:
-    name = expr.func.__name__
-    m = re.fullmatch(r"\\text\{(.*)\}", name)
-    bare = m.group(1) if m else name.lstrip("\\")
-    if bare == name:
-        return expr
-    return sp.Function(bare)(*expr.args)
-
-
-_SUBSCRIPTED_NAME = re.compile(r"(.+?)_(?:\{([^{}]*)\}|([^{}_]))")
-
-
-def _subscript_indices(sub: str) -> list | None:
-    """The indices a subscript names: ``j`` -> [j], ``ij`` and ``i,j`` ->
-    [i, j], ``1j`` -> [1, j], ``j+1`` -> [j + 1]; None for anything else
-    (``y\\prime``, ``-1``, ``t-1`` are names, not index lists)."""
-    sub = sub.replace(" ", "")
-    offset = re.fullmatch(r"([A-Za-z])([+-]\d+)", sub)
-    if offset:
-        return [sp.Symbol(offset.group(1)) + int(offset.group(2))]
-    tokens = sub.split(",") if "," in sub else list(sub)
-    if not tokens or not all(re.fullmatch(r"[A-Za-z]|\d+", t) for t in tokens):
-        return None
-    return [sp.Integer(int(t)) if t.isdigit() else sp.Symbol(t) for t in tokens]
-
-
-def _as_indexed(sym: sp.Symbol, index: sp.Symbol) -> sp.Indexed | None:
-    """``z_j`` -> ``z[j]``, ``w_{ij}`` -> ``w[i, j]`` when ``index`` is one
-    of the subscript's indices; None otherwise."""
-    m = _SUBSCRIPTED_NAME.fullmatch(sym.name)
-    if not m:
-        return None
-    indices = _subscript_indices(m.group(2) if m.group(2) is not None else m.group(3))
-    if not indices or not any(i.has(index) for i in indices):
-        return None
-    return sp.Indexed(sp.IndexedBase(m.group(1)), *indices)
-
-
-def _index_sums(expr: sp.Basic, depth: int = 0) -> sp.Basic:
-    """Inside ``Sum(body, (j, 1, K))``, ``z_j`` is the indexed ``z[j]`` (and
-    ``w_{ij}`` the indexed ``w[i, j]``, ``x_{j+1}`` is ``x[j + 1]``); bound
-    indices get canonical names (``_i1``, ``_i2`` by nesting) so that
-    ``\\sum_j`` and ``\\sum_k`` read the same."""
-    if not isinstance(expr, sp.Basic) or not expr.args:
-        return expr
-    if isinstance(expr, (sp.Sum, sp.Product)):
-        body = _index_sums(expr.function, depth + len(expr.limits))
-        limits = []
-        for n, (j, *bounds) in enumerate(expr.limits):
-            canon = sp.Symbol(f"_i{depth + n + 1}")
-            indexed = {s: _as_indexed(s, j) for s in body.free_symbols if isinstance(s, sp.Symbol)}
-            body = body.xreplace({s: v for s, v in indexed.items() if v is not None}).xreplace({j: canon})
-            limits.append((canon, *[_index_sums(b, depth) for b in bounds]))
-        return expr.func(body, *limits)
-    args = [_index_sums(a, depth) for a in expr.args]
-    return expr.func(*args) if args != list(expr.args) else expr
-
-
-def _canonical(obj):
-    """Post-processing of the library's output (see the module docstring)."""
-    from latex2sympy2_extended.sets import FiniteSet as LibraryFiniteSet
-
-    if isinstance(obj, sp.MatrixExpr) and isinstance(obj.doit(), sp.MatrixBase):  # 2 [[1, 2]]: carried out
-        obj = obj.doit()
-    if isinstance(obj, LibraryFiniteSet):
-        obj = sp.Tuple(*getattr(obj, "_unsorted_args", obj.args))
-    if isinstance(obj, sp.MatrixBase):
-        return sp.ImmutableMatrix(obj.rows, obj.cols, [_canonical(e) for e in obj])
-    if isinstance(obj, sp.Tuple):
-        return sp.Tuple(*[_canonical(e) for e in obj])
-    if isinstance(obj, list):
-        raise ParseError("a derivative operator d/dx with nothing to differentiate")
-    if not isinstance(obj, sp.Basic):
-        raise ParseError(f"the expression reads as {type(obj).__name__}, not a mathematical expression")
-    obj = obj.replace(lambda e: isinstance(e, sp.UnevaluatedExpr), lambda e: e.args[0])
-    obj = obj.replace(lambda e: isinstance(e, sp.log) and len(e.args) == 2,
-                      lambda e: sp.log(e.args[0]) if e.args[1] == sp.E else sp.log(e.args[0]) / sp.log(e.args[1]))
-    obj = obj.replace(lambda e: isinstance(e, AppliedUndef), _canonical_function)
-    obj = obj.replace(lambda e: isinstance(e, LibraryFiniteSet), lambda e: sp.Tuple(*e.args))
-    if obj.has(sp.Sum, sp.Product):
-        obj = _index_sums(obj)
-    return obj
 
 
 # --------------------------------------------------------------------------- notation of the course
@@ -753,12 +399,12 @@ def _softmax_components(text: str) -> str:
         index, stop, _ = read_argument(text, after + 1)
         shift = ""
         shifted = _SHIFTED_LOGITS.fullmatch(logits)
-        if shifted and not _BARE_SYMBOL.fullmatch(logits) and _BARE_SYMBOL.fullmatch(shifted.group("z")):
+        if shifted and not BARE_SYMBOL.fullmatch(logits) and BARE_SYMBOL.fullmatch(shifted.group("z")):
             # softmax(z - c 1)_i: the shift is a scalar (times the all-ones vector)
             amount = _ONES_VECTOR.sub(" ", shifted.group("c")).strip()
             if amount and shifted.group("z").strip() not in amount:
                 logits, shift = shifted.group("z").strip(), f" {shifted.group('sign')} ({amount})"
-        if not _BARE_SYMBOL.fullmatch(logits):
+        if not BARE_SYMBOL.fullmatch(logits):
             raise ParseError(rf"a component of the softmax of an expression, softmax({logits})_{index}: "
                              r"write it as e^{z_i} / \sum_j e^{z_j}")
         j = next((k for k in "jklmnpqrs" if k not in logits + index + shift), None)
@@ -771,7 +417,7 @@ def _softmax_components(text: str) -> str:
     return text
 
 
-def _indicator(condition: str, opts: _Options, ph: _Placeholders) -> sp.Expr:
+def _indicator(condition: str, opts: Options, ph: Placeholders) -> sp.Expr:
     """The indicator of ``a = b`` (``KroneckerDelta(a, b)``) or ``a \\neq b``."""
     unequal = re.split(r"\\neq(?![A-Za-z])", condition)
     if len(unequal) == 2:
@@ -785,7 +431,7 @@ def _indicator(condition: str, opts: _Options, ph: _Placeholders) -> sp.Expr:
     raise ParseError(rf"an indicator \mathbb{{1}}[{condition.strip()}]: only a = b and a \neq b are read")
 
 
-def _protect_indicators(text: str, opts: _Options, ph: _Placeholders) -> str:
+def _protect_indicators(text: str, opts: Options, ph: Placeholders) -> str:
     r"""``\mathbb{1}[y = k]``, ``\mathbb{1}\{y = k\}``, ``\mathbb{1}(y = k)``,
     ``\mathbb{1}_{y = k}`` -> KroneckerDelta(y, k); ``\mathbb{1}`` alone is left
     to the grammar."""
@@ -813,12 +459,12 @@ def _whole_group(text: str) -> str:
     """``{x + 1}``, a brace group around the whole expression, is a group (a
     set is written ``\\{...\\}``); ``{a, b}`` stays a tuple."""
     text = text.strip()
-    while text.startswith("{") and group_end(text, 0) == len(text) and len(_split_top_commas(text[1:-1])) == 1:
+    while text.startswith("{") and group_end(text, 0) == len(text) and len(split_top_level(text[1:-1])) == 1:
         text = text[1:-1].strip()
     return text
 
 
-def _parse_expression(text: str, opts: _Options, ph: _Placeholders):
+def _parse_expression(text: str, opts: Options, ph: Placeholders):
     """One expression (no top-level relation) of cleaned text -> sympy."""
     text = _whole_group(text)
     if not text:
@@ -829,7 +475,7 @@ def _parse_expression(text: str, opts: _Options, ph: _Placeholders):
     text = _protect_norms(text, opts, ph)
     text = _protect_indicators(text, opts, ph)
     text = _protect_calls(text, opts, ph)
-    text = _scan_atoms(text, opts, ph)
+    text = scan_atoms(text, opts, ph)
     if "'" in text:
         raise ParseError("a prime (') after something that is not a symbol or a function: write the derivative out")
     obj = _convert(text, opts)
@@ -838,7 +484,7 @@ def _parse_expression(text: str, opts: _Options, ph: _Placeholders):
             obj = obj.xreplace(ph.values)
         if re.search(r"(?<![\\A-Za-z])I(?![A-Za-z])", text) and isinstance(obj, (sp.Basic, sp.MatrixBase)):
             obj = obj.xreplace({sp.I: sp.Symbol("I")})
-        return _canonical(obj)
+        return canonical(obj)
     except (TypeError, ValueError, ArithmeticError, NotImplementedError) as exc:  # \sum_j of a matrix...
         detail = str(exc).strip().splitlines()[0][:100] if str(exc).strip() else "no detail"
         raise ParseError(f"the expression cannot be built: sympy refuses it ({detail})") from None
@@ -871,13 +517,13 @@ def parse_latex(text: str, *, symbols_case_sensitive: bool = True,
     >>> parse_latex(r"42,7 \\times 10^{2}").doit()
     4270
     """
-    opts = _Options(bool(symbols_case_sensitive), frozenset(superscript_index_symbols), frozenset(functions))
+    opts = Options(bool(symbols_case_sensitive), frozenset(superscript_index_symbols), frozenset(functions))
     cleaned = clean(text, flip_ambiguous_commas=flip_ambiguous_commas)
     if not cleaned:
         raise ParseError("there is no expression to read")
     relations = top_level_relations(cleaned)
     if not relations:
-        obj = _parse_expression(cleaned, opts, _Placeholders())
+        obj = _parse_expression(cleaned, opts, Placeholders())
         if isinstance(obj, sp.core.relational.Relational) and not isinstance(obj, (sp.Eq, sp.Ne)):
             raise ParseError("an inequality: only expressions and equations are compared")
         if isinstance(obj, (sp.core.relational.Relational, sp.And, sp.Or, sp.Not, sp.Contains,
@@ -889,7 +535,7 @@ def parse_latex(text: str, *, symbols_case_sensitive: bool = True,
         lhs, rhs = cleaned[:start].strip(), cleaned[end:].strip()
         if not lhs or not rhs:
             raise ParseError(f"the {'left' if not lhs else 'right'}-hand side of '=' is empty")
-        ph = _Placeholders()
+        ph = Placeholders()
         obj = sp.Eq(_parse_expression(lhs, opts, ph), _parse_expression(rhs, opts, ph), evaluate=False)
     else:
         names = ", ".join(dict.fromkeys(r for _, _, r in relations))

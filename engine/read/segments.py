@@ -31,9 +31,10 @@ from pathlib import Path
 
 from engine.errors import UsageError
 from engine.read.layout import (  # noqa: F401 - match_header and table_rows_as_chains are read here
-    Questions, match_header, problem_from_title, sheet_letters, sheet_questions, table_rows_as_chains,
+    Header, Questions, match_header, problem_from_title, sheet_letters, sheet_questions, table_rows_as_chains,
 )
 from engine.read import plaintext
+from engine.read.tokens import STRUCK, skip_group
 
 #: Largest submission read, in bytes (a photo's OCR is a few kB; 4 MB is
 #: far beyond any real one and still read in well under a second).
@@ -169,7 +170,7 @@ def parse_submission(data: bytes | str, sheet: str, path: str = "<text>",
 
 
 #: Commands whose argument the student struck out (removed before reading).
-STRIKE_COMMANDS = ("cancel", "bcancel", "xcancel", "sout", "st", "xout", "cancelto")
+STRIKE_COMMANDS = tuple(STRUCK)
 _STRIKE = re.compile(r"\\(?:" + "|".join(STRIKE_COMMANDS) + r")\s*(?=\{)")
 _MD_STRIKE = re.compile(r"~~[^~\n]*~~")
 
@@ -185,35 +186,12 @@ def remove_struck(text: str) -> str:
             continue
         out.append(text[pos:m.start()])
         end = m.end()
-        n_args = 2 if m.group(0).startswith("\\cancelto") else 1
+        n_args = STRUCK[m.group(0)[1:].strip()]
         for _ in range(n_args):
             end = skip_group(text, end)
         pos = end
     out.append(text[pos:])
     return "".join(out)
-
-
-def skip_group(text: str, i: int) -> int:
-    """Index after the brace group starting at ``text[i]`` (whitespace
-    skipped); ``i`` when there is none; the end of text if unbalanced."""
-    while i < len(text) and text[i] in " \t":
-        i += 1
-    if i >= len(text) or text[i] != "{":
-        return i
-    depth = 0
-    while i < len(text):
-        ch = text[i]
-        if ch == "\\":
-            i += 2
-            continue
-        if ch == "{":
-            depth += 1
-        elif ch == "}":
-            depth -= 1
-            if depth == 0:
-                return i + 1
-        i += 1
-    return len(text)
 
 
 # --------------------------------------------------------------------------- math scanning
@@ -569,7 +547,7 @@ def _blank_struck(text: str) -> str:
         if m.start() < covered:
             continue
         end = m.end()
-        n_args = 2 if m.group(0).startswith("\\cancelto") else 1
+        n_args = STRUCK[m.group(0)[1:].strip()]
         for _ in range(n_args):
             end = skip_group(text, end)
         spans.append((m.start(), end))

@@ -22,9 +22,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
-from fractions import Fraction
 
-from engine.errors import UsageError
+from engine.errors import ParseError
+from engine.read.tokens import (  # noqa: F401 - re-exported: the tokenizer's names, read here
+    BARE_FUNCTIONS, COMMAND, FUNCTION_NAMES, STRUCK, group_end, nesting_depth, read_argument, skip_spaces,
+)
 
 #: Longest text read (characters); longer input is refused, not truncated.
 MAX_CHARS = 20_000
@@ -32,14 +34,6 @@ MAX_CHARS = 20_000
 #: recurses once per level and hits Python's recursion limit near 80).
 MAX_NESTING = 50
 
-
-class ParseError(UsageError):
-    """Student LaTeX that cannot be read; the message is one line saying why."""
-
-
-#: Function names written as ``\\operatorname{NAME}``, ``\\text{NAME}`` or
-#: ``\\mathrm{NAME}`` that we know (engine.read.parse.KNOWN_FUNCTIONS builds them).
-FUNCTION_NAMES = frozenset("sign sgn signum sigmoid relu ReLU exp ln log tanh abs max min softmax".split())
 
 #: Unicode characters of OCR output and their LaTeX.
 UNICODE = {
@@ -78,8 +72,6 @@ TEXT_COMMANDS = frozenset("text textrm textit textbf textnormal textsf texttt te
 #: Font commands: the argument stays, the font goes (``\mathbf{x}`` is ``x``).
 FONT_COMMANDS = frozenset("mathbf boldsymbol bm mathit mathcal mathscr mathsf mathtt mathfrak pmb mathbfit mathrm "
                           "mathnormal".split())
-#: Struck-out work: the command and its arguments are dropped (number of arguments).
-STRUCK = {"cancel": 1, "bcancel": 1, "xcancel": 1, "sout": 1, "st": 1, "hcancel": 1, "cancelto": 2}
 #: Commands dropped with their arguments (number of arguments).
 DROPPED_WITH_ARGS = {"label": 1, "tag": 1, "hspace": 1, "vspace": 1, "phantom": 1, "hphantom": 1,
                      "vphantom": 1, "color": 1, "textcolor": 1}
@@ -124,58 +116,9 @@ def _check_text(text: str) -> None:
     bad = next((c for c in text if (ord(c) < 32 and c not in "\n\r\t") or ord(c) == 127), None)
     if bad is not None:
         raise ParseError(f"the text contains the control character U+{ord(bad):04X}")
-    depth = deepest = 0
-    for c in text:
-        if c in "{([":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif c in "})]":
-            depth -= 1
+    deepest = nesting_depth(text)
     if deepest > MAX_NESTING:
         raise ParseError(f"brackets are nested {deepest} deep; at most {MAX_NESTING} levels are read")
-
-
-def group_end(text: str, start: int) -> int:
-    """Index just after the ``}`` matching the ``{`` at ``start``."""
-    depth = 0
-    i = start
-    while i < len(text):
-        c = text[i]
-        if c == "\\":
-            i += 2
-            continue
-        if c == "{":
-            depth += 1
-        elif c == "}":
-            depth -= 1
-            if depth == 0:
-                return i + 1
-        i += 1
-    raise ParseError(f"unbalanced braces: the '{{' before '{text[start + 1:start + 13].strip()}' is never closed")
-
-
-def skip_spaces(text: str, i: int) -> int:
-    while i < len(text) and text[i] in " \t\n\r":
-        i += 1
-    return i
-
-
-_COMMAND = re.compile(r"\\([A-Za-z]+)\*?|\\(.)", re.S)
-
-
-def read_argument(text: str, i: int) -> tuple[str, int, bool]:
-    """The argument at ``i`` (after spaces): a ``{group}`` (content, end,
-    True) or a single token: a letter, a digit, a command (text, end, False)."""
-    i = skip_spaces(text, i)
-    if i >= len(text):
-        raise ParseError("a command at the end of the text is missing its argument")
-    if text[i] == "{":
-        end = group_end(text, i)
-        return text[i + 1:end - 1], end, True
-    m = _COMMAND.match(text, i)
-    if m:
-        return m.group(0), m.end(), False
-    return text[i], i + 1, False
 
 
 def _text_argument(name: str, content: str, applied: bool = False) -> str:
@@ -200,7 +143,7 @@ def _rewrite_commands(text: str) -> str:
     out: list[str] = []
     i = 0
     while i < len(text):
-        m = _COMMAND.search(text, i)
+        m = COMMAND.search(text, i)
         if not m:
             out.append(text[i:])
             break
@@ -413,16 +356,8 @@ def resolve_commas(text: str, *, flip_ambiguous: bool = False) -> tuple[str, tup
 
 def _group_content(text: str, owner) -> str | None:
     char, start, _ = owner
-    close = {"(": ")", "[": "]", "{": "}"}[char]
-    depth = 0
-    for j in range(start, len(text)):
-        if text[j] == char:
-            depth += 1
-        elif text[j] == close:
-            depth -= 1
-            if depth == 0:
-                return text[start + 1:j]
-    return None
+    end = group_end(text, start, char, unbalanced=-1)
+    return text[start + 1:end - 1] if end >= 0 else None
 
 
 def ambiguous_commas(text: str) -> tuple[CommaReading, ...]:
@@ -455,7 +390,7 @@ def _numbers(text: str) -> str:
 #: its letters with the argument. Short lower-case runs (``ab(c + d)``) stay products.
 _BARE_FUNCTION = re.compile(
     r"(?<![\\A-Za-z{])((?=[A-Za-z]{4})[A-Za-z]*[a-z][A-Z][A-Za-z]*|(?=[A-Za-z]{4})[A-Z]{2,}[a-z][A-Za-z]*|"
-    r"(?i:leakyrelu|prelu|gelu|softplus|maxpool|relu|sigmoid|softmax|tanh|sign|signum|exp|log|ln))(?![A-Za-z])(?=\s*\()")
+    r"(?i:" + "|".join(BARE_FUNCTIONS) + r"))(?![A-Za-z])(?=\s*\()")
 
 
 def _bare_function(m: re.Match) -> str:
@@ -523,7 +458,7 @@ def top_level_relations(text: str) -> list[tuple[int, int, str]]:
                 found.append((i, m.end(), m.group(0)))
                 i = m.end()
                 continue
-            cm = _COMMAND.match(text, i)
+            cm = COMMAND.match(text, i)
             if cm and cm.group(0) in ("\\{", "\\}"):  # \{y = k\}: a relation inside braces
                 depth += 1 if cm.group(0) == "\\{" else -1
             i = cm.end() if cm else i + 1
@@ -623,117 +558,3 @@ def split_chain(latex: str) -> list[str]:
     if len(chains) > 1:
         raise ParseError(f"the text holds {len(chains)} separate equations; split them with split_equations()")
     return [member for _, member in chains[0]] if chains else []
-
-
-# =========================================================================== written precision
-
-
-@dataclass(frozen=True)
-class WrittenNumber:
-    """A number as the student wrote it.
-
-    text: as it stands in the cleaned text (``1.38 \\times 10^{8}``);
-    value: the exact value written (a Fraction); significant: significant
-    digits written (leading zeros excluded; an integer's trailing zeros are
-    not counted, see ``trailing_zeros``); exponent: power of ten of the last
-    digit written (42.11 -> -2, 1.38e8 -> 6, 577 -> 0); trailing_zeros: zeros
-    at the end of an integer (138000000 -> 6), significant or not."""
-
-    text: str
-    value: Fraction
-    significant: int
-    exponent: int
-    trailing_zeros: int = 0
-
-    @property
-    def half_unit(self) -> Fraction:
-        """Half a unit in the last written digit."""
-        return Fraction(10) ** self.exponent / 2
-
-
-_NUMBER = r"(\d+(?:\.\d+)?)"
-_SCI = r"\s*(?:\\times|\\cdot)\s*10\s*\^\s*(?:\{\s*([+-]?\s*\d+)\s*\}|(\d))"
-_NUMBER_RE = re.compile(r"(?<![\w.])" + _NUMBER + "(?:" + _SCI + ")?")
-
-
-def _written(match: re.Match, sign: int = 1) -> WrittenNumber:
-    mantissa, exp_braced, exp_digit = match.group(1), match.group(2), match.group(3)
-    sci = exp_braced or exp_digit
-    whole, _, frac = mantissa.partition(".")
-    if sci is not None and not ("." in mantissa or len(whole) == 1):
-        sci = None  # 64 \times 10^2 is arithmetic, not scientific notation
-    power = int(sci.replace(" ", "")) if sci is not None else 0
-    digits = (whole + frac).lstrip("0")
-    trailing = 0
-    if frac:
-        significant = len(digits) if digits else len(frac)  # 0.00 -> 2 written digits
-    else:
-        stripped = digits.rstrip("0")
-        trailing = len(digits) - len(stripped)
-        significant = max(len(stripped), 1)
-    value = Fraction(Decimal(mantissa)) * Fraction(10) ** power * sign
-    text = match.group(0) if sci is not None else mantissa
-    return WrittenNumber(text.strip(), value, significant, power - len(frac), trailing if sci is None else 0)
-
-
-def written_precision(text: str) -> tuple[WrittenNumber, ...]:
-    """Every number of ``text`` as written, in order, with its significant
-    digits: ``"48.757"`` -> 5, ``"1.38 \\times 10^8"`` -> 3, ``"0.25"`` -> 2,
-    ``"11.9\\%"`` -> 3 (the value 0.119), ``"42,7"`` -> 3 (the value 42.7).
-
-    >>> [w.significant for w in written_precision(r"1.38 \\times 10^8 + 0.25")]
-    [3, 2]
-
-    Raises ParseError when the text cannot be cleaned (see :func:`clean`)."""
-    cleaned = clean(text)
-    found = []
-    pos = 0
-    while (m := _NUMBER_RE.search(cleaned, pos)) is not None:
-        number = _written(m)
-        found.append(number)
-        pos = m.end() if number.text == m.group(0).strip() else m.end(1)
-    return tuple(found)
-
-
-def number_literal(text: str) -> WrittenNumber | None:
-    """The single number ``text`` consists of (sign, digits, scientific
-    notation, percent), or None when it is anything else. The sign is part
-    of ``value`` and ``text``."""
-    cleaned = clean(text)
-    while re.fullmatch(r"\{.*\}", cleaned) and group_end(cleaned, 0) == len(cleaned):
-        cleaned = cleaned[1:-1].strip()
-    m = re.fullmatch(r"([+-]?)\s*" + _NUMBER + "(?:" + _SCI + ")?", cleaned)
-    if not m:
-        return None
-    inner = _NUMBER_RE.match(cleaned, m.start(2))
-    number = _written(inner, -1 if m.group(1) == "-" else 1)
-    if m.group(1) == "-":
-        number = WrittenNumber("-" + number.text, number.value, number.significant, number.exponent,
-                               number.trailing_zeros)
-    return number
-
-
-def literal_grid(text: str) -> tuple[tuple[WrittenNumber, ...], ...] | None:
-    """The numbers of a matrix or tuple written with literal entries, row
-    by row: ``\\begin{pmatrix}0.09 & 0.24\\end{pmatrix}`` and ``(0.09, 0.24)``
-    give one row of two. None when any entry is not a plain number."""
-    cleaned = clean(text)
-    m = re.fullmatch(r"\\begin\{([pbBvV]?matrix|smallmatrix)\}(.*)\\end\{\1\}", cleaned, re.S)
-    if m and m.group(1) not in ("vmatrix", "Vmatrix"):
-        rows = [[c for c in row.split("&")] for row in m.group(2).split("\\\\") if row.strip()]
-    elif re.fullmatch(r"[(\[].*[)\]]", cleaned, re.S) and cleaned.count("(") + cleaned.count("[") == 1:
-        rows = [cleaned[1:-1].split(",")]
-    else:
-        return None
-    grid = []
-    for row in rows:
-        cells = []
-        for cell in row:
-            number = number_literal(cell)
-            if number is None:
-                return None
-            cells.append(number)
-        grid.append(tuple(cells))
-    if not grid or len({len(r) for r in grid}) != 1:
-        return None
-    return tuple(grid)

@@ -1,0 +1,248 @@
+"""A student's line read for checking (runs in a bounded worker).
+
+:func:`task_parse` reads one element of a chain into a :class:`Parsed`: the
+expression in the problem's canonical keys (:mod:`engine.check.resolve`),
+the numbers as written (:class:`engine.math.written.WrittenNumber`), a
+function call of the problem (``\\sigma(0)``), an O-term of an expansion.
+It never raises for bad text: the reason is in the Parsed.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+from fractions import Fraction
+from typing import Any
+
+import sympy as sp
+
+from engine.check import compare as cm
+from engine.read import chains as align
+from engine.check.compare import ProblemMath
+from engine.check.reference import math_of, protect_words, words_of
+from engine.math.written import WrittenNumber
+
+class Parsed:
+    """One chain element read: ok, or the reason it could not be read.
+
+    expr: canonical sympy (kept :class:`~engine.check.compare.Sealed` between
+    processes); written: the number when the element is one literal;
+    literals: Rational atoms of decimal numbers -> half unit; key: the
+    canonical key when the element names a quantity; digits: the fewest
+    significant digits of its decimal numbers (None: none); size: for
+    ``224 \\times 224``, the side (a size written as a square); symbolic /
+    closed: whether the expression has free symbols / has none (for the
+    orchestrator, which never looks at the expression itself)."""
+
+    __slots__ = ("source", "ok", "reason", "_expr", "written", "literals", "key", "name", "digits", "size",
+                 "symbolic", "closed")
+
+    def __init__(self, source: str, ok: bool, reason: str = "", expr: Any = None, written: WrittenNumber | None = None,
+                 literals: dict | None = None, key: str = "", name: bool = False, digits: int | None = None,
+                 size: Any = None, symbolic: bool | None = None, closed: bool | None = None):
+        self.source, self.ok, self.reason = source, ok, reason
+        self._expr = expr if isinstance(expr, cm.Sealed) else cm.Sealed(expr)
+        self.written, self.literals, self.key, self.name = written, dict(literals or {}), key, name
+        self.digits, self.size = digits, size
+        if symbolic is None:
+            plain = expr if not isinstance(expr, cm.Sealed) else None
+            symbolic = bool(getattr(plain, "free_symbols", None)) if plain is not None else False
+            closed = plain is not None and isinstance(plain, sp.Basic) and not plain.free_symbols
+        self.symbolic, self.closed = symbolic, bool(closed)
+
+    @property
+    def expr(self) -> Any:
+        return self._expr.get()
+
+    def __reduce__(self):
+        return (Parsed, (self.source, self.ok, self.reason, self._expr, self.written, self.literals, self.key,
+                         self.name, self.digits, self.size, self.symbolic, self.closed))
+
+    def __repr__(self) -> str:
+        return f"Parsed({self.source!r}, ok={self.ok}, key={self.key!r})"
+
+
+def task_parse(source: str, sheet: str, pid: str | None, notation: dict[str, str], part: str | None = None) -> Parsed:
+    """Read one element (see :class:`Parsed`); never raises for bad text."""
+    from engine.read import parse
+
+    pm = math_of(sheet, pid)
+    call = _read_call(pm, source, notation, part)
+    if call is not None:
+        return call
+    is_name = align.is_name(source)
+    words = words_of(pm.pid)
+    text = protect_words(source, words) if words else source
+    try:
+        expr = _parse_with_order_term(text, pm)
+    except parse.ParseError as exc:
+        if is_name:
+            key = align.quantity_key(source)
+            key = cm.resolve_key(pm, key, notation, part)
+            return Parsed(source, True, expr=pm.canon(key), key=key, name=True)
+        return Parsed(source, False, reason=PYTHON_NAMES.sub("", str(exc)))
+    except cm.SYMPY_FAILURES as exc:
+        return Parsed(source, False, reason=f"could not be read: {cm.failure_reason(exc)}")
+    if isinstance(expr, sp.Eq):
+        return Parsed(source, False, reason="an equation inside a chain member")
+    try:
+        return _read(pm, source, expr, is_name, notation, part)
+    except cm.SYMPY_FAILURES as exc:
+        return Parsed(source, False, reason=f"could not be read: {cm.failure_reason(exc)}")
+
+
+#: A whole element that is a name applied to variables: ``L(y)``, ``f(x)``,
+#: ``E(w_1, w_2)``, ``J(\\theta)``.
+_SYMBOL_TEXT = r"(?:[A-Za-z]|\\[A-Za-z]+)(?:_(?:\{[^{}]*\}|[A-Za-z0-9]))?"
+_CALL = re.compile(r"\s*(%s)\s*(?:\\left\s*)?\(\s*(%s(?:\s*,\s*%s)*)\s*(?:\\right\s*)?\)\s*"
+                   % (_SYMBOL_TEXT, _SYMBOL_TEXT, _SYMBOL_TEXT))
+
+
+def _read_call(pm: ProblemMath, source: str, notation: dict[str, str], part: str | None) -> Parsed | None:
+    """``L(y) = \\frac{1}{2}(y - t)^2``: a name applied to variables is the
+    quantity it names (the loss L of the problem, as a function of y), never
+    the product ``L y``. A name the problem does not know is a function of
+    the student's (``H(q, p)``: the step defines it). None when ``source``
+    is not such a call, or names a function the problem applies (sigma)."""
+    from engine.read import parse
+    from engine.read.text import GREEK
+
+    m = _CALL.fullmatch(source)
+    if m is None:
+        return None
+    texts = [m.group(1)] + [a.strip() for a in m.group(2).split(",")]
+    commands = [re.match(r"\\([A-Za-z]+)", t) for t in texts]
+    if any(c is not None and c.group(1) not in GREEK for c in commands):
+        return None  # \log(x), \exp(z): functions, read by the parser
+    name = align.quantity_key(texts[0])
+    key = cm.resolve_key(pm, name, notation, part)
+    if name in pm.functions or name in pm.definitions_in(part) or key in pm.local:
+        return None  # sigma(z) where the problem defines sigma: applied by the checker
+    if key.startswith("@"):
+        if isinstance(cm.answer_value(pm, key), sp.MatrixBase):
+            return None  # p(y) of the vector p is one of its entries, not the vector
+        return Parsed(source, True, expr=pm.canon(key), key=key, name=True)
+    if pm.known(key) or key in notation:
+        return None  # a given or a symbol of the problem: x(x + 1) is a product
+    try:
+        args = [parse.parse_latex(t) for t in texts[1:]]
+    except parse.ParseError:
+        return None
+    if not all(isinstance(a, sp.Symbol) for a in args):
+        return None
+    args = [cm.canonicalize(pm, a, notation, part) for a in args]
+    return Parsed(source, True, expr=sp.Function(name)(*args))
+
+
+#: A Python exception named inside a reader's message (``sign cannot take
+#: these arguments (TypeError: ...)``): dropped, the rest says what to fix.
+PYTHON_NAMES = re.compile(r"\s*\((?:[A-Z][A-Za-z]*(?:Error|Exception))(?::(?:[^()]|\([^()]*\))*)?\)")
+
+#: Values a student's expression cannot take, and what the reader is told.
+_UNDEFINED_VALUES = ((sp.nan, "it divides 0 by 0, which has no value"),
+                     (sp.zoo, "it divides by zero"))
+
+
+def _read(pm: ProblemMath, source: str, expr: Any, is_name: bool, notation: dict[str, str],
+          part: str | None) -> Parsed:
+    """The :class:`Parsed` of a parsed element (see :func:`task_parse`)."""
+    from engine.read import parse
+
+    for value, reason in _UNDEFINED_VALUES:
+        if isinstance(expr, sp.Basic) and expr.has(value):
+            return Parsed(source, False, reason=reason)
+    expr = _order_terms(expr, source)
+    if isinstance(expr, sp.Basic) and len(sp.srepr(expr)) > cm.MAX_EXPR_SIZE:
+        return Parsed(source, False, reason="the expression is too large")
+    canon = cm.canonicalize(pm, expr, notation, part)
+    key = ""
+    if isinstance(canon, sp.Symbol):
+        key = canon.name
+    elif is_name:
+        alias_key = cm.resolve_key(pm, align.quantity_key(source), notation, part)
+        if alias_key.startswith("@"):
+            key = alias_key
+            canon = pm.canon(alias_key)
+    written = None
+    literal = parse.number_literal(source)
+    if literal is not None:
+        # a written 0 (no decimals) carries no precision: it is exactly zero
+        written = dataclasses.replace(literal, exact=literal.value == 0 and literal.exponent >= 0)
+    literals, digits = {}, None
+    for w in parse.written_precision(source):
+        if w.exponent < 0:
+            digits = w.significant if digits is None else min(digits, w.significant)
+            literals[sp.Rational(w.value.numerator, w.value.denominator)] = Fraction(w.half_unit)
+    size = None
+    m = re.fullmatch(r"\s*(\d+)\s*(?:\\times|x|×|\*|\\cdot)\s*(\d+)\s*", source)
+    if m and m.group(1) == m.group(2):
+        size = sp.Integer(int(m.group(1)))
+    return Parsed(source, True, expr=canon, written=written, literals=literals, key=key,
+                  name=is_name or isinstance(canon, sp.Symbol), digits=digits, size=size)
+
+
+#: The head of an order term ``O(`` / ``\mathcal{O}\left(``, with the sign before it.
+_ORDER_HEAD = re.compile(r"([+-])\s*(?:\\mathcal\s*\{\s*O\s*\}|(?<![A-Za-z\\])O)\s*(?:\\left\s*)?\(")
+
+
+def split_order_term(text: str) -> tuple[str, str] | None:
+    """``a + b + O(\\epsilon^2)`` -> (``a + b``, ``\\epsilon^2``): an order term
+    added at the top level of the expression (not inside a bracket), or None."""
+    for m in _ORDER_HEAD.finditer(text):
+        before = text[:m.start()]
+        if sum(before.count(c) for c in "({[") != sum(before.count(c) for c in ")}]"):
+            continue  # inside a bracket: not a term of the whole expression
+        depth, end = 0, None
+        for k in range(m.end() - 1, len(text)):
+            depth += {"(": 1, ")": -1}.get(text[k], 0)
+            if depth == 0:
+                end = k
+                break
+        if end is None:
+            return None
+        inner = re.sub(r"\\right\s*$", "", text[m.end():end]).strip()
+        rest = (before + " " + text[end + 1:]).strip()
+        if not inner or not rest:
+            return None
+        return rest, inner
+    return None
+
+
+def _parse_with_order_term(text: str, pm: ProblemMath) -> Any:
+    """:func:`engine.read.parse.parse_latex` of ``text``; a series written with an
+    order term (``... + O(\\epsilon^2)``) is read as the expansion plus
+    sympy's Order in the symbols of the term (at 0)."""
+    from engine.read import parse
+
+    def read(t: str) -> Any:
+        return parse.parse_latex(t, superscript_index_symbols=pm.index_letters, functions=pm.functions)
+
+    split = split_order_term(text)
+    if split is None:
+        return read(text)
+    rest, inner = split
+    expansion, order = read(rest), read(inner)
+    if not isinstance(expansion, sp.Expr) or not isinstance(order, sp.Expr) or not order.free_symbols:
+        raise parse.ParseError("an order term O(...) of something that is not a power of a variable")
+    return expansion + sp.Order(order, *[(v, 0) for v in sorted(order.free_symbols, key=str)])
+
+
+def _order_terms(expr: Any, source: str) -> Any:
+    """``O(\\epsilon^2)`` read by the grammar as the product ``O \\epsilon^2``
+    becomes sympy's Order (only when the text writes ``O(``)."""
+    if not isinstance(expr, sp.Basic) or not re.search(r"(?:\\mathcal\{O\}|(?<![A-Za-z\\])O)\s*(?:\\left)?\s*\(", source):
+        return expr
+    big_o = [s for s in expr.free_symbols if isinstance(s, sp.Symbol) and s.name == "O"]
+    if not big_o or not isinstance(expr, sp.Add):
+        return expr
+    o = big_o[0]
+    terms = []
+    for term in expr.args:
+        if term.has(o):
+            rest = sp.cancel(term / o)
+            if rest.has(o) or not rest.free_symbols:
+                return expr
+            syms = sorted(rest.free_symbols, key=str)
+            terms.append(sp.Order(rest, *[(s, 0) for s in syms]))
+        else:
+            terms.append(term)
+    return sp.Add(*terms)
