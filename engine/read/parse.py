@@ -111,8 +111,9 @@ KNOWN_FUNCTIONS: dict[str, Callable] = {
     "relu": lambda x: sp.Max(0, x), "ReLU": lambda x: sp.Max(0, x),
     "exp": sp.exp, "ln": sp.log, "log": sp.log, "tanh": sp.tanh, "abs": sp.Abs,
     "max": sp.Max, "min": sp.Min,
-    "softmax": sp.Function("softmax"),
 }
+#: The functions of the one table with no definition here (softmax): applied unevaluated.
+KNOWN_FUNCTIONS.update({name: sp.Function(name) for name in FUNCTIONS if name not in KNOWN_FUNCTIONS})
 #: How many arguments each named function takes (None: one or more).
 #: ``\operatorname{ReLU}(1, 2)`` is refused with this, not a TypeError.
 FUNCTION_ARITY: dict[str, tuple[int, ...] | None] = FUNCTIONS

@@ -63,7 +63,7 @@ ALIASES = {
     "rvert": "|", "vert": "|", "cdotp": r"\cdot", "ast": "*", "implies": r"\Rightarrow",
     "Longrightarrow": r"\Rightarrow", "rightarrow": r"\to", "lbrack": "[", "rbrack": "]",
     "intercal": r"\top", "leq": r"\le", "geq": r"\ge", "ne": r"\neq", "sgn": r"\operatorname{sgn}",
-    "sign": r"\operatorname{sign}", "relu": r"\operatorname{relu}", "softmax": r"\operatorname{softmax}",
+    **{name: rf"\operatorname{{{name}}}" for name in "sign relu softmax".split()},
     "lg": r"\log_{10}", "mathds": r"\mathbb", "mathbbm": r"\mathbb",
 }
 

@@ -26,7 +26,8 @@ from engine.errors import ParseError
 #: (None: one or more). :data:`engine.read.parse.KNOWN_FUNCTIONS` builds them.
 FUNCTIONS: dict[str, tuple[int, ...] | None] = {
     "sign": (1,), "sgn": (1,), "signum": (1,), "sigmoid": (1,), "relu": (1,), "ReLU": (1,), "exp": (1,),
-    "ln": (1,), "log": (1, 2), "tanh": (1,), "abs": (1,), "max": None, "min": None, "softmax": None,
+    "ln": (1,), "log": (1, 2), "tanh": (1,), "abs": (1,),
+    **dict.fromkeys("max min softmax".split()),  # None: one or more arguments
 }
 #: The names of :data:`FUNCTIONS`.
 FUNCTION_NAMES = frozenset(FUNCTIONS)
@@ -34,8 +35,7 @@ FUNCTION_NAMES = frozenset(FUNCTIONS)
 COMMAND_FUNCTIONS = frozenset("log ln exp sin cos tan max min sqrt sum prod lim".split())
 #: Function names read as functions when written bare before a parenthesis,
 #: in any case (``relu(x)``, ``LeakyReLU(U)``, ``Log(x)`` as OCR capitalizes it).
-BARE_FUNCTIONS = ("leakyrelu", "prelu", "gelu", "softplus", "maxpool", "relu", "sigmoid", "softmax", "tanh", "sign",
-                  "signum", "exp", "log", "ln")
+BARE_FUNCTIONS = tuple("leakyrelu prelu gelu softplus maxpool relu sigmoid softmax tanh sign signum exp log ln".split())
 #: Words in math text that name a function or an abbreviation, never prose
 #: (``\\text{sign}``, ``\\text{FC}``): lower case.
 FUNCTION_WORDS = frozenset({n.lower() for n in FUNCTIONS} | {
