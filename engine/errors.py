@@ -38,3 +38,16 @@ class BuildFailed(DeriveError):
     """An external build failed (pdflatex stopped on an error in the
     document). The message names the log file and its first error line; the
     CLI prints it and exits with 1."""
+
+
+class UnsafeLatex(DeriveError):
+    """LaTeX about to be printed unescaped holds a control sequence that
+    reads or writes files, runs programs or redefines commands
+    (engine.math.texnames.DANGEROUS). Outside text always goes through an
+    escaping filter, so this is a bug: the document is not written."""
+
+
+class TooLarge(UsageError):
+    """Input that cannot be computed quickly: a number of too many digits,
+    a power tower too high, a sum of too many terms, a matrix too large
+    (engine.limits). The message says what to change; exit code 2."""

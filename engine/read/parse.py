@@ -72,6 +72,7 @@ __all__ = [
     "CommaReading", "top_level_relations",
 ]
 
+from engine.math.texnames import is_safe_name  # noqa: E402
 from engine.read.text import (  # noqa: F401,E402 - re-exported: engine.read.parse is the public API
     ACCENTS, FUNCTION_NAMES, GREEK, CommaReading, ParseError, WrittenNumber, ambiguous_commas, clean,
     group_end, literal_grid, number_literal, read_argument, resolve_commas, skip_spaces, split_chain,
@@ -442,6 +443,8 @@ def _scan_atoms(text: str, opts: _Options, ph: _Placeholders) -> str:
             elif name in ACCENTS and has_group:
                 j = group_end(text, g)
                 inner = text[g + 1:j - 1]
+                if not is_safe_name(inner):  # a name is data: no control word outside the whitelist
+                    raise ParseError(f"\\{name}{{...}}: put one letter or Greek letter under an accent")
                 base = _Base(text[i:j], f"{name}{{{inner.replace(' ', '')}}}", inner.strip().lstrip("\\"))
             elif name == "text" and has_group:
                 j = group_end(text, g)
@@ -450,6 +453,8 @@ def _scan_atoms(text: str, opts: _Options, ph: _Placeholders) -> str:
                     out.append(text[i:j])
                     i = j
                     continue
+                if not is_safe_name(word):
+                    raise ParseError("\\text{...}: a name in text is letters and digits")
                 base = _Base(None, word, word)
             elif name in _VERBATIM and has_group:
                 j = group_end(text, g)
@@ -521,6 +526,8 @@ def _decorate(text: str, start: int, j: int, base: _Base, opts: _Options, ph: _P
             k = end
             continue
         break
+    if any(s is not None and not is_safe_name(s) for s in (sub, sup and _LABEL.fullmatch(sup) and sup)):
+        raise ParseError("a subscript or label holds a command that is not part of a name: use letters and digits")
     special = (base.latex is None or base.name in ("gamma", "Gamma")
                or (base.latex == "e" and (sub is not None or primes)))
     if sub is None and sup is None and not primes and not special:

@@ -38,7 +38,8 @@ from sympy.printing.pretty.stringpict import prettyForm
 
 from engine.render import escape
 from engine.math import numbers
-from engine.errors import NotSupported
+from engine.errors import NotSupported, UnsafeLatex
+from engine.math.texnames import dangerous
 from engine.render.escape import escape_latex, escape_md  # noqa: F401 - re-exported filters
 from engine.math.latex import _PRINTER, to_latex
 from engine.model.problem import Answer, Code, Derivation, Solution, Table, Tex, Text
@@ -531,7 +532,12 @@ def _safe(fn: Callable[..., str]) -> Callable[..., Markup]:
 
 
 def _ours(tex: str) -> str:
-    """LaTeX we produced (sympy's printer, a module's Tex): kept as it is."""
+    """LaTeX we produced (sympy's printer, a module's Tex): kept as it is,
+    unless a control sequence that reads, writes or redefines got into it
+    (engine.math.texnames.DANGEROUS): then UnsafeLatex, never a document."""
+    found = dangerous(tex)
+    if found:
+        raise UnsafeLatex(f"refusing to print {found[0]!r} into LaTeX: {tex[:80]!r}")
     return tex
 
 
