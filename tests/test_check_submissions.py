@@ -181,7 +181,7 @@ def test_cli_json_for_one_submission(derive):
 
 @pytest.mark.parametrize("args, message", [
     (["check", "no-such-file.md", "--sheet", "A"], "derive check: no-such-file.md: no such file\n"),
-    (["check", "tests", "--sheet", "A"], "derive check: tests: is a directory, not a submission file\n"),
+    (["check", "tests", "--sheet", "A"], "derive check: tests: is a directory, not a file\n"),
 ])
 def test_cli_unreadable_file_exits_2(derive, args, message):
     result = derive(*args)
@@ -240,7 +240,7 @@ def test_hostile_text_is_inert_in_every_format(hostile, pool, tmp_path):
     path, canary = hostile
     start = time.perf_counter()
     report = check.check_file(path, "A", pool=pool)
-    assert time.perf_counter() - start < check.BUDGET
+    assert time.perf_counter() - start < check.WALL_BACKSTOP
     tex = checkreport.render_latex(report)
     md = checkreport.render_markdown(report)
     text = checkreport.render_text(report, colour=False)

@@ -28,6 +28,8 @@ from engine.read import chains as align
 from engine.check import compare as cm
 from engine.check.compare import Comparison, Evaluated, ProblemMath, StudentValue, Undecided, Written
 from engine.check.reference import CONVENTIONS, SheetRef, math_of, protect_words, sheet_ref
+from engine.errors import TooLarge
+from engine.limits import check_size
 
 # --------------------------------------------------------------------------- planning
 
@@ -170,6 +172,10 @@ def task_parse(source: str, sheet: str, pid: str | None, notation: dict[str, str
         return Parsed(source, False, reason=f"could not be read: {cm.failure_reason(exc)}")
     if isinstance(expr, sp.Eq):
         return Parsed(source, False, reason="an equation inside a chain member")
+    try:  # issue 14: refuse what cannot be computed quickly, before computing ((10^9)!, 10^{5000})
+        check_size(expr, what="this element")
+    except TooLarge as exc:
+        return Parsed(source, False, reason=str(exc))
     try:
         return _read(pm, source, expr, is_name, notation, part)
     except cm.SYMPY_FAILURES as exc:
