@@ -336,6 +336,8 @@ def _claims_by_value(runner: _Runner, state: _State, ref, claims: dict[str, _Cla
     from engine.check import answers as ca
 
     used_chains = {c.chain for c in claims.values()}
+    # issue 14: a chain aligned to an answer (v_1 = 13) is never credited by value to another one (v4)
+    used_chains |= {c.chain for c in state.plan.claims if c.alias.answer_id in ref.answers}
     for pid in ref.problems:
         missing = [a.id for a in ref.answers.values() if a.problem == pid and a.id not in claims
                    and a.kind in ("number", "matrix")]
