@@ -66,7 +66,7 @@ def _bounded(fn, *args) -> int:
     from engine.errors import UsageError
     from engine.sandbox import run_bounded
 
-    outcome = run_bounded(_guarded, fn, args, timeout=CPU_LIMIT, memory_mb=MEMORY_MB)
+    outcome = run_bounded(guarded, fn, args, timeout=CPU_LIMIT, memory_mb=MEMORY_MB)
     if outcome.status == "timeout":
         raise UsageError(f"the expression needs more than {CPU_LIMIT:g} s of CPU time; use smaller numbers, "
                          "fewer terms or a simpler expression")
@@ -85,7 +85,7 @@ def _bounded(fn, *args) -> int:
     return _emit(payload)
 
 
-def _guarded(fn, args) -> tuple[str, str]:
+def guarded(fn, args) -> tuple[str, str]:
     """In the worker: ("text", output), or ("usage" | "verification", message)."""
     from engine.errors import NotSupported, UsageError, VerificationError
 
