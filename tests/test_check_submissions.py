@@ -294,9 +294,14 @@ def test_garbage_gives_a_report(pool, data):
 def test_a_megabyte_submission_finishes(pool):
     line = b"(b) $y = 19.3$ noise noise noise $\\frac{1}{2}$ |||| \n"
     data = (line * (1_000_000 // len(line)))[:1_000_000]
-    start = time.perf_counter()
+    from engine.sandbox import cpu_seconds
+
+    def cpu() -> float:  # this process and the pool's workers: CPU time, the same on a busy machine
+        return time.process_time() + sum(cpu_seconds(pid) or 0.0 for pid in pool.pids())
+
+    start = cpu()
     report = check.check_bytes(data, "B", "big.md", pool=pool, budget=20)
-    assert time.perf_counter() - start < 60  # the budget ends it; the rest is "unchecked"
+    assert cpu() - start < 60  # the CPU budget ends it; the rest is "unchecked"
     assert _answers(report)["cnn.y"]["verdict"] in ("correct", "unparsed")
 
 

@@ -336,8 +336,9 @@ def _claims_by_value(runner: _Runner, state: _State, ref, claims: dict[str, _Cla
     from engine.check import answers as ca
 
     used_chains = {c.chain for c in claims.values()}
-    # issue 14: a chain aligned to an answer (v_1 = 13) is never credited by value to another one (v4)
-    used_chains |= {c.chain for c in state.plan.claims if c.alias.answer_id in ref.answers}
+    # issue 14: a value aligned to an answer (v_1 = 13) is never credited by value to another one (v4)
+    aligned = {(c.chain, _claimed_element(state.plan.chains[c.chain], state.parsed[c.chain], c.alias, c.element))
+               for c in state.plan.claims if c.alias.answer_id in ref.answers}
     for pid in ref.problems:
         missing = [a.id for a in ref.answers.values() if a.problem == pid and a.id not in claims
                    and a.kind in ("number", "matrix")]
@@ -351,7 +352,7 @@ def _claims_by_value(runner: _Runner, state: _State, ref, claims: dict[str, _Cla
             element = _claimed_element(chain, state.parsed[k], align.Alias("", kind="numeric"), -1)
             if element is None:
                 element = last if not chain.elements[last].is_text else None
-            if element is None:
+            if element is None or (k, element) in aligned:
                 continue
             parsed = state.parsed[k][element]
             value = state.results[k].values[element]
