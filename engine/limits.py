@@ -23,6 +23,7 @@ library are used.
 from __future__ import annotations
 
 import math
+import re
 from typing import Mapping
 
 import sympy as sp
@@ -62,6 +63,21 @@ def check_size(expr, point: Mapping | None = None, what: str = "the expression")
     if digits is not None and digits > MAX_DIGITS:
         raise TooLarge(f"{what} has a value of {_say(digits)} digits; derive works with at most {MAX_DIGITS} "
                        "digits: use smaller numbers")
+
+
+_MATRIX = re.compile(r"\\begin\s*\{\s*([pbBvV]?matrix|smallmatrix|array)\s*\}(.*?)\\end\s*\{\s*\1\s*\}", re.S)
+
+
+def check_text(text: str, what: str = "the expression") -> None:
+    """Before parsing: refuse a matrix environment with more than
+    :data:`MAX_MATRIX` rows or columns (the reader may compute with it,
+    e.g. a determinant, before :func:`check_size` sees it)."""
+    for match in _MATRIX.finditer(text):
+        rows = match.group(2).split("\\\\")
+        columns = max(row.count("&") + 1 for row in rows)
+        if max(len(rows), columns) > MAX_MATRIX:
+            raise TooLarge(f"a {len(rows)}x{columns} matrix in {what}; at most {MAX_MATRIX}x{MAX_MATRIX}: "
+                           "use a smaller matrix")
 
 
 def _say(digits: float) -> str:

@@ -51,8 +51,8 @@ STATUSES = ("ok", "timeout", "memory", "error")
 DEFAULT_TIMEOUT = 2.0
 #: A task is also stopped after WALL_FACTOR * limit + WALL_SLACK seconds of wall time
 #: (a task that blocks uses no CPU).
-WALL_FACTOR = 4.0
-WALL_SLACK = 5.0
+WALL_FACTOR = 10.0
+WALL_SLACK = 10.0
 #: How often the parent looks at the CPU time of its busy workers, seconds.
 POLL = 0.05
 #: Default address-space limit of a worker, MB.

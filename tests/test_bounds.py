@@ -41,6 +41,8 @@ REFUSED = [
     ("show", "autodiff", "--set", "x=1e100000000"),
     ("diff", r"x \begin{pmatrix}1\\2\end{pmatrix}", "--wrt", "x"),
     ("show", "vgg16", "--set", "layers=" + "[" * 5000 + "]" * 5000),
+    ("diff", r"\det\begin{bmatrix}" + r" \\ ".join(" & ".join(f"x^{{{(i * j) % 5}}} + {i + j}" for j in range(30))
+                                                for i in range(30)) + r"\end{bmatrix}", "--wrt", "x"),  # took 91 s
 ]
 
 

@@ -47,8 +47,9 @@ def _expression(text: str, point_texts: list[str] | None = None):
     """The prepared expression, refused (TooLarge) when it cannot be
     computed quickly (engine.limits), before and after preparing it."""
     from engine.calculus.differentiate import prepare
-    from engine.limits import check_size
+    from engine.limits import check_size, check_text
 
+    check_text(text)
     parsed = _parse(text)
     check_size(parsed)
     expr = prepare(parsed)
