@@ -35,6 +35,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SECTIONS = ("equivalence", "peer", "catalog", "startup", "throughput", "agreement", "fuzz")
 #: The long fuzz run: equiv cases through the API, check cases, and batches through the CLI.
 FUZZ_PLAN = {"equiv_cases": 9480, "check_cases": 200, "cli_equiv": 300, "cli_check": 20}
+#: The fuzz run of diff, trace (each expression through both), --set values, and the real CLI (issue 14).
+COMMANDS_PLAN = {"expressions": 1000, "values": 2000}
 
 
 def _progress(message: str) -> None:
@@ -87,6 +89,12 @@ def targets(result: dict) -> list[tuple[str, str, bool | None]]:
         out.append(("fuzz cases >= 10,000", str(fz["cases"]), fz["cases"] >= 10000))
         out.append(("fuzz crashes = 0", str(fz["crashes"]), fz["crashes"] == 0))
         out.append(("fuzz over bound = 0", str(fz["over_bound"]), fz["over_bound"] == 0))
+    fc = result.get("fuzz_commands")
+    if fc:
+        out.append(("diff/trace/--set/--pairs fuzz crashes = 0", str(fc["crashes"]), fc["crashes"] == 0))
+        out.append(("diff/trace/--set/--pairs fuzz over bound = 0", str(fc["over_bound"]), fc["over_bound"] == 0))
+        out.append(("diff/trace/--set/--pairs fuzz orphans = 0", str(fc["leftover_processes"]),
+                    fc["leftover_processes"] == 0))
         out.append(("no process left behind", str(fz["leftover_processes"]), fz["leftover_processes"] == 0))
     return out
 
@@ -186,6 +194,11 @@ def main(argv: list[str] | None = None) -> int:
         plan = {k: int(v * args.fuzz_scale) for k, v in FUZZ_PLAN.items()}
         result["fuzz"] = fuzz.fuzz(plan["equiv_cases"], plan["check_cases"], plan["cli_equiv"], plan["cli_check"],
                                    jobs=args.jobs, progress=_progress)
+        from bench import fuzz_commands
+
+        result["fuzz_commands"] = fuzz_commands.fuzz(int(COMMANDS_PLAN["expressions"] * args.fuzz_scale),
+                                                     int(COMMANDS_PLAN["values"] * args.fuzz_scale),
+                                                     jobs=args.jobs, progress=_progress)
     result["generated_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     result["seconds"] = round(time.perf_counter() - started, 1)
     result["targets"] = [{"target": what, "measured": measured, "met": met} for what, measured, met in targets(result)]

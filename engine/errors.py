@@ -63,3 +63,16 @@ class NotEqual(DeriveError):
 
 class UnescapedText(jinja2.TemplateError):
     """A template printed a string without an escaping filter."""
+
+
+class UnsafeLatex(DeriveError):
+    """LaTeX about to be printed unescaped holds a control sequence that
+    reads or writes files, runs programs or redefines commands
+    (engine.math.texnames.DANGEROUS). Outside text always goes through an
+    escaping filter, so this is a bug: the document is not written."""
+
+
+class TooLarge(UsageError):
+    """Input that cannot be computed quickly: a number of too many digits,
+    a power tower too high, a sum of too many terms, a matrix too large
+    (engine.limits). The message says what to change; exit code 2."""

@@ -1,5 +1,12 @@
-"""Bounded execution: run a function in a worker process under a wall-time
+"""Bounded execution: run a function in a worker process under a CPU-time
 limit and an address-space limit, and kill the worker when it overruns.
+
+The time limit is CPU time of the worker (user + system, read from
+``/proc/PID/stat``), not wall time: the same task gets the same verdict on
+a quiet machine and on a busy one. A task that sleeps or blocks uses no CPU;
+a wall-clock backstop (:data:`WALL_FACTOR` times the limit plus
+:data:`WALL_SLACK` seconds) still ends it. Where ``/proc`` is missing the
+limit is wall time.
 
 Why a process and not a signal: sympy's big-integer arithmetic (``9^{9^9}``,
 ``5^{5^{5^{5^5}}}``) runs in C (GMP / Python's long arithmetic) and holds
@@ -40,8 +47,14 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 
 #: Statuses of an :class:`Outcome`.
 STATUSES = ("ok", "timeout", "memory", "error")
-#: Default wall-time limit of one task, seconds.
+#: Default CPU-time limit of one task, seconds.
 DEFAULT_TIMEOUT = 2.0
+#: A task is also stopped after WALL_FACTOR * limit + WALL_SLACK seconds of wall time
+#: (a task that blocks uses no CPU).
+WALL_FACTOR = 10.0
+WALL_SLACK = 10.0
+#: How often the parent looks at the CPU time of its busy workers, seconds.
+POLL = 0.05
 #: Default address-space limit of a worker, MB.
 DEFAULT_MEMORY_MB = 1024
 #: Signals that end a worker when memory runs out inside C code (GMP calls
@@ -54,15 +67,18 @@ _PR_SET_PDEATHSIG = 1
 class Outcome:
     """What became of one task.
 
-    status: "ok" (``value`` holds the result), "timeout" (killed at the wall
-    time limit), "memory" (out of the address-space limit) or "error" (the
-    function raised: ``reason`` is ``"TypeName: message"``);
-    reason: one line for a reader, empty when ok; ms: wall time, milliseconds."""
+    status: "ok" (``value`` holds the result), "timeout" (killed at the
+    CPU-time limit, or at the wall-clock backstop), "memory" (out of the
+    address-space limit) or "error" (the function raised: ``reason`` is
+    ``"TypeName: message"``);
+    reason: one line for a reader, empty when ok; ms: wall time,
+    milliseconds; cpu: CPU time of the worker on the task, seconds."""
 
     status: str
     value: Any = None
     reason: str = ""
     ms: float = 0.0
+    cpu: float = 0.0
 
     @property
     def ok(self) -> bool:
@@ -72,13 +88,34 @@ class Outcome:
 # --------------------------------------------------------------------------- the worker side
 
 
-def _die_with_parent() -> None:
-    """Ask Linux to SIGKILL this worker when its parent dies (no orphans)."""
+def die_with_parent(parent_pid: int | None = None) -> None:
+    """Ask Linux to SIGKILL this process when its parent dies (no orphans);
+    exit at once when the parent ``parent_pid`` is already gone."""
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     except (OSError, AttributeError):  # not Linux: end-of-file on the pipe still ends the loop
-        return
+        pass
+    if parent_pid is not None and os.getppid() != parent_pid:  # died before prctl took effect
+        os._exit(0)
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """CPU time (user + system) of process ``pid`` so far, seconds; None
+    where ``/proc`` cannot tell (not Linux, or the process is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            stat = handle.read()
+    except OSError:
+        return None
+    fields = stat[stat.rfind(b")") + 2:].split()
+    try:
+        return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+    except (IndexError, ValueError):
+        return None
+
+
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
 def _address_space() -> int:
@@ -105,10 +142,9 @@ def _limit_memory(memory_mb: int) -> None:
 
 def _worker_main(conn, memory_mb: int, parent_pid: int) -> None:
     """Loop of a worker: receive ``(fn, args)``, send ``(status, value, reason)``."""
-    _die_with_parent()
-    if os.getppid() != parent_pid:  # the parent died before prctl took effect
-        os._exit(0)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    die_with_parent(parent_pid)
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # the parent's to handle; it kills us
+        signal.signal(sig, signal.SIG_IGN if sig == signal.SIGINT else signal.SIG_DFL)
     _limit_memory(memory_mb)
     while True:
         try:
@@ -158,6 +194,8 @@ class _Worker:
         self.memory_mb = memory_mb
         self.deadline: float | None = None
         self.started: float = 0.0
+        self.limit: float = 0.0
+        self.cpu0: float | None = None
         self.index: int | None = None
         self.healthy = True  # False once its pipe broke: never given another task
 
@@ -167,9 +205,16 @@ class _Worker:
 
     def submit(self, fn: Callable, args: tuple, timeout: float, index: int | None = None) -> None:
         self.started = time.perf_counter()
-        self.deadline = self.started + timeout
+        self.limit = timeout
+        self.cpu0 = cpu_seconds(self.pid)
+        self.deadline = self.started + (timeout if self.cpu0 is None else WALL_FACTOR * timeout + WALL_SLACK)
         self.index = index
         self.conn.send((fn, args))
+
+    def cpu(self) -> float:
+        """CPU seconds the worker has spent on its current task (0 if unknown)."""
+        now = cpu_seconds(self.pid)
+        return 0.0 if now is None or self.cpu0 is None else max(0.0, now - self.cpu0)
 
     def collect(self) -> Outcome:
         """The reply of a finished task (the pipe is readable or closed)."""
@@ -180,7 +225,7 @@ class _Worker:
             self.healthy = False
             return self._died(ms)
         self.deadline = None
-        return Outcome(status, value, reason, ms)
+        return Outcome(status, value, reason, ms, self.cpu())
 
     def _died(self, ms: float) -> Outcome:
         self.process.join(1.0)
@@ -221,7 +266,7 @@ class Pool:
         workers: number of processes (``derive ... --jobs N``); at least 1.
         memory_mb: address space each worker may add to what it inherits
             from this process at fork, MB (``RLIMIT_AS``).
-        timeout: default wall-time limit of one task, seconds.
+        timeout: default CPU-time limit of one task, seconds.
         preload: module names imported in the parent before the first fork,
             so that every worker starts with them (e.g. ``("sympy",)``).
 
@@ -333,25 +378,41 @@ class Pool:
     def _wait(self, done: dict[int, Outcome]) -> None:
         now = time.perf_counter()
         nearest = min(w.deadline for w in self._busy)
-        ready = multiprocessing.connection.wait([w.conn for w in self._busy], timeout=max(0.0, nearest - now))
+        wait = max(0.0, min(nearest - now, POLL))
+        ready = multiprocessing.connection.wait([w.conn for w in self._busy], timeout=wait)
         for worker in list(self._busy):
             if worker.conn in ready:
                 outcome = worker.collect()
-            elif time.perf_counter() >= worker.deadline:
-                ms = (time.perf_counter() - worker.started) * 1000.0
-                limit = worker.deadline - worker.started
-                worker.kill()
-                outcome = Outcome("timeout", None, f"stopped after {limit:g} s (wall-time limit)", ms)
             else:
-                continue
+                outcome = self._overrun(worker)
+                if outcome is None:
+                    continue
             done[worker.index] = outcome
             self._release(worker, outcome)
+
+    @staticmethod
+    def _overrun(worker: _Worker) -> Outcome | None:
+        """A timeout Outcome (the worker killed) when ``worker`` is over its
+        CPU-time limit or its wall-clock backstop; None otherwise."""
+        cpu = worker.cpu()
+        wall = time.perf_counter() >= worker.deadline
+        if worker.cpu0 is not None and cpu >= worker.limit:
+            reason = f"stopped after {worker.limit:g} s of CPU time (CPU-time limit)"
+        elif wall:
+            reason = (f"stopped after {worker.deadline - worker.started:g} s of wall time "
+                      f"({cpu:.1f} s of CPU time; wall-clock backstop)" if worker.cpu0 is not None
+                      else f"stopped after {worker.limit:g} s (wall-time limit)")
+        else:
+            return None
+        ms = (time.perf_counter() - worker.started) * 1000.0
+        worker.kill()
+        return Outcome("timeout", None, reason, ms, cpu)
 
 
 def run_bounded(fn: Callable, *args: Any, timeout: float = DEFAULT_TIMEOUT,
                 memory_mb: int = DEFAULT_MEMORY_MB) -> Outcome:
     """Run ``fn(*args)`` once in a fresh worker process under ``timeout``
-    seconds of wall time and ``memory_mb`` MB of address space (beyond what
+    seconds of CPU time and ``memory_mb`` MB of address space (beyond what
     the worker inherits from this process).
 
     ``fn`` must be a picklable module-level function. Returns an Outcome:

@@ -107,3 +107,72 @@ def test_warm_answers_are_the_same_json(tmp_path, monkeypatch, capsys):
     assert cli.main(["answers", "cnn", "vgg16"]) == 0
     assert capsys.readouterr().out == cold
     assert json.loads(cold)["vgg16"]["answers"]["vgg16.params_total"]["value"] == 138357544
+
+
+# --------------------------------------------------------------------------- issue 14: trust
+
+
+def _planted(tmp_path, monkeypatch, content):
+    monkeypatch.setenv("DERIVE_CACHE_DIR", str(tmp_path / "cache"))
+    calls, compute = _counter()
+    cache.memo(("answers",), compute)
+    entry = next((tmp_path / "cache").glob("*.json"))
+    if callable(content):
+        content(entry)
+    else:
+        entry.write_text(content)
+    return calls, compute
+
+
+@pytest.mark.parametrize("content", ["[]", "null", "42", '{"value": 42}', '"x"',
+                                     '{"format": 2, "key": "k", "digest": "d", "parts": [], "value": 42}',
+                                     "[" * 100000 + "]" * 100000])
+def test_an_entry_of_another_schema_is_recomputed(tmp_path, monkeypatch, content):
+    """Issue 14: [] or null gave "internal error" on every later run; a
+    planted {"value": 42} was printed as the answer."""
+    calls, compute = _planted(tmp_path, monkeypatch, content)
+    assert cache.memo(("answers",), compute) == {"text": "rendered", "n": 2}
+
+
+def test_an_entry_whose_digest_does_not_match_is_recomputed(tmp_path, monkeypatch):
+    def tamper(entry):
+        data = json.loads(entry.read_text())
+        data["value"] = {"text": "planted", "n": 0}
+        entry.write_text(json.dumps(data))
+
+    calls, compute = _planted(tmp_path, monkeypatch, tamper)
+    assert cache.memo(("answers",), compute) == {"text": "rendered", "n": 2}
+
+
+def test_a_group_writable_entry_is_refused(tmp_path, monkeypatch):
+    calls, compute = _planted(tmp_path, monkeypatch, lambda entry: entry.chmod(0o666))
+    assert cache.memo(("answers",), compute)["n"] == 2
+
+
+def test_the_directory_is_created_private_and_a_shared_one_is_not_used(tmp_path, monkeypatch):
+    import os
+    import stat
+
+    monkeypatch.setenv("DERIVE_CACHE_DIR", str(tmp_path / "cache"))
+    calls, compute = _counter()
+    cache.memo(("answers",), compute)
+    assert stat.S_IMODE(os.stat(tmp_path / "cache").st_mode) == 0o700
+    (tmp_path / "cache").chmod(0o777)  # a world-writable cache: another user could plant entries
+    assert cache.memo(("answers",), compute)["n"] == 2
+    assert cache.memo(("answers",), compute)["n"] == 3
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero"])
+def test_a_fifo_or_dev_zero_at_a_key_does_not_hang(tmp_path, monkeypatch, kind):
+    import os
+
+    def plant(entry):
+        entry.unlink()
+        if kind == "fifo":
+            os.mkfifo(entry, 0o600)
+        else:
+            entry.symlink_to("/dev/zero")
+
+    calls, compute = _planted(tmp_path, monkeypatch, plant)
+    assert cache.get(("answers",)) is None
+    assert cache.memo(("answers",), compute)["n"] == 2  # os.replace puts a real entry there

@@ -181,7 +181,7 @@ def test_cli_json_for_one_submission(derive):
 
 @pytest.mark.parametrize("args, message", [
     (["check", "no-such-file.md", "--sheet", "A"], "derive check: no-such-file.md: no such file\n"),
-    (["check", "tests", "--sheet", "A"], "derive check: tests: is a directory, not a submission file\n"),
+    (["check", "tests", "--sheet", "A"], "derive check: tests: is a directory, not a file\n"),
 ])
 def test_cli_unreadable_file_exits_2(derive, args, message):
     result = derive(*args)
@@ -241,7 +241,7 @@ def test_hostile_text_is_inert_in_every_format(hostile, pool, tmp_path):
     path, canary = hostile
     start = time.perf_counter()
     report = check.check_file(path, "A", pool=pool)
-    assert time.perf_counter() - start < check.BUDGET
+    assert time.perf_counter() - start < check.WALL_BACKSTOP
     tex = checkreport.render_latex(report)
     md = checkreport.render_markdown(report)
     text = checkreport.render_text(report, colour=False)
@@ -295,9 +295,14 @@ def test_garbage_gives_a_report(pool, data):
 def test_a_megabyte_submission_finishes(pool):
     line = b"(b) $y = 19.3$ noise noise noise $\\frac{1}{2}$ |||| \n"
     data = (line * (1_000_000 // len(line)))[:1_000_000]
-    start = time.perf_counter()
+    from engine.sandbox import cpu_seconds
+
+    def cpu() -> float:  # this process and the pool's workers: CPU time, the same on a busy machine
+        return time.process_time() + sum(cpu_seconds(pid) or 0.0 for pid in pool.pids())
+
+    start = cpu()
     report = check.check_bytes(data, "B", "big.md", pool=pool, budget=20)
-    assert time.perf_counter() - start < 60  # the budget ends it; the rest is "unchecked"
+    assert cpu() - start < 60  # the CPU budget ends it; the rest is "unchecked"
     assert _answers(report)["cnn.y"]["verdict"] in ("correct", "unparsed")
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from engine import sandbox
 from engine.sandbox import Outcome, Pool, run_bounded
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -117,8 +118,17 @@ def test_gil_holding_big_integer_work_is_killed_at_the_time_limit(task):
     outcome = run_bounded(task, timeout=1.0, memory_mb=2048)
     elapsed = time.monotonic() - start
     assert outcome.status == "timeout"
-    assert outcome.reason == "stopped after 1 s (wall-time limit)"
-    assert 1.0 <= elapsed < 3.0
+    assert outcome.reason == "stopped after 1 s of CPU time (CPU-time limit)"
+    assert outcome.cpu >= 1.0
+    assert 1.0 <= elapsed < 1.0 * sandbox.WALL_FACTOR + sandbox.WALL_SLACK + 2.0
+
+
+def test_the_limit_is_cpu_time_not_wall_time():
+    """Issue 14: same verdicts on a busy machine. A task that sleeps 1.5 s
+    uses no CPU: under a 1 s CPU limit it finishes; its CPU time is ~0."""
+    outcome = run_bounded(_sleep_then_pid, 1.5, timeout=1.0)
+    assert outcome.status == "ok"
+    assert outcome.ms >= 1500 and outcome.cpu < 0.5
 
 
 def test_memory_limit_gives_status_memory():

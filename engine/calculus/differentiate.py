@@ -148,7 +148,8 @@ def prepare(expr: sp.Basic, what: str = "expression") -> sp.Expr:
         expr = expr[0]
     if isinstance(expr, sp.Equality):
         raise UsageError(f"the {what} is an equation; give only the right-hand side, e.g. 'x^2' for 'f(x) = x^2'")
-    if not isinstance(expr, sp.Expr) or isinstance(expr, sp.MatrixBase):
+    if not isinstance(expr, sp.Expr) or isinstance(expr, sp.MatrixBase) or expr.has(sp.MatrixBase, sp.MatrixExpr):
+        # x times a matrix is a MatMul: an Expr, yet no scalar (issue 14)
         raise UsageError(f"the {what} is not a scalar expression ({type(expr).__name__}); write one like '\\frac{{x^2}}{{\\log x}}'")
     if expr.has(sp.Derivative) or any(type(f).__name__ == "Partial" for f in expr.atoms(sp.Function)):
         raise UsageError(f"the {what} contains a derivative; write the function itself, e.g. 'x^2 \\sin x'")

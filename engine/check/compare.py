@@ -103,16 +103,18 @@ _PROVED = {"expand": "expands to 0", "cancel": "cancels to 0", "simplify": "simp
 class Budget:
     """The soft budget of the slow strategies (``simplify``): CPU seconds of
     this process, so that the same input gets the same verdict on a quiet or
-    a busy machine, capped by the wall time left before the sandbox's
-    wall-time kill (:mod:`engine.sandbox`), so that a loaded machine gets
-    "undecided" with the reason rather than a killed worker."""
+    a busy machine. The wall time is only a backstop, as in the sandbox
+    (:data:`engine.sandbox.WALL_FACTOR` times the budget plus
+    :data:`engine.sandbox.WALL_SLACK`): it ends a worker that gets no CPU at all."""
 
     cpu_end: float
     wall_end: float
 
     @classmethod
     def of(cls, seconds: float) -> "Budget":
-        return cls(time.process_time() + seconds, time.monotonic() + seconds)
+        from engine.sandbox import WALL_FACTOR, WALL_SLACK
+
+        return cls(time.process_time() + seconds, time.monotonic() + WALL_FACTOR * seconds + WALL_SLACK)
 
     def left(self) -> tuple[float, float]:
         """(CPU seconds, wall seconds) left."""

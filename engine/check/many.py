@@ -7,10 +7,11 @@ pool (the sheet's reference is built once, before the first fork);
 """
 from __future__ import annotations
 
+import os
 import time
 from typing import Any, Callable, Iterable
 
-from engine.check.run import BUDGET, check_file, failed_report, prepare
+from engine.check.run import WALL_BACKSTOP, check_file, failed_report, prepare
 from engine.errors import UsageError
 
 
@@ -34,7 +35,7 @@ def check_many(paths: Iterable[str], sheet: str, jobs: int = 1,
             while pending and len(running) < max(1, jobs):
                 index, path = pending.pop(0)
                 parent_end, child_end = ctx.Pipe(duplex=False)
-                process = ctx.Process(target=_child, args=(child_end, str(path), sheet), daemon=False)
+                process = ctx.Process(target=_child, args=(child_end, str(path), sheet, os.getpid()), daemon=False)
                 process.start()
                 child_end.close()
                 running[parent_end] = (index, process, time.perf_counter())
@@ -48,9 +49,9 @@ def check_many(paths: Iterable[str], sheet: str, jobs: int = 1,
                         report = conn.recv()
                     except (EOFError, OSError):
                         report = _crashed_report(sheet, paths[index], "the checking process died")
-                elif now - started > BUDGET + 60:
+                elif now - started > WALL_BACKSTOP:
                     process.kill()
-                    report = _crashed_report(sheet, paths[index], f"the check took longer than {BUDGET + 60:g} s")
+                    report = _crashed_report(sheet, paths[index], f"the check took longer than {WALL_BACKSTOP:g} s")
                 if report is None:
                     continue
                 process.join(5)
@@ -70,8 +71,12 @@ def check_many(paths: Iterable[str], sheet: str, jobs: int = 1,
     return [reports[i] for i in range(total)]
 
 
-def _child(conn, path: str, sheet: str) -> None:
-    """One submission in its own process (see :func:`check_many`)."""
+def _child(conn, path: str, sheet: str, parent_pid: int) -> None:
+    """One submission in its own process (see :func:`check_many`); it dies
+    with its parent (engine.processes.child_setup)."""
+    from engine.processes import child_setup
+
+    child_setup(parent_pid)
     try:
         report = check_file(path, sheet)
     except UsageError as exc:

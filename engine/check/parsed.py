@@ -20,6 +20,8 @@ from engine.read import chains as align
 from engine.check.compare import ProblemMath
 from engine.check.reference import math_of, protect_words, words_of
 from engine.math.written import WrittenNumber
+from engine.errors import TooLarge
+from engine.limits import check_size
 
 class Parsed:
     """One chain element read: ok, or the reason it could not be read.
@@ -82,6 +84,10 @@ def task_parse(source: str, sheet: str, pid: str | None, notation: dict[str, str
         return Parsed(source, False, reason=PYTHON_NAMES.sub("", str(exc)))
     except cm.SYMPY_FAILURES as exc:
         return Parsed(source, False, reason=f"could not be read: {cm.failure_reason(exc)}")
+    try:  # refuse what cannot be computed quickly, before computing ((10^9)!, 10^{5000})
+        check_size(expr, what="this element")
+    except TooLarge as exc:
+        return Parsed(source, False, reason=str(exc))
     if isinstance(expr, sp.Eq):
         return Parsed(source, False, reason="an equation inside a chain member")
     try:

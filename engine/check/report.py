@@ -152,9 +152,21 @@ def use_colour(stream=None) -> bool:
     return hasattr(stream, "isatty") and stream.isatty()
 
 
+#: Characters that reorder or hide what a reader sees: C1 controls, the
+#: bidirectional controls (U+202E turns text around), line and paragraph
+#: separators, zero-width characters and the byte-order mark (issue 14).
+INVISIBLE = re.compile("[\x80-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]")
+
+
+def visible(text: str) -> str:
+    """``text`` with every :data:`INVISIBLE` character shown as ``<U+202E>``."""
+    return INVISIBLE.sub(lambda m: f"<U+{ord(m.group()):04X}>", text)
+
+
 def _plain(text: str) -> str:
-    """Student text for a terminal: control characters (escape sequences) removed."""
-    return re.sub(r"[\x00-\x08\x0b-\x1f\x7f\x9b]", "", text)
+    """Student text for a terminal: C0 control characters (escape sequences)
+    removed, bidi and C1 controls shown as visible escapes."""
+    return visible(re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "", text))
 
 
 def render_text(report: dict, lines: list[str] | None = None, colour: bool = False) -> str:
@@ -164,7 +176,7 @@ def render_text(report: dict, lines: list[str] | None = None, colour: bool = Fal
     def paint(code: str, text: str) -> str:
         return f"\033[{code}m{text}\033[0m" if colour and code != "0" else text
 
-    out = [paint("1", f"{v.title} (sheet {v.sheet})"),
+    out = [paint("1", f"{_plain(v.title)} (sheet {v.sheet})"),
            f"score {v.score}   answers: " + ", ".join(f"{k} {n}" for k, n in v.answer_counts)
            + "   steps: " + ", ".join(f"{k} {n}" for k, n in v.step_counts), ""]
     width = max((len(a.id) for a in v.answers), default=10)
@@ -193,7 +205,7 @@ def render_text(report: dict, lines: list[str] | None = None, colour: bool = Fal
     if v.warnings:
         out += ["", "warnings: " + "; ".join(_plain(w) for w in v.warnings)]
     out.append(f"checked in {v.seconds} s")
-    return "\n".join(out) + "\n"
+    return visible("\n".join(out)) + "\n"
 
 
 # --------------------------------------------------------------------------- templates
@@ -240,7 +252,7 @@ def _render(template: str, **context: Any) -> str:
 
 def render_markdown(report: dict, lines: list[str] | None = None) -> str:
     """The report as Markdown (``templates/report.md.j2``)."""
-    return _render("report.md.j2", report=view(report, lines))
+    return visible(_render("report.md.j2", report=view(report, lines)))
 
 
 def render_latex(report: dict, lines: list[str] | None = None) -> str:

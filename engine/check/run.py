@@ -25,6 +25,7 @@ This module only moves plain data between the tasks and builds the report.
 """
 from __future__ import annotations
 
+import os
 import re
 import time
 from dataclasses import dataclass, field
@@ -36,10 +37,14 @@ from engine.model.checking import Alias
 from engine.check.outcome import entry, failed_report, report_of, steps_of
 from engine.errors import UsageError
 
-#: Wall-time limits (seconds) of the tasks, and of one whole submission.
+#: CPU-time limits (seconds) of the tasks (engine.sandbox: CPU time, so the
+#: verdicts are the same on a busy machine).
 TIMEOUTS = {"plan": 30.0, "parse": 5.0, "chain": 15.0, "answer": 15.0, "value": 15.0}
-#: Time budget of one submission, seconds: after it, the rest is "unchecked".
-BUDGET = 300.0
+#: CPU-time budget of one submission, seconds (the CPU time of its tasks):
+#: after it, the rest is "unchecked".
+BUDGET = 30.0
+#: Wall-clock backstop of one submission's process in check_many, seconds.
+WALL_BACKSTOP = 8 * BUDGET + 60
 #: Address-space limit of a worker, MB.
 MEMORY_MB = 1536
 #: Answer verdicts and step verdicts, in the order the summary lists them.
@@ -59,21 +64,12 @@ def prepare(sheet: str):
 
 
 def read_bytes(path: str | Path) -> bytes:
-    """The bytes of a submission; UsageError when it cannot be read."""
+    """The bytes of a submission (``-``: stdin), opened once; UsageError
+    when it cannot be read, is not a regular file or is too large."""
+    from engine.inputs import read_bytes as bounded_read
     from engine.read.segments import MAX_BYTES
 
-    p = Path(path)
-    try:
-        with open(p, "rb") as fh:
-            return fh.read(MAX_BYTES + 1)
-    except IsADirectoryError:
-        raise UsageError(f"{path}: is a directory, not a submission file") from None
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such file") from None
-    except PermissionError:
-        raise UsageError(f"{path}: permission denied") from None
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    return bounded_read(str(path), MAX_BYTES)
 
 
 class _Runner:
@@ -81,11 +77,11 @@ class _Runner:
 
     def __init__(self, pool, budget: float):
         self.pool = pool
-        self.deadline = time.perf_counter() + budget
+        self.spent = 0.0  # CPU seconds of the tasks so far
         self.budget = budget
 
     def left(self) -> float:
-        return self.deadline - time.perf_counter()
+        return self.budget - self.spent
 
     def run(self, kind: str, fn: Callable, *args):
         from engine.sandbox import Outcome
@@ -93,7 +89,9 @@ class _Runner:
         left = self.left()
         if left <= 0.05:
             return Outcome("timeout", None, f"the time budget of the submission ({self.budget:g} s) ran out")
-        return self.pool.run(fn, *args, timeout=min(TIMEOUTS[kind], left))
+        outcome = self.pool.run(fn, *args, timeout=min(TIMEOUTS[kind], left))
+        self.spent += outcome.cpu
+        return outcome
 
     def map(self, kind: str, fn: Callable, arglist: list[tuple]):
         from engine.sandbox import Outcome
@@ -101,7 +99,9 @@ class _Runner:
         left = self.left()
         if left <= 0.05:
             return [Outcome("timeout", None, "the time budget of the submission ran out")] * len(arglist)
-        return self.pool.map(fn, arglist, timeout=min(TIMEOUTS[kind], left))
+        outcomes = self.pool.map(fn, arglist, timeout=min(TIMEOUTS[kind], left))
+        self.spent += sum(o.cpu for o in outcomes)
+        return outcomes
 
 
 def _reason(outcome) -> str:
@@ -336,6 +336,9 @@ def _claims_by_value(runner: _Runner, state: _State, ref, claims: dict[str, _Cla
     from engine.check import answers as ca
 
     used_chains = {c.chain for c in claims.values()}
+    # issue 14: a value aligned to an answer (v_1 = 13) is never credited by value to another one (v4)
+    aligned = {(c.chain, _claimed_element(state.plan.chains[c.chain], state.parsed[c.chain], c.alias, c.element))
+               for c in state.plan.claims if c.alias.answer_id in ref.answers}
     for pid in ref.problems:
         missing = [a.id for a in ref.answers.values() if a.problem == pid and a.id not in claims
                    and a.kind in ("number", "matrix")]
@@ -349,7 +352,7 @@ def _claims_by_value(runner: _Runner, state: _State, ref, claims: dict[str, _Cla
             element = _claimed_element(chain, state.parsed[k], Alias("", kind="numeric"), -1)
             if element is None:
                 element = last if not chain.elements[last].is_text else None
-            if element is None:
+            if element is None or (k, element) in aligned:
                 continue
             parsed = state.parsed[k][element]
             value = state.results[k].values[element]

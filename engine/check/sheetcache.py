@@ -9,9 +9,11 @@ directory, same ``DERIVE_NO_CACHE`` switch) under a key made of the sheet
 and the hash of every source file and of the Python, sympy and Jinja2
 versions, so any edit to a derivation or to the engine is a miss. The
 reference holds sympy objects, so an entry is a pickle written atomically
-(a temporary file, then ``os.replace``); only files of the user's own cache
-directory whose name is the current key are ever read, and a load that
-fails or does not give a SheetRef is a miss.
+(a temporary file, then ``os.replace``). Unpickling runs code, so an entry is
+read only under the catalog cache's trust rules (:func:`engine.render.cache.private`
+and :func:`engine.render.cache.read_entry`): a directory that is ours and that
+nobody else can write in, a regular file that is ours, not group- or
+world-writable, not a link; a load that fails or does not give a SheetRef is a miss.
 """
 from __future__ import annotations
 
@@ -37,10 +39,15 @@ def load(sheet: str, kind: type) -> Any | None:
     """The stored reference of ``sheet`` when it is an instance of ``kind``, else None."""
     if not cache.enabled():
         return None
+    path = _path(sheet)
+    if not cache.private(path.parent):
+        return None
+    data = cache.read_entry(path)
+    if data is None:
+        return None
     try:
-        with open(_path(sheet), "rb") as handle:
-            value = pickle.load(handle)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+        value = pickle.loads(data)
+    except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
         return None
     return value if isinstance(value, kind) else None
 
@@ -51,7 +58,9 @@ def store(sheet: str, value: Any) -> None:
         return
     path = _path(sheet)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not cache.private(path.parent):
+            return  # not ours, or others may write there: never used
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pickle")
     except OSError:
         return

@@ -15,6 +15,11 @@ import re
 import sys
 
 FORMATS = ("text", "tex", "md", "json")
+#: CPU seconds and address space (MB beyond what the worker inherits) of one
+#: ``derive diff`` or ``derive trace``: both run in a killable worker
+#: (engine.sandbox), after the size estimates of engine.limits.
+CPU_LIMIT = 20.0
+MEMORY_MB = 1024
 #: Width of the rule column of ``derive diff``'s text output (longer rules get a line of their own).
 RULE_WIDTH = 30
 
@@ -38,10 +43,63 @@ def _parse(text: str):
     return parse_latex(text, functions=FUNCTIONS)
 
 
-def _expression(text: str):
+def _expression(text: str, point_texts: list[str] | None = None):
+    """The prepared expression, refused (TooLarge) when it cannot be
+    computed quickly (engine.limits), before and after preparing it."""
     from engine.calculus.differentiate import prepare
+    from engine.limits import check_size, check_text
 
-    return prepare(_parse(text))
+    check_text(text)
+    parsed = _parse(text)
+    check_size(parsed)
+    expr = prepare(parsed)
+    check_size(expr)
+    if point_texts:
+        check_size(expr, dict(parse_point(point_texts, expr)))
+    return expr
+
+
+def _bounded(fn, *args) -> int:
+    """Run ``fn(*args)`` (-> the text to print) in a worker under
+    :data:`CPU_LIMIT` and :data:`MEMORY_MB`; print its text. An error of the
+    input comes back as one line (UsageError, exit 2); running out of time
+    or memory too, saying what to change."""
+    from engine.errors import UsageError
+    from engine.sandbox import run_bounded
+
+    outcome = run_bounded(guarded, fn, args, timeout=CPU_LIMIT, memory_mb=MEMORY_MB)
+    if outcome.status == "timeout":
+        raise UsageError(f"the expression needs more than {CPU_LIMIT:g} s of CPU time; use smaller numbers, "
+                         "fewer terms or a simpler expression")
+    if outcome.status == "memory":
+        raise UsageError(f"the expression needs more than {MEMORY_MB} MB of memory; use smaller numbers, "
+                         "fewer terms or a simpler expression")
+    if outcome.status != "ok":
+        raise RuntimeError(outcome.reason)  # a bug: the CLI reports it in one line
+    kind, payload = outcome.value
+    if kind == "usage":
+        raise UsageError(payload)
+    if kind == "verification":
+        from engine.errors import VerificationError
+
+        raise VerificationError(payload)
+    return _emit(payload)
+
+
+def guarded(fn, args) -> tuple[str, str]:
+    """In the worker: ("text", output), or ("usage" | "verification", message)."""
+    from engine.errors import NotSupported, UsageError, VerificationError
+
+    try:
+        return "text", fn(*args)
+    except UsageError as exc:
+        return "usage", str(exc)
+    except NotSupported as exc:
+        return "usage", f"not supported: {exc}"
+    except VerificationError as exc:
+        return "verification", str(exc)
+    except RecursionError:
+        return "usage", "the expression is nested too deeply; write it with fewer nested parts"
 
 
 def _key(name: str) -> str:
@@ -175,24 +233,29 @@ def configure_diff(parser: argparse.ArgumentParser) -> None:
 
 
 def run_diff(args) -> int:
+    return _bounded(diff_output, args.expression, args.wrt, list(args.at), args.format)
+
+
+def diff_output(expression: str, wrt_name: str | None, at: list[str], fmt: str) -> str:
+    """The output of ``derive diff`` (run in a worker by :func:`run_diff`)."""
     from engine.calculus.differentiate import differentiate
     from engine.errors import UsageError
 
-    expr = _expression(args.expression)
-    if args.wrt:
-        wrt = _variable(args.wrt, expr, "--wrt")
+    expr = _expression(expression, at)
+    if wrt_name:
+        wrt = _variable(wrt_name, expr, "--wrt")
     elif len(expr.free_symbols) == 1:
         (wrt,) = expr.free_symbols
     else:
         known = ", ".join(sorted(str(s) for s in expr.free_symbols)) or "none (it is a constant)"
         raise UsageError(f"name the variable with --wrt; the expression's variables: {known}")
-    point = parse_point(args.at, expr)
+    point = parse_point(at, expr)
     result = differentiate(expr, wrt, point)
-    if args.format == "json":
-        return _emit(json.dumps(result.to_json(), indent=2))
-    if args.format == "text":
-        return _emit(diff_text(result))
-    return _emit(_render(result.solution, args.format))
+    if fmt == "json":
+        return json.dumps(result.to_json(), indent=2)
+    if fmt == "text":
+        return diff_text(result)
+    return _render(result.solution, fmt)
 
 
 # --------------------------------------------------------------------------- derive trace
@@ -211,12 +274,17 @@ def configure_trace(parser: argparse.ArgumentParser) -> None:
 
 
 def run_trace(args) -> int:
+    return _bounded(trace_output, args.expression, list(args.at), args.format)
+
+
+def trace_output(expression: str, at: list[str], fmt: str) -> str:
+    """The output of ``derive trace`` (run in a worker by :func:`run_trace`)."""
     from engine.calculus.evaltrace import evaluation_trace, trace_solution
 
-    expr = _expression(args.expression)
-    trace = evaluation_trace(expr, parse_point(args.at, expr))
-    if args.format == "json":
-        return _emit(json.dumps(trace.to_json(), indent=2))
-    if args.format == "text":
-        return _emit(trace_text(trace))
-    return _emit(_render(trace_solution(trace), args.format))
+    expr = _expression(expression, at)
+    trace = evaluation_trace(expr, parse_point(at, expr))
+    if fmt == "json":
+        return json.dumps(trace.to_json(), indent=2)
+    if fmt == "text":
+        return trace_text(trace)
+    return _render(trace_solution(trace), fmt)

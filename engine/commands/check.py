@@ -12,13 +12,15 @@ import json
 import sys
 from pathlib import Path
 
+from engine.options import bounded
+
 FORMATS = ("text", "json", "md", "tex", "pdf")
 SUFFIX = {"text": ".txt", "json": ".json", "md": ".md", "tex": ".tex", "pdf": ".pdf"}
 
 
 def configure_check(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("submissions", metavar="SUBMISSION", nargs="+",
-                        help="OCR'd solutions (Markdown with LaTeX), one file per student")
+                        help="OCR'd solutions (Markdown with LaTeX), one regular file per student ('-': stdin)")
     parser.add_argument("--sheet", required=True, type=str.upper, metavar="SHEET",
                         help="the problem sheet the submissions answer: a sheet letter of 'derive list' "
                         "(the catalog's sheets, with --questions folders)")
@@ -27,8 +29,8 @@ def configure_check(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", metavar="PATH",
                         help="write the report to PATH (one submission), or the reports and "
                         "summary.csv / summary.json into the directory PATH (several; default check-reports)")
-    parser.add_argument("--jobs", type=int, default=1, metavar="N",
-                        help="submissions checked at the same time (default 1)")
+    parser.add_argument("--jobs", type=bounded(int, 1, 64), default=1, metavar="N",
+                        help="submissions checked at the same time, 1 to 64 (default 1)")
     parser.epilog = ("examples:\n  derive check solution.md --sheet A\n"
                      "  derive check solution.md --sheet A --format json\n"
                      "  derive check solution.md --sheet A --format pdf -o report.pdf\n"
@@ -39,22 +41,49 @@ def run_check(args) -> int:
     from engine.check import run as check
     from engine.errors import UsageError
 
+    from engine.processes import terminate_like_interrupt
+
     _tolerant_console()
-    if args.jobs < 1:
-        raise UsageError(f"--jobs {args.jobs}: give at least 1")
     from engine.model import catalog
 
     catalog.sheet(args.sheet)  # an unknown sheet: UsageError naming the known ones
-    for path in args.submissions:  # every file readable before any work starts
+    if "-" in args.submissions and len(args.submissions) > 1:
+        raise UsageError("- (stdin) is one submission: give it alone")
+    if args.output:
+        _refuse_overwriting_inputs([args.output], args.submissions)
+    data = [check.read_bytes(path) for path in args.submissions[:1]]  # opened once; a FIFO is refused
+    for path in args.submissions[1:]:  # every file readable before any work starts
         check.read_bytes(path)
     if args.format == "pdf" and not args.output and len(args.submissions) == 1:
         raise UsageError("--format pdf writes a file: give -o PATH (e.g. -o report.pdf)")
     check.prepare(args.sheet)
+    terminate_like_interrupt()
     if len(args.submissions) == 1:
-        report = check.check_file(args.submissions[0], args.sheet)
+        path = args.submissions[0]
+        report = check.check_bytes(data[0], args.sheet, "<stdin>" if path == "-" else path)
         _emit(report, args.format, args.output)
         return 0
     return _many(args, check)
+
+
+def _refuse_overwriting_inputs(outputs: list, inputs: list[str]) -> None:
+    """UsageError when an output path is one of the input files (``-o``
+    naming the student's submission would overwrite it)."""
+    import os
+
+    from engine.errors import UsageError
+
+    for out in outputs:
+        for path in inputs:
+            if path == "-":
+                continue
+            same = os.path.abspath(out) == os.path.abspath(path)
+            try:
+                same = same or os.path.samefile(out, path)
+            except OSError:
+                pass
+            if same:
+                raise UsageError(f"-o {out} is the submission {path}; give another output path")
 
 
 def public(report: dict) -> dict:
@@ -111,6 +140,19 @@ def _tolerant_console() -> None:
             stream.reconfigure(errors="backslashreplace")
 
 
+#: A cell starting with one of these is a formula to a spreadsheet (OWASP, CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_cell(value):
+    """A CSV cell a spreadsheet shows as text: a string starting with
+    ``= + - @``, a tab or a carriage return gets a leading ``'`` (OWASP's
+    advice); numbers and other text are unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def _progress_bar(done: int, total: int, path: str) -> None:
     width = 30
     filled = int(width * done / max(total, 1))
@@ -144,6 +186,7 @@ def _many(args, check) -> int:
             name, n = f"{stem}-{n}", n + 1
         used.add(name)
         target = out_dir / (name + SUFFIX[args.format])
+        _refuse_overwriting_inputs([target], args.submissions)
         if args.format == "pdf":
             from engine.check import report as checkreport
 
@@ -154,9 +197,9 @@ def _many(args, check) -> int:
     (out_dir / "summary.json").write_text(json.dumps(rows, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     columns = list(dict.fromkeys(k for row in rows for k in row))
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns)
+    writer = csv.DictWriter(buffer, fieldnames=[spreadsheet_cell(c) for c in columns])
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows([{spreadsheet_cell(k): spreadsheet_cell(v) for k, v in row.items()} for row in rows])
     (out_dir / "summary.csv").write_text(buffer.getvalue(), encoding="utf-8")
     if args.format == "json":
         json.dump(rows, sys.stdout, indent=2, ensure_ascii=not _utf(sys.stdout))

@@ -19,6 +19,8 @@ import json
 import os
 import sys
 
+from engine.options import bounded
+
 
 def configure_equiv(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("reference", nargs="?", metavar="REFERENCE", help="LaTeX of the exact answer")
@@ -27,12 +29,12 @@ def configure_equiv(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--pairs", metavar="FILE",
                         help="a JSON-lines file of pairs ('-' for stdin); one verdict per line")
     parser.add_argument("--format", choices=("text", "json"), default="text", help="output of a single comparison")
-    parser.add_argument("--jobs", type=int, default=None, metavar="N",
-                        help="worker processes for --pairs (default: the number of CPUs, at most 4)")
-    parser.add_argument("--timeout", type=float, default=10.0, metavar="S",
-                        help="wall-time limit of one comparison, seconds (default 10)")
-    parser.add_argument("--memory", type=int, default=1024, metavar="MB",
-                        help="address space a worker may add to what it starts with, MB (default 1024)")
+    parser.add_argument("--jobs", type=bounded(int, 1, 64), default=None, metavar="N",
+                        help="worker processes for --pairs, 1 to 64 (default: the number of CPUs, at most 4)")
+    parser.add_argument("--timeout", type=bounded(float, 0.1, 300.0), default=10.0, metavar="S",
+                        help="CPU-time limit of one comparison, seconds, 0.1 to 300 (default 10)")
+    parser.add_argument("--memory", type=bounded(int, 64, 65536), default=1024, metavar="MB",
+                        help="address space a worker may add to what it starts with, MB, 64 to 65536 (default 1024)")
     parser.epilog = (
         "Verdicts: equal, different, undecided (with the reason). The reference is exact; the student's\n"
         "numbers are compared at the precision written (42.11 matches 42.1113...).\n\n"
@@ -47,10 +49,6 @@ def configure_equiv(parser: argparse.ArgumentParser) -> None:
 def run_equiv(args) -> int:
     from engine.errors import UsageError
 
-    if args.timeout <= 0 or args.memory < 64:
-        raise UsageError("--timeout must be positive and --memory at least 64 (MB)")
-    if args.jobs is not None and args.jobs < 1:
-        raise UsageError(f"--jobs {args.jobs}: give at least 1 worker")
     if args.pairs is not None:
         if args.reference is not None or args.student is not None:
             raise UsageError("give either REFERENCE STUDENT or --pairs FILE, not both")
@@ -94,24 +92,6 @@ def _write_line(line: str) -> None:
     sys.stdout.flush()
 
 
-def _read_lines(path: str) -> list[bytes | str]:
-    """The lines of ``path`` ('-': stdin), as bytes (decoded line by line)."""
-    from engine.errors import UsageError
-
-    if path == "-":
-        stream = getattr(sys.stdin, "buffer", None)
-        data = stream.read() if stream is not None else sys.stdin.read()
-    else:
-        try:
-            with open(path, "rb") as handle:
-                data = handle.read()
-        except OSError as exc:
-            raise UsageError(f"cannot read {path}: {exc.strerror or type(exc).__name__}") from None
-    if isinstance(data, bytes) and data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]  # a byte-order mark
-    return data.splitlines()
-
-
 def _pair(raw: bytes | str, number: int, known: set[str]) -> tuple[str, str, str | None] | str:
     """The pair on one input line, or the reason it is malformed."""
     try:
@@ -132,19 +112,38 @@ def _pair(raw: bytes | str, number: int, known: set[str]) -> tuple[str, str, str
     return reference, student, problem
 
 
-def _run_pairs(args) -> int:
-    lines = [(n, line) for n, line in enumerate(_read_lines(args.pairs), start=1) if line.strip()]
-    from engine.check import equiv
+#: Bounds of ``--pairs``: one line, all of the input (bytes); pairs sent to the workers at a time.
+MAX_LINE = 1 << 20
+MAX_TOTAL = 64 << 20
+BATCH = 256
 
-    items = [_pair(line, n, set(equiv.PROBLEMS)) for n, line in lines]
-    good = [item for item in items if not isinstance(item, str)]
+
+def _run_pairs(args) -> int:
+    """Stream ``--pairs`` line by line (engine.inputs.iter_lines): bounded
+    lines and total, verdicts written batch by batch, in input order."""
+    from engine.check import equiv
+    from engine.inputs import iter_lines
+
+    known = set(equiv.PROBLEMS)
     jobs = args.jobs or max(1, min(4, os.cpu_count() or 1))
-    with equiv.pool(min(jobs, max(1, len(good))), timeout=args.timeout, memory_mb=args.memory) as workers:
-        verdicts = equiv.equivalent_many(good, workers)
-        for item in items:
-            if isinstance(item, str):
-                out = equiv.Verdict("undecided", item, 0.0)
-            else:
-                out = next(verdicts)
-            _write_line(json_line(out.as_json()))
+    lines = iter_lines(args.pairs, MAX_LINE, MAX_TOTAL)
+    with equiv.pool(jobs, timeout=args.timeout, memory_mb=args.memory) as workers:
+        batch: list = []
+        for number, raw in enumerate(lines, start=1):
+            if isinstance(raw, Exception):
+                batch.append(f"line {number}: {raw}")
+            elif raw.strip():
+                batch.append(_pair(raw, number, known))
+            if len(batch) >= BATCH:
+                _flush(batch, workers, equiv)
+                batch = []
+        _flush(batch, workers, equiv)
     return 0
+
+
+def _flush(items: list, workers, equiv) -> None:
+    good = [item for item in items if not isinstance(item, str)]
+    verdicts = equiv.equivalent_many(good, workers) if good else iter(())
+    for item in items:
+        out = equiv.Verdict("undecided", item, 0.0) if isinstance(item, str) else next(verdicts)
+        _write_line(json_line(out.as_json()))

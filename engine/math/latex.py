@@ -11,6 +11,8 @@ from typing import Any
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
+from engine.math.texnames import safe_name
+
 
 class CoursePrinter(LatexPrinter):
     """sympy's LatexPrinter with the course's notation."""
@@ -31,6 +33,14 @@ class CoursePrinter(LatexPrinter):
                     break
         # the O-term of a series goes last: 1 - eps/|g| + O(eps^2)
         return [t for t in terms if not isinstance(t, sp.Order)] + [t for t in terms if isinstance(t, sp.Order)]
+
+    def _deal_with_super_sub(self, string: str, style="plain") -> str:
+        # Every symbol's and function's name is data: printed only when it
+        # passes the whitelist of engine.math.texnames, else rebuilt.
+        return safe_name(super()._deal_with_super_sub(string, style=style))
+
+    def _print_Str(self, s):
+        return safe_name(str(s.name))
 
     def _print_sign(self, expr, exp=None):
         arg = self._print(expr.args[0])

@@ -57,6 +57,28 @@ def exact(value: Any, words: tuple[str, ...] = ()) -> Any:
     return numbers.as_basic(value) if not isinstance(value, sp.Basic) else value
 
 
+#: Bounds of a typed number, checked before it is made exact: digits
+#: written, and the decimal exponent (1e100000000 would build a 10^8-digit int).
+MAX_NUMBER_DIGITS = 1000
+MAX_NUMBER_EXPONENT = 1000
+
+
+def _fraction(t: str, name: str, text: str) -> Fraction:
+    """``Fraction(Decimal(t))`` once ``t`` is known to be small enough;
+    UsageError otherwise."""
+    t = t.strip()
+    if len(t) > MAX_NUMBER_DIGITS + 20:
+        raise UsageError(f"{name}: a number of {len(t)} characters; write at most {MAX_NUMBER_DIGITS} digits")
+    d = Decimal(t)
+    if d.is_finite() and d != 0:
+        if abs(d.adjusted()) > MAX_NUMBER_EXPONENT:
+            raise UsageError(f"{name}={text[:40]!r}: the exponent is out of range; "
+                             f"give a number between 1e-{MAX_NUMBER_EXPONENT} and 1e{MAX_NUMBER_EXPONENT}")
+        if abs(d.as_tuple().exponent) > MAX_NUMBER_EXPONENT + MAX_NUMBER_DIGITS:
+            raise UsageError(f"{name}={text[:40]!r}: too many digits; write at most {MAX_NUMBER_DIGITS}")
+    return Fraction(d)
+
+
 def parse_number(text: str, name: str = "value") -> sp.Rational:
     """Parse a user-typed number exactly: ``0.8``, ``-3``, ``1e-8``, ``2/3``.
 
@@ -66,9 +88,9 @@ def parse_number(text: str, name: str = "value") -> sp.Rational:
     try:
         if "/" in t:
             num, den = t.split("/", 1)
-            frac = Fraction(Decimal(num.strip())) / Fraction(Decimal(den.strip()))
+            frac = _fraction(num, name, text) / _fraction(den, name, text)
         else:
-            frac = Fraction(Decimal(t))
+            frac = _fraction(t, name, text)
     except (InvalidOperation, ValueError, ZeroDivisionError, OverflowError):
         raise UsageError(
             f"{name}={text!r} is not a number; write a decimal like 0.9, 1e-8 or a fraction like 9/10"
@@ -106,13 +128,31 @@ class Parameter:
             if self.integer and value.q != 1:
                 raise UsageError(f"{self.name}={text!r}: {self.name} must be a whole number")
             return value
+        _check_nesting(text, self.name)
         try:
             raw = json.loads(text)
-        except json.JSONDecodeError:
+        except ValueError:  # JSONDecodeError, or an integer of more than 4300 digits
             raise UsageError(
                 f"{self.name}={text!r} is not a list; write it as JSON, e.g. {json.dumps(plain_value(self.default))}"
             ) from None
         return _exact_nested(raw, self.name, self.words)
+
+
+#: Bounds of a ``--set`` list before json.loads reads it (deep nesting is a RecursionError there).
+MAX_LIST_CHARS = 100_000
+MAX_LIST_DEPTH = 8
+
+
+def _check_nesting(text: str, name: str) -> None:
+    """UsageError when ``text`` is too long or nests lists too deeply."""
+    if len(text) > MAX_LIST_CHARS:
+        raise UsageError(f"{name}: a list of {len(text)} characters; write at most {MAX_LIST_CHARS}")
+    depth = deepest = 0
+    for ch in text:
+        depth += (ch == "[") - (ch == "]")
+        deepest = max(deepest, depth)
+    if deepest > MAX_LIST_DEPTH:
+        raise UsageError(f"{name}: lists nested {deepest} deep; at most {MAX_LIST_DEPTH} (e.g. [[1, 2], [3, 4]])")
 
 
 def plain_value(value: Any) -> Any:

@@ -20,6 +20,7 @@ import sympy as sp
 from sympy.core.function import AppliedUndef
 
 from engine.errors import ParseError
+from engine.math.texnames import is_safe_name
 from engine.read.text import ACCENTS, GREEK
 from engine.read.tokens import group_end, read_argument, skip_spaces
 
@@ -157,6 +158,8 @@ def scan_atoms(text: str, opts: Options, ph: Placeholders) -> str:
             elif name in ACCENTS and has_group:
                 j = group_end(text, g)
                 inner = text[g + 1:j - 1]
+                if not is_safe_name(inner):  # a name is data: no control word outside the whitelist
+                    raise ParseError(f"\\{name}{{...}}: put one letter or Greek letter under an accent")
                 base = _Base(text[i:j], f"{name}{{{inner.replace(' ', '')}}}", inner.strip().lstrip("\\"))
             elif name == "text" and has_group:
                 j = group_end(text, g)
@@ -165,6 +168,8 @@ def scan_atoms(text: str, opts: Options, ph: Placeholders) -> str:
                     out.append(text[i:j])
                     i = j
                     continue
+                if not is_safe_name(word):
+                    raise ParseError("\\text{...}: a name in text is letters and digits")
                 base = _Base(None, word, word)
             elif name in _VERBATIM and has_group:
                 j = group_end(text, g)
@@ -236,6 +241,8 @@ def _decorate(text: str, start: int, j: int, base: _Base, opts: Options, ph: Pla
             k = end
             continue
         break
+    if any(s is not None and not is_safe_name(s) for s in (sub, sup and _LABEL.fullmatch(sup) and sup)):
+        raise ParseError("a subscript or label holds a command that is not part of a name: use letters and digits")
     special = (base.latex is None or base.name in ("gamma", "Gamma")
                or (base.latex == "e" and (sub is not None or primes)))
     if sub is None and sup is None and not primes and not special:

@@ -15,6 +15,20 @@ computed as without a cache. Entries are JSON files written atomically
 (a temporary file, then ``os.replace``), so concurrent runs never read a
 half-written entry.
 
+Trust (issue 14): an entry is served only when
+
+- the directory is ours and private: created 0700, owned by this user and
+  not writable by the group or others (else the cache is not used);
+- the entry is a regular file (opened with ``O_NOFOLLOW | O_NONBLOCK``, so
+  a symlink to ``/dev/zero`` or a FIFO at a key is refused, never read),
+  owned by this user, not group- or world-writable, at most
+  :data:`MAX_ENTRY` bytes;
+- it has the schema ``{"format", "key", "digest", "value"}``, its key is
+  the key asked for and its digest is the SHA-256 of the key and the value.
+
+Anything else is a miss: the output is computed again and the entry
+replaced.
+
 Only the standard library is imported here (a cache hit never imports sympy
 for the lookup itself).
 """
@@ -23,6 +37,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import sys
 import tempfile
 from functools import lru_cache
@@ -36,7 +51,9 @@ SOURCES = (ROOT / "derivations", ROOT / "engine", ROOT / "templates")
 #: File suffixes that are sources.
 SUFFIXES = (".py", ".j2")
 #: Bumped when the format of an entry changes.
-FORMAT = 1
+FORMAT = 2
+#: Largest entry read back, bytes.
+MAX_ENTRY = 64 << 20
 
 
 def enabled() -> bool:
@@ -77,16 +94,60 @@ def key(parts: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def private(folder: Path) -> bool:
+    """The directory exists, is ours and nobody else can write in it."""
+    try:
+        st = os.stat(folder)
+    except OSError:
+        return False
+    return stat.S_ISDIR(st.st_mode) and st.st_uid == os.getuid() and not st.st_mode & 0o022
+
+
+def digest(name: str, value: Any) -> str:
+    """SHA-256 of an entry's key and its value (canonical JSON)."""
+    text = json.dumps([name, value], sort_keys=True, default=str, ensure_ascii=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def read_entry(path: Path) -> bytes | None:
+    """The bytes of a trusted entry file, or None (see the module docstring)."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError:
+        return None  # missing, or a symlink (ELOOP)
+    with os.fdopen(fd, "rb") as handle:
+        st = os.fstat(handle.fileno())
+        if (not stat.S_ISREG(st.st_mode) or st.st_uid != os.getuid() or st.st_mode & 0o022
+                or st.st_size > MAX_ENTRY):
+            return None
+        data = handle.read(MAX_ENTRY + 1)
+    return data if len(data) <= MAX_ENTRY else None
+
+
 def get(parts: Any) -> Any | None:
-    """The cached value of ``parts``, or None (missing, unreadable, or off)."""
+    """The cached value of ``parts``, or None (missing, untrusted, corrupt,
+    or the cache is off)."""
     if not enabled():
         return None
-    path = directory() / f"{key(parts)}.json"
-    try:
-        with open(path, encoding="utf-8") as handle:
-            return json.load(handle)["value"]
-    except (OSError, ValueError, KeyError):
+    folder = directory()
+    if not private(folder):
         return None
+    name = key(parts)
+    data = read_entry(folder / f"{name}.json")
+    if data is None:
+        return None
+    try:
+        entry = json.loads(data)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(entry, dict) or set(entry) != {"format", "key", "digest", "value", "parts"}:
+        return None
+    if entry["format"] != FORMAT or entry["key"] != name or entry["value"] is None:
+        return None
+    if entry["digest"] != digest(name, entry["value"]):
+        return None
+    return entry["value"]
 
 
 def put(parts: Any, value: Any) -> None:
@@ -95,14 +156,21 @@ def put(parts: Any, value: Any) -> None:
         return
     folder = directory()
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".json")
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError:
         return  # a read-only cache: the output was computed anyway
+    if not private(folder):
+        return  # not ours, or others may write there: never used
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".json")  # mode 0600
+    except OSError:
+        return
+    name = key(parts)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump({"parts": parts, "value": value}, handle, default=str)
-        os.replace(tmp, folder / f"{key(parts)}.json")
+            json.dump({"format": FORMAT, "key": name, "digest": digest(name, value), "parts": parts,
+                       "value": value}, handle, default=str)
+        os.replace(tmp, folder / f"{name}.json")
     except OSError:
         Path(tmp).unlink(missing_ok=True)  # a full disk: no entry, the output stands
 

@@ -36,7 +36,8 @@ from markupsafe import Markup
 
 from engine.render import escape
 from engine.math import numbers
-from engine.errors import NotSupported, UnescapedText
+from engine.errors import NotSupported, UnescapedText, UnsafeLatex
+from engine.math.texnames import dangerous
 from engine.render.escape import escape_latex, escape_md  # noqa: F401 - re-exported filters
 from engine.math.latex import to_latex
 from engine.render.layout import (  # noqa: F401 - re-exported: the view objects and the widths are views' API
@@ -235,7 +236,12 @@ def _safe(fn: Callable[..., str]) -> Callable[..., Markup]:
 
 
 def _ours(tex: str) -> str:
-    """LaTeX we produced (sympy's printer, a module's Tex): kept as it is."""
+    """LaTeX we produced (sympy's printer, a module's Tex): kept as it is,
+    unless a control sequence that reads, writes or redefines got into it
+    (engine.math.texnames.DANGEROUS): then UnsafeLatex, never a document."""
+    found = dangerous(tex)
+    if found:
+        raise UnsafeLatex(f"refusing to print {found[0]!r} into LaTeX: {tex[:80]!r}")
     return tex
 
 
