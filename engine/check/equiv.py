@@ -337,6 +337,13 @@ def _name(sym) -> str:
     return name
 
 
+def _undefined(expr: sp.Expr) -> bool:
+    """Does ``expr`` hold an undefined or infinite value (zoo, nan, +-oo)? An
+    infinite limit of an integral, sum or product (``\\int_0^\\infty``) is not one."""
+    bounded = expr.replace(lambda e: isinstance(e, (sp.Integral, sp.Sum, sp.Product)), lambda e: sp.Dummy())
+    return bounded.has(sp.zoo, sp.nan, sp.oo, -sp.oo)
+
+
 class _Comparison:
     """One comparison under a problem context and a soft deadline."""
 
@@ -423,7 +430,7 @@ class _Comparison:
         ref, stu = _doit(ref), _doit(stu)
         if not isinstance(ref, sp.Expr) or not isinstance(stu, sp.Expr):
             return "undecided", f"cannot compare {type(ref).__name__} with {type(stu).__name__}"
-        if any(x.has(sp.zoo, sp.nan, sp.oo, -sp.oo) for x in (ref, stu)):
+        if any(_undefined(x) for x in (ref, stu)):
             return "undecided", "a value is undefined or infinite (a division by zero?): never equal to another"
         if ref == stu:
             return "equal", "the same expression"
