@@ -21,7 +21,7 @@ import sympy as sp
 
 from engine.math import numbers
 from engine.model.checking import Alias, Checking, Conventions, Mistake, index_pattern
-from engine.model.written import approx_latex, at_parameters, div, number_latex, unevaluated_sqrt
+from engine.model.display import approx_latex, at_parameters, div, number_latex, unevaluated_sqrt
 from engine.model.problem import Parameter, Problem, Solution, Tex, value_latex
 from engine.math.latex import to_latex
 

@@ -22,7 +22,7 @@ from typing import Any, Mapping
 import sympy as sp
 
 from engine.math.latex import to_latex
-from engine.model.written import product_sum, times
+from engine.model.display import product_sum, times
 from engine.model.checking import Alias, Checking, Mistake
 from engine.model.problem import Parameter, Problem, Solution, Tex
 

@@ -28,7 +28,7 @@ from typing import Any, Mapping, Sequence
 import sympy as sp
 
 from engine.math.latex import to_latex
-from engine.model.written import unevaluated_sum
+from engine.model.display import unevaluated_sum
 from engine.model.checking import Alias, Checking, Mistake
 from engine.model.problem import Parameter, Problem, Solution, Tex
 

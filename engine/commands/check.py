@@ -12,7 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-from engine.options import bounded
+from engine.commands.options import bounded
 
 FORMATS = ("text", "json", "md", "tex", "pdf")
 SUFFIX = {"text": ".txt", "json": ".json", "md": ".md", "tex": ".tex", "pdf": ".pdf"}

@@ -19,7 +19,7 @@ import json
 import os
 import sys
 
-from engine.options import bounded
+from engine.commands.options import bounded
 
 
 def configure_equiv(parser: argparse.ArgumentParser) -> None:

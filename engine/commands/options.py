@@ -1,10 +1,15 @@
-"""Options shared by the ``derive`` commands: ``--set`` and ``--questions``.
+"""Options shared by the ``derive`` commands: ``--set``, ``--questions``, and
+numeric options with a range (``type=bounded(float, 0.1, 300)``: a value
+that is not a number, not finite or out of range gets one line saying the
+range, argparse's usage error, exit code 2).
 
 Standard library only at import time (``derive --help`` starts fast).
 """
 from __future__ import annotations
 
 import argparse
+import math
+from typing import Callable
 
 
 def add_questions_option(parser: argparse.ArgumentParser) -> None:
@@ -44,3 +49,21 @@ def parse_sets(pairs: list[str], problems) -> dict[str, dict[str, str]]:
         for p in hits:
             result[p.id][name] = value
     return result
+
+
+def bounded(kind: type, low: float, high: float) -> Callable[[str], float | int]:
+    """An argparse ``type``: ``kind(text)`` within ``[low, high]``."""
+
+    def convert(text: str):
+        try:
+            value = kind(text)
+        except (ValueError, OverflowError):
+            raise argparse.ArgumentTypeError(f"{text!r} is not {'an integer' if kind is int else 'a number'}") from None
+        if isinstance(value, float) and not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"{text!r} is not a finite number; give {low:g} to {high:g}")
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{text} is out of range; give {low:g} to {high:g}")
+        return value
+
+    convert.__name__ = kind.__name__  # argparse names the type in its messages
+    return convert
