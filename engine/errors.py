@@ -75,4 +75,4 @@ class UnsafeLatex(DeriveError):
 class TooLarge(UsageError):
     """Input that cannot be computed quickly: a number of too many digits,
     a power tower too high, a sum of too many terms, a matrix too large
-    (engine.limits). The message says what to change; exit code 2."""
+    (engine.math.limits). The message says what to change; exit code 2."""

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.limits import check_size
+from engine.math.limits import check_size
 from engine.errors import TooLarge
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -21,7 +21,7 @@ from engine.check.compare import ProblemMath
 from engine.check.reference import math_of, protect_words, words_of
 from engine.math.written import WrittenNumber
 from engine.errors import TooLarge
-from engine.limits import check_size
+from engine.math.limits import check_size
 
 class Parsed:
     """One chain element read: ok, or the reason it could not be read.

@@ -66,7 +66,7 @@ def prepare(sheet: str):
 def read_bytes(path: str | Path) -> bytes:
     """The bytes of a submission (``-``: stdin), opened once; UsageError
     when it cannot be read, is not a regular file or is too large."""
-    from engine.inputs import read_bytes as bounded_read
+    from engine.read.inputs import read_bytes as bounded_read
     from engine.read.segments import MAX_BYTES
 
     return bounded_read(str(path), MAX_BYTES)

@@ -17,7 +17,7 @@ import sys
 FORMATS = ("text", "tex", "md", "json")
 #: CPU seconds and address space (MB beyond what the worker inherits) of one
 #: ``derive diff`` or ``derive trace``: both run in a killable worker
-#: (engine.sandbox), after the size estimates of engine.limits.
+#: (engine.sandbox), after the size estimates of engine.math.limits.
 CPU_LIMIT = 20.0
 MEMORY_MB = 1024
 #: Width of the rule column of ``derive diff``'s text output (longer rules get a line of their own).
@@ -45,9 +45,9 @@ def _parse(text: str):
 
 def _expression(text: str, point_texts: list[str] | None = None):
     """The prepared expression, refused (TooLarge) when it cannot be
-    computed quickly (engine.limits), before and after preparing it."""
+    computed quickly (engine.math.limits), before and after preparing it."""
     from engine.calculus.differentiate import prepare
-    from engine.limits import check_size, check_text
+    from engine.math.limits import check_size, check_text
 
     check_text(text)
     parsed = _parse(text)

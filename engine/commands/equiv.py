@@ -119,10 +119,10 @@ BATCH = 256
 
 
 def _run_pairs(args) -> int:
-    """Stream ``--pairs`` line by line (engine.inputs.iter_lines): bounded
+    """Stream ``--pairs`` line by line (engine.read.inputs.iter_lines): bounded
     lines and total, verdicts written batch by batch, in input order."""
     from engine.check import equiv
-    from engine.inputs import iter_lines
+    from engine.read.inputs import iter_lines
 
     known = set(equiv.PROBLEMS)
     jobs = args.jobs or max(1, min(4, os.cpu_count() or 1))
