@@ -69,3 +69,14 @@ def test_no_private_name_is_imported_across_modules():
         "engine/check/answers.py: engine.check.steps._evaluate",
     }
     assert set(private) <= known, "\n".join(sorted(set(private) - known))
+
+
+def test_the_readme_layout_lists_every_engine_module():
+    """The README's Layout table names every module of engine/ (issue 9: the
+    layout tells the architecture; a module nobody lists is one nobody finds)."""
+    layout = (ROOT / "README.md").read_text().split("## Layout", 1)[1].split("\n## ", 1)[0]
+    missing = [str(path.relative_to(ROOT)) for path in sorted(ENGINE.rglob("*.py"))
+               if path.name != "__init__.py" and "__pycache__" not in path.parts
+               and f"`{path.relative_to(ROOT)}`" not in layout
+               and not (path.parent.name == "commands" and f"`{path.name}`" in layout)]
+    assert not missing, "modules missing from the README's Layout table: " + ", ".join(missing)

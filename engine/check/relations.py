@@ -25,7 +25,7 @@ expression comparison cannot say.
   (``\\text{(C)}`` is the choice C); a unit written after a value
   (``\\frac{1}{3} \\text{meters}``) is set aside, and two different units
   are "undecided".
-* **Numbers as written** (:mod:`engine.read.numbers_written`): digit groups
+* **Numbers as written** (:mod:`engine.read.literals`): digit groups
   joined, currency dropped, percent words as ``\\%``, a clock time ``12:00``
   in minutes; two numbers side by side (``6 8``) are "undecided".
 
@@ -44,7 +44,7 @@ import sympy as sp
 from sympy.core.function import AppliedUndef
 
 from engine.check.context import context_for
-from engine.read.numbers_written import clock_minutes, juxtaposed_numbers, normalize_numbers
+from engine.read.literals import clock_minutes, juxtaposed_numbers, normalize_numbers
 from engine.read.parse import ParseError, parse_latex
 from engine.read.text import MAX_CHARS
 
