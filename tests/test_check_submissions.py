@@ -190,9 +190,22 @@ def test_cli_unreadable_file_exits_2(derive, args, message):
 
 
 def test_cli_bad_sheet_exits_2(derive):
-    result = derive("check", str(DATA / "A-clean.md"), "--sheet", "D")
+    from engine.model import catalog
+
+    result = derive("check", str(DATA / "A-clean.md"), "--sheet", "Z")
     assert result.returncode == 2
-    assert "invalid choice: 'D'" in result.stderr
+    letters = sorted({p.sheet for p in catalog.available()})
+    assert result.stderr == f"derive check: unknown sheet 'Z'; use --sheet {', '.join(letters[:-1])} or {letters[-1]}\n"
+
+
+def test_sheets_come_from_the_catalog():
+    from engine.model import catalog
+    from engine.read.segments import SHEETS
+
+    expected: dict = {}
+    for problem in catalog.available():
+        expected.setdefault(problem.sheet, []).append(problem.id)
+    assert {k: list(v) for k, v in SHEETS.items()} == expected
 
 
 def test_cli_wrong_answers_still_exit_0(derive):

@@ -54,7 +54,9 @@ def prepare(sheet: str):
     from engine.read.segments import SHEETS
 
     if sheet not in SHEETS:
-        raise UsageError(f"unknown sheet {sheet!r}; use --sheet A, B or C")
+        from engine.model.catalog import sheet_choices
+
+        raise UsageError(f"unknown sheet {sheet!r}; use --sheet {sheet_choices()}")
     return build_sheet(sheet)
 
 

@@ -19,8 +19,8 @@ SUFFIX = {"text": ".txt", "json": ".json", "md": ".md", "tex": ".tex", "pdf": ".
 def configure_check(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("submissions", metavar="SUBMISSION", nargs="+",
                         help="OCR'd solutions (Markdown with LaTeX), one file per student")
-    parser.add_argument("--sheet", required=True, type=str.upper, choices=("A", "B", "C"),
-                        help="the problem sheet the submissions answer")
+    parser.add_argument("--sheet", required=True, type=str.upper, metavar="SHEET",
+                        help="the problem sheet the submissions answer (a letter of 'derive list')")
     parser.add_argument("--format", choices=FORMATS, default="text",
                         help="report format (default: text, coloured on a terminal)")
     parser.add_argument("-o", "--output", metavar="PATH",

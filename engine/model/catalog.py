@@ -52,6 +52,21 @@ def select(ids: list[str] | None, all_: bool) -> list["Problem"]:
     return [get(i) for i in ids]
 
 
+def sheets() -> dict[str, tuple[str, ...]]:
+    """Sheet letter -> the ids of its problems, in catalog order (from each
+    problem's ``sheet``): a module added to ``derivations`` adds its sheet."""
+    out: dict[str, tuple[str, ...]] = {}
+    for problem in available():
+        out[problem.sheet] = out.get(problem.sheet, ()) + (problem.id,)
+    return out
+
+
+def sheet_choices() -> str:
+    """``A, B, C or D``: the sheets of the catalog, for error messages."""
+    names = sorted(sheets())
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
 def find_answer(answer_id: str) -> "Problem":
     """The problem that promises ``answer_id``."""
     for problem in available():

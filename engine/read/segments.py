@@ -26,6 +26,7 @@ linear (no nested quantifiers), so a hostile line cannot stall the reader.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,12 +38,27 @@ MAX_BYTES = 4 * 1024 * 1024
 #: Longest math fragment kept whole; longer ones are cut (and reported).
 MAX_FRAGMENT = 20_000
 
+class _Sheets(Mapping):
+    """Sheets and their questions, in order (question number -> problem id),
+    read from the catalog on first use (:func:`engine.model.catalog.sheets`)."""
+
+    def _data(self) -> dict[str, tuple[str, ...]]:
+        from engine.model import catalog
+
+        return catalog.sheets()
+
+    def __getitem__(self, sheet: str) -> tuple[str, ...]:
+        return self._data()[sheet]
+
+    def __iter__(self):
+        return iter(self._data())
+
+    def __len__(self) -> int:
+        return len(self._data())
+
+
 #: Sheets and their questions, in order: question number -> problem id.
-SHEETS: dict[str, tuple[str, ...]] = {
-    "A": ("autodiff", "adam", "vgg16"),
-    "B": ("cnn", "softmax"),
-    "C": ("autograd", "delta_rule"),
-}
+SHEETS: Mapping[str, tuple[str, ...]] = _Sheets()
 
 #: Words in a header that name a problem when the number is missing or off
 #: (lower case, searched in the header line). Data: extend freely.
@@ -247,7 +263,9 @@ def read_submission(path: str | Path, sheet: str) -> Submission:
     no permission) or the sheet is unknown."""
     sheet = sheet.upper()
     if sheet not in SHEETS:
-        raise UsageError(f"unknown sheet {sheet!r}; use --sheet A, B or C")
+        from engine.model.catalog import sheet_choices
+
+        raise UsageError(f"unknown sheet {sheet!r}; use --sheet {sheet_choices()}")
     p = Path(path)
     try:
         with open(p, "rb") as fh:
