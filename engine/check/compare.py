@@ -32,7 +32,7 @@ import random
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import mpmath
 import sympy as sp
@@ -468,12 +468,16 @@ def resolve(pm: ProblemMath, expr: Any, mode: str, env: Mapping[str, StudentValu
                     mapping[s] = value
         if not mapping:
             break
+        _refuse_matrix_products(expr, {k for k, v in mapping.items() if isinstance(v, sp.MatrixBase)}
+                                | {pm.canon(k) for k, v in pm.givens.items() if isinstance(v, sp.MatrixBase)})
         expr = expr.xreplace(mapping)
     else:
         raise Undecided("the definitions do not terminate")
     if mode != "symbolic" and not keep_givens and not (isinstance(expr, sp.Basic) and expr.has(sp.Order)):
         # (an expansion keeps its symbols: O(epsilon^2) at epsilon = 1e-8 means nothing)
         givens = {pm.canon(k): v for k, v in pm.givens.items() if not isinstance(v, list)}
+        _refuse_matrix_products(expr, {k for k, v in givens.items() if isinstance(v, sp.MatrixBase)},
+                                lambda s: not isinstance(s, sp.Dummy) and not pm.known(s.name))
         expr = _replace_matrices(expr, givens)
     unknown = tuple(sorted(s.name for s in expr.free_symbols
                            if isinstance(s, sp.Symbol) and not isinstance(s, sp.Dummy) and not pm.known(s.name)))
@@ -497,7 +501,12 @@ def resolve(pm: ProblemMath, expr: Any, mode: str, env: Mapping[str, StudentValu
 
 
 def _replace_matrices(expr: Any, givens: dict) -> Any:
-    """Substitute the givens; a matrix given (W) makes its product a matrix."""
+    """Substitute the givens; a matrix given (W) makes its product a matrix.
+
+    Raises Undecided for a product of two matrices (Q K^T, A V): the parsed
+    product is commutative, so the order of the factors, and with it the
+    shape, is lost."""
+    _refuse_matrix_products(expr, {k for k, v in givens.items() if isinstance(v, sp.MatrixBase)})
     try:
         out = expr.xreplace(givens)
     except (TypeError, ValueError, AttributeError):
@@ -506,6 +515,29 @@ def _replace_matrices(expr: Any, givens: dict) -> Any:
             isinstance(a, sp.MatrixBase) for a in sp.preorder_traversal(out)):
         return expr.xreplace({k: v for k, v in givens.items() if not isinstance(v, sp.MatrixBase)})
     return out
+
+
+def _refuse_matrix_products(expr: Any, matrices: set, unknown: Callable[[sp.Symbol], bool] | None = None) -> None:
+    """Undecided for a product of two matrices, or of a matrix and a factor that may be one (an
+    undefined function's value, a symbol the problem does not define: A V with A unknown)."""
+    if not isinstance(expr, sp.Basic) or not matrices:
+        return
+    names = {str(m) for m in matrices}
+
+    def is_matrix(factor: sp.Basic) -> bool:
+        base = factor.base if isinstance(factor, sp.Pow) else factor
+        if isinstance(base, sp.MatrixBase) or base in matrices:
+            return True
+        transposed = re.fullmatch(r"(.+)\^\{?(?:T|\\top|\\intercal)\}?", str(base)) if base.is_Symbol else None
+        return bool(transposed and transposed.group(1) in names)
+
+    for mul in expr.atoms(sp.Mul):
+        count = sum(1 for f in mul.args if is_matrix(f))
+        maybe = [f for f in mul.args if not is_matrix(f)
+                 and (undefined_functions(f) or (unknown is not None and f.is_Symbol and unknown(f)))]
+        if count >= 2 or (count and maybe):
+            raise Undecided("a product of matrices: the order of its factors is not kept when read, so it is "
+                            "not checked")
 
 
 def _is_number(value: Any) -> bool:
