@@ -69,7 +69,7 @@ PARAMETERS = (
     Parameter("w", [0.5, 0.25], latex=r"\mathbf{w}", kind="list", sample=_sample_w,
               description="the weights, one per input"),
     Parameter("b", 0.1, latex="b", domain=(-1, 1), description="the bias"),
-    Parameter("t", 1, latex="t", sample=lambda rng: rng.choice((0, 1)), domain=(0, 1),
+    Parameter("t", 1, latex="t", sample=lambda rng: rng.choice((0, 1)),
               description="the target (a class label 0 or 1)"),
 )
 
