@@ -181,9 +181,9 @@ def _part_instance(sol: Solution, fw: dict) -> None:
         w.step(sp.Matrix(rows, cols, lambda r, c: sp.exp(fw["scores"][r, c])
                          / sp.Add(*[sp.exp(fw["scores"][r, t]) for t in range(cols)])),
                r"$a_{rc} = e^{s_{rc}} / \sum_t e^{s_{rt}}$")
-        w.step(fw["weights"], "shift each row by its maximum (shift invariance)")
         part.answer("attention.weights", fw["weights"], label="A")
-        part.text(r"Each row of $A$ sums to 1: the output row $r$ is a weighted average of the rows of $V$.")
+        part.text(r"The weights are computed row by row, each row shifted by its maximum (shift invariance); "
+                  r"each row of $A$ sums to 1, so the output row $r$ is a weighted average of the rows of $V$.")
         O = sp.Matrix(rows, fw["V"].cols, lambda r, c: sp.Symbol(f"o_{{{r + 1}{c + 1}}}"))
         AV = A * fw["V"]
         for r in range(O.rows):
@@ -191,8 +191,6 @@ def _part_instance(sol: Solution, fw: dict) -> None:
                 part.define(O[r, c], AV[r, c])
         o = part.derivation(O, title=r"Output $O = A V$")
         o.step(AV, r"$o_{rc} = \sum_t a_{rt} v_{tc}$")
-        o.step(fw["weights"] * fw["V"], "the weights above")
-        o.step(fw["output"], "simplify")
         part.answer("attention.output", fw["output"], label="A V")
         scale = "/ math.sqrt(d_k)" if _scaled(sol) else ""
         part.code(
@@ -237,13 +235,23 @@ def _part_jacobian(sol: Solution, fw: dict) -> None:
                     label=r"\frac{\partial a_i}{\partial s_j}")
         row = list(fw["weights"].row(0))
         value = softmax_jacobian(row).applyfunc(sp.simplify)
+        J1 = sp.Matrix(cols, cols, lambda r, c: sp.Symbol(
+            rf"\left.\frac{{\partial a_{{{r + 1}}}}}{{\partial s_{{{c + 1}}}}}\right|_{{1}}"))
+        row_scores = list(fw["scores"].row(0))
+        at_row = {si: v for si, v in zip(s, row_scores)}
+        for r in range(cols):
+            for c in range(cols):
+                part.define(J1[r, c], full[r, c].xreplace(at_row))
+        a1 = [sp.Symbol(f"a_{{1{c + 1}}}", positive=True) for c in range(cols)]
+        for sym, v in zip(a1, row):
+            part.define(sym, v)
+        first = part.derivation(J1, title=r"At the first row of $S$: $\mathbf{a} = (a_{11}, a_{12}, \dots)$")
+        first.step(sp.diag(*a1) - sp.Matrix(a1) * sp.Matrix(a1).T,
+                   r"$\operatorname{diag}(\mathbf{a}) - \mathbf{a} \mathbf{a}^T$ with the first row of $A$")
         part.blocks.append(jacobian_table(value, [f"a_{{{c + 1}}}" for c in range(cols)],
                                           [f"s_{{{c + 1}}}" for c in range(cols)],
                                           caption=r"The Jacobian for the first row of (b): row i, column j "
                                                   r"holds the partial of a_i in s_j."))
-        first = part.derivation(sp.diag(*row) - sp.Matrix(row) * sp.Matrix(row).T,
-                                title=r"At the first row of $A$")
-        first.step(value, "evaluate")
         part.answer("attention.jacobian_row1", value, label=r"\frac{\partial \mathbf{a}_1}{\partial \mathbf{s}_1}")
         part.text(
             r"Every row of the Jacobian sums to 0 (the weights always sum to 1), and it is symmetric. When one "

@@ -31,7 +31,6 @@ from typing import Any, Mapping
 
 import sympy as sp
 
-from engine.math import numbers
 from engine.model.checking import Alias, Checking, Conventions, Mistake
 from engine.model.problem import Parameter, Problem, Solution, Tex
 
@@ -40,9 +39,9 @@ mu, var = sp.Symbol(r"\mu", real=True), sp.Symbol(r"\sigma^2", positive=True)
 eps, gamma = sp.Symbol(r"\epsilon", nonnegative=True), sp.Symbol(r"\gamma", real=True)
 x_i, g_i = sp.Symbol("x_i", real=True), sp.Symbol("g_i", real=True)
 xhat_i = sp.Symbol(r"\hat{x}_i", real=True)
-S_g = sp.Symbol(r"\sum_j g_j", real=True)
+S_g = sp.Symbol(r"\sum_{j} g_{j}", real=True)
 S_gx = sp.Symbol(r"\sum_j g_j \hat{x}_j", real=True)
-T = sp.Symbol(r"\sum_j g_j (x_j - \mu)", real=True)
+T = sp.Symbol(r"\sum_{j} g_{j} (x_{j} - \mu)", real=True)
 S_x = sp.Symbol(r"\sum_i \hat{x}_i", real=True)
 S_xx = sp.Symbol(r"\sum_i \hat{x}_i^2", real=True)
 dLdx_i = sp.Symbol(r"\frac{\partial L}{\partial x_i}")
@@ -139,15 +138,18 @@ def _part_forward(sol: Solution) -> dict:
         for sym, value in zip(xh_syms, fw["xhat"]):
             part.define(sym, value)
         dx = part.derivation(xh_syms, title=r"Normalized: $\hat{x}_i = (x_i - \mu) / \sqrt{\sigma^2 + \epsilon}$")
-        dx.step(sp.Matrix([[sp.Mul(e - fw["mu"], sp.Pow(fw["s"], -1), evaluate=False) for e in xs]]), "definition")
+        root = sp.Pow(sp.Add(fw["var"], sol["epsilon"], evaluate=False) if sol["epsilon"] else fw["var"],
+                      sp.Rational(1, 2), evaluate=False)
+        dx.step(sp.Matrix([[sp.Mul(sp.Add(e, -fw["mu"], evaluate=False), sp.Pow(root, -1, evaluate=False),
+                                   evaluate=False) for e in xs]]), "definition")
         dx.step(sp.Matrix([fw["xhat"]]), "evaluate")
-        part.answer("batchnorm.x_hat", fw["xhat"], label=r"\hat{\mathbf{x}}")
+        part.answer("batchnorm.x_hat", sp.Matrix([fw["xhat"]]), label=r"\hat{\mathbf{x}}")
         y_syms = sp.Matrix([[sp.Symbol(f"y_{{{k + 1}}}") for k in range(n)]])
         for sym, value in zip(y_syms, fw["y"]):
             part.define(sym, value)
         dy = part.derivation(y_syms, title=r"Scaled and shifted: $y_i = \gamma \hat{x}_i + \beta$")
         dy.step(sp.Matrix([fw["y"]]), "evaluate")
-        part.answer("batchnorm.y", fw["y"], label=r"\mathbf{y}")
+        part.answer("batchnorm.y", sp.Matrix([fw["y"]]), label=r"\mathbf{y}")
     return fw
 
 
@@ -161,13 +163,17 @@ def _part_affine(sol: Solution, fw: dict) -> None:
         dbeta, dgamma = sp.Symbol(r"\frac{\partial L}{\partial \beta}"), sp.Symbol(r"\frac{\partial L}{\partial \gamma}")
         part.define(dbeta, sp.diff(loss, b))
         part.define(dgamma, sp.diff(loss, gm))
-        db = part.derivation(dbeta, title=r"$\frac{\partial L}{\partial \beta}$")
+        db = part.derivation(dbeta, title="The shift")
         db.step(sp.Add(*gs, evaluate=False), r"$\sum_i \frac{\partial L}{\partial y_i}$")
         db.step(sp.Add(*gs), "evaluate")
         part.answer("batchnorm.dL_dbeta", sp.Add(*gs), label=r"\frac{\partial L}{\partial \beta}")
-        dg = part.derivation(dgamma, title=r"$\frac{\partial L}{\partial \gamma}$")
-        dg.step(sp.Add(*[sp.Mul(g, e, evaluate=False) for g, e in zip(gs, fw["xhat"])], evaluate=False),
-                r"$\sum_i \frac{\partial L}{\partial y_i} \hat{x}_i$")
+        dg = part.derivation(dgamma, title="The scale")
+        root = sp.Pow(fw["var"] + sol["epsilon"], sp.Rational(1, 2), evaluate=False)
+        xs = list(sol["x"])
+        dg.step(sp.Mul(sp.Add(*[sp.Mul(g, sp.Add(e, -fw["mu"], evaluate=False), evaluate=False)
+                                for g, e in zip(gs, xs)], evaluate=False), sp.Pow(root, -1, evaluate=False),
+                       evaluate=False),
+                r"$\sum_i \frac{\partial L}{\partial y_i} \hat{x}_i$, $\hat{x}_i = \frac{x_i - \mu}{\sqrt{\sigma^2 + \epsilon}}$")
         value = sp.nsimplify(sp.simplify(sp.Add(*[g * e for g, e in zip(gs, fw["xhat"])])))
         dg.step(value, "evaluate")
         part.answer("batchnorm.dL_dgamma", value, label=r"\frac{\partial L}{\partial \gamma}")
@@ -182,12 +188,13 @@ def _local_partials(sol: Solution, part: Any, n: int) -> None:
     for k in range(n):
         part.define(m_syms[k], sp.diff(g["mu"], xs[k]))
         part.define(v_syms[k], sp.diff(g["var"], xs[k]))
-    dm = part.derivation(m_syms, title=rf"Local partials of $\mu$ (N = {n})")
+    dm = part.derivation(m_syms, title=rf"Local partials of the mean, verified for N = {n}")
     dm.step(sp.Matrix([[sp.Rational(1, n)] * n]), r"$\frac{\partial \mu}{\partial x_k} = \frac{1}{N}$")
-    dv = part.derivation(v_syms, title=r"Local partials of $\sigma^2$")
-    dv.step(sp.Matrix([[2 * (e - g["mu"]) / _divisor(sol, n) for e in xs]]),
-            r"$\frac{\partial \sigma^2}{\partial x_k} = \frac{2}{N}(x_k - \mu) - \frac{2}{N^2}\sum_j (x_j - \mu)$, "
-            r"and $\sum_j (x_j - \mu) = 0$")
+    shown = sp.Symbol(r"\mu")  # displayed for the mean; defined as the mean of the symbolic batch
+    part.define(shown, g["mu"])
+    dv = part.derivation(v_syms, title="Local partials of the variance")
+    dv.step(sp.Matrix([[2 * (e - shown) / _divisor(sol, n) for e in xs]]),
+            r"$\sum_j (x_j - \mu) = 0$ removes the path through $\mu$")
 
 
 def _part_backward(sol: Solution, fw: dict) -> list:
@@ -223,8 +230,8 @@ def _part_backward(sol: Solution, fw: dict) -> list:
         part.define(S_gx, T / s)
         paths = (gamma * g_i / s + (-gamma * T / (2 * s**3)) * (2 * (x_i - mu) / D)
                  + (-gamma * S_g / s) / N)
-        d = part.derivation(None, title=r"$\frac{\partial L}{\partial x_i}$")
-        d.step(paths, "chain rule: the sum over the three paths of the table")
+        d = part.derivation(None, title=r"The gradient of the input $x_i$")
+        d.step(paths, "chain rule: the paths of the table")
         d.step(gamma * g_i / s - gamma * (N / D) * xhat_i * S_gx / (N * s) - gamma * S_g / (N * s),
                r"$x_i - \mu = s \hat{x}_i$ and $\sum_j g_j (x_j - \mu) = s \sum_j g_j \hat{x}_j$")
         compact = gamma / (N * s) * (N * g_i - S_g - (N / D) * xhat_i * S_gx)
@@ -244,15 +251,17 @@ def _part_backward(sol: Solution, fw: dict) -> list:
         factor = sol["gamma"] / (n * fw["s"])
         ratio = sp.Rational(n) / _divisor(sol, n)
         values = [sp.radsimp(sp.simplify(factor * (n * g - sg - ratio * e * sgx))) for g, e in zip(gs, fw["xhat"])]
+        part.text(rf"At the given values $\sum_j g_j = {sp.latex(sg)}$ and $\sum_j g_j \hat{{x}}_j = "
+                  rf"{sp.latex(sp.nsimplify(sp.simplify(sgx)))}$; sympy's derivative of $\sum_j g_j y_j(\mathbf{{x}})$ "
+                  r"is the left-hand side.")
         dn = part.derivation(lhs, title="At the given values")
         dn.step(sp.Matrix([[sp.Mul(factor, n * g - sg - ratio * e * sgx, evaluate=False)
                             for g, e in zip(gs, fw["xhat"])]]),
-                rf"compact form with $\sum_j g_j = {numbers.format_number(sg, 15)}$ and "
-                rf"$\sum_j g_j \hat{{x}}_j = {sp.latex(sp.nsimplify(sp.simplify(sgx)))}$")
+                "compact form")
         dn.step(sp.Matrix([values]), "evaluate")
         if direct:
             values = [sp.radsimp(sol["gamma"] * g / fw["s"]) for g in gs]
-        part.answer("batchnorm.dL_dx", values, label=r"\frac{\partial L}{\partial \mathbf{x}}")
+        part.answer("batchnorm.dL_dx", sp.Matrix([values]), label=r"\frac{\partial L}{\partial \mathbf{x}}")
         return values
 
 
@@ -267,7 +276,7 @@ def _part_sums(sol: Solution, fw: dict, grads: list) -> None:
             r"the $\hat{x}_i$ have mean 0 and second moment $\frac{\sigma^2}{\sigma^2 + \epsilon}$."
         )
         part.define(S_x, sp.Add(*g["xhat"]))
-        f1 = part.derivation(S_x, title=r"$\sum_i \hat{x}_i$")
+        f1 = part.derivation(S_x, title="The normalized batch has mean 0")
         f1.step(sp.Integer(0), r"$\sum_i (x_i - \mu) = 0$ by the definition of $\mu$")
         part.text(
             r"Summing the compact form over $i$: $\sum_i (N g_i - \sum_j g_j) = 0$ and the last term carries "
@@ -275,10 +284,10 @@ def _part_sums(sol: Solution, fw: dict, grads: list) -> None:
             r"N \sum_j g_j \hat{x}_j$, and $\sum_i \hat{x}_i^2 = \frac{N \sigma^2}{\sigma^2 + \epsilon}$."
         )
         part.define(S_xx, N * var / (var + eps))
-        d1 = part.derivation(None, title=r"$\sum_i \frac{\partial L}{\partial x_i}$")
+        d1 = part.derivation(None, title="The sum of the gradient")
         d1.step(gamma / (N * s) * (N * S_g - N * S_g - S_gx * S_x), r"sum the compact form over $i$")
         d1.step(sp.Integer(0), r"$\sum_i \hat{x}_i = 0$")
-        d2 = part.derivation(None, title=r"$\sum_i \hat{x}_i \frac{\partial L}{\partial x_i}$")
+        d2 = part.derivation(None, title=r"The sum weighted by $\hat{x}_i$")
         d2.step(gamma / (N * s) * (N * S_gx - S_g * S_x - S_gx * S_xx), r"multiply by $\hat{x}_i$ and sum")
         d2.step(gamma * eps * S_gx / (var + eps) ** sp.Rational(3, 2),
                 r"$\sum_i \hat{x}_i = 0$, $\sum_i \hat{x}_i^2 = \frac{N\sigma^2}{\sigma^2 + \epsilon}$")
@@ -291,7 +300,7 @@ def _part_sums(sol: Solution, fw: dict, grads: list) -> None:
                                                 evaluate=False)]]),
                              title="At the given values")
         dn.step(sp.Matrix([[sum1, sum2]]), "evaluate")
-        part.answer("batchnorm.dx_sums", [sum1, sum2],
+        part.answer("batchnorm.dx_sums", sp.Matrix([[sum1, sum2]]),
                     label=r"\left(\sum_i \frac{\partial L}{\partial x_i}, \sum_i \hat{x}_i \frac{\partial L}{\partial x_i}\right)")
         part.text(
             r"Why: $y$ does not change when the whole batch is shifted, $x_i \to x_i + c$ ($\mu$ absorbs $c$), so "

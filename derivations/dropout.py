@@ -99,7 +99,6 @@ def _part_moments(sol: Solution) -> None:
         mean.step(Expectation(m * h * factor), "definition of inverted dropout" if factor != 1 else "definition")
         mean.step(h * factor * Expectation(m), "linearity of expectation")
         mean.step(h * factor * q, r"$\mathbb{E}[m] = q$ (Bernoulli)")
-        mean.step(sp.simplify(h * factor * q), "cancel")
         part.answer("dropout.mean", mean.result, label=r"\mathbb{E}[\tilde{h}]")
 
         var = part.derivation(Variance(htilde), title="The variance")
@@ -157,17 +156,15 @@ def _part_backward(sol: Solution) -> None:
         surrogate = sp.Add(*[g * mi * hi * factor for g, mi, hi in zip(grad, mask, hs)])
         for sym, hi in zip(lhs, hs):
             part.define(sym, sp.Derivative(surrogate, hi))
-        d = part.derivation(sp.Matrix([lhs]), title=r"$\frac{\partial L}{\partial h_i}$")
-        d.step(sp.Matrix([[sp.Mul(g, sp.Mul(mi, factor, evaluate=False), evaluate=False)
-                           for g, mi in zip(grad, mask)]]),
-               r"chain rule: $\frac{\partial L}{\partial \tilde{h}_i} \cdot \frac{m_i}{q}$")
         values = [g * mi * factor for g, mi in zip(grad, mask)]
-        d.step(sp.Matrix([values]), "evaluate")
+        d = part.derivation(sp.Matrix([lhs]), title="The gradient of each input")
+        d.step(sp.Matrix([values]), r"chain rule: $\frac{\partial L}{\partial \tilde{h}_i} \cdot \frac{m_i}{q}$ "
+                                    r"(the table below)")
         part.table([Tex("i"), Tex("m_i"), Tex(r"\frac{\partial L}{\partial \tilde{h}_i}"),
                     Tex(r"\frac{\partial L}{\partial h_i}")],
                    [[Tex(str(i + 1)), mi, g, v] for i, (mi, g, v) in enumerate(zip(mask, grad, values))],
                    caption="The backward pass of dropout for a fixed mask.")
-        part.answer("dropout.grad", values, label=r"\frac{\partial L}{\partial h}")
+        part.answer("dropout.grad", sp.Matrix([values]), label=r"\frac{\partial L}{\partial h}")
 
 
 def solve(sol: Solution) -> None:

@@ -80,7 +80,7 @@ def _part_sum(sol: Solution) -> None:
                       - (Expectation(w[i]) * Expectation(x[i])) ** 2, (i, 1, n)),
                "independence of $w_i$ and $x_i$")
         d.step(sp.Sum(var_w * var_x, (i, 1, n)), "zero means")
-        d.step(n * var_w * var_x, "$n$ equal terms")
+        d.step(sp.Mul(n, var_w, var_x, evaluate=False), "$n$ equal terms")
         value = n * var_w * var_x if sol.choice("count_terms", True) else var_w * var_x
         part.answer("init.var_y", value, label=r"\operatorname{Var}(y)")
         part.text(

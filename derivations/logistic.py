@@ -104,9 +104,10 @@ def _part_loss(sol: Solution) -> dict:
         part.define(L, bce(z, target))
         loss = part.derivation(L, title="The loss")
         loss.step(bce(z, target), "binary cross-entropy")
-        loss.step(bce(z0, target), rf"$z = {numbers.format_number(z0, 15)}$")
-        value = sp.simplify(bce(z0, target))
-        loss.step(value, "simplify")
+        loss.step(sp.log(1 + sp.exp(-z)) + (1 - target) * z,
+                  r"$-\log \sigma(z) = \log(1 + e^{-z})$, $-\log(1 - \sigma(z)) = z + \log(1 + e^{-z})$")
+        value = sp.log(1 + sp.exp(-z0)) + (1 - target) * z0
+        loss.step(value, rf"$z = {numbers.format_number(z0, 15)}$")
         part.answer("logistic.loss", value, label="L")
         part.definitions.pop(z)
         part.definitions.pop(L)
@@ -116,7 +117,7 @@ def _part_loss(sol: Solution) -> dict:
         e = sp.exp(-z)
         ds.step(e / (1 + e) ** 2, "quotient rule")
         ds.step(s * (1 - s), r"$\frac{e^{-z}}{1 + e^{-z}} = 1 - \sigma(z)$")
-        grad = part.derivation(sp.Derivative(bce(z, t), z), title=r"$\frac{\partial L}{\partial z}$")
+        grad = part.derivation(sp.Derivative(bce(z, t), z), title="The gradient in the logit")
         grad.step(sp.Mul(-1, t / s - (1 - t) / (1 - s), s * (1 - s), evaluate=False),
                   r"chain rule: $\frac{\partial L}{\partial \sigma} \frac{d\sigma}{dz}$, "
                   r"$\frac{d \log \sigma}{d\sigma} = \frac{1}{\sigma}$")
@@ -150,14 +151,14 @@ def _part_weights(sol: Solution, fw: dict) -> None:
         names = [sp.Symbol(rf"\frac{{\partial L}}{{\partial w_{{{i + 1}}}}}") for i in range(len(xs))]
         for name, wi in zip(names, ws):
             part.define(name, sp.diff(loss, wi).xreplace(at))
-        dw = part.derivation(sp.Matrix([names]), title=r"$\frac{\partial L}{\partial \mathbf{w}}$")
+        dw = part.derivation(sp.Matrix([names]), title="The weights")
         dw.step(sp.Matrix([[sp.Mul(fw["sig0"] - target, xi, evaluate=False) for xi in xs]]),
                 r"chain rule: $\frac{\partial L}{\partial z} x_j$")
         dw.step(sp.Matrix([[(fw["sig0"] - target) * xi for xi in xs]]), "evaluate")
-        part.answer("logistic.dL_dw", [delta * xi for xi in xs], label=r"\frac{\partial L}{\partial \mathbf{w}}")
+        part.answer("logistic.dL_dw", sp.Matrix([[delta * xi for xi in xs]]), label=r"\frac{\partial L}{\partial \mathbf{w}}")
         db_name = sp.Symbol(r"\frac{\partial L}{\partial b}")
         part.define(db_name, sp.diff(loss, b).xreplace(at))
-        db = part.derivation(db_name, title=r"$\frac{\partial L}{\partial b}$")
+        db = part.derivation(db_name, title="The bias")
         db.step(fw["sig0"] - target, r"chain rule: $\frac{\partial L}{\partial z} \cdot 1$")
         part.answer("logistic.dL_db", delta, label=r"\frac{\partial L}{\partial b}")
 

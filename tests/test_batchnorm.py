@@ -59,7 +59,7 @@ def test_compact_form_at_the_torch_values(solved):
     s_g, s_gx = sum(g), sum(a * b for a, b in zip(g, ref["x_hat"]))
     for i in range(n):
         at = {symbols[r"\gamma"]: gamma, symbols["N"]: n, symbols[r"\sigma^2"]: ref["var"], symbols[r"\epsilon"]: eps,
-              symbols["g_i"]: g[i], symbols[r"\hat{x}_i"]: ref["x_hat"][i], symbols[r"\sum_j g_j"]: s_g,
+              symbols["g_i"]: g[i], symbols[r"\hat{x}_i"]: ref["x_hat"][i], symbols[r"\sum_{j} g_{j}"]: s_g,
               symbols[r"\sum_j g_j \hat{x}_j"]: s_gx}
         assert float(expr.xreplace(at)) == pytest.approx(ref["dL_dx"][i], rel=1e-12, abs=1e-13)
 
