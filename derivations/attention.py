@@ -226,7 +226,7 @@ def _part_jacobian(sol: Solution, fw: dict) -> None:
         for r in range(cols):
             for c in range(cols):
                 part.define(J[r, c], full[r, c])
-        dj = part.derivation(J, title=r"$\frac{\partial a_i}{\partial s_j}$")
+        dj = part.derivation(J, title="The Jacobian of one row")
         dj.step(sp.Matrix(cols, cols, lambda r, c: (av[r] if r == c else 0) - av[r] * av[c]),
                 r"quotient rule: $a_i \delta_{ij} - a_i a_j$")
         dj.step(sp.diag(*av) - sp.Matrix(av) * sp.Matrix(av).T, r"$\operatorname{diag}(\mathbf{a}) - "

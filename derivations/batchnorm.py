@@ -285,7 +285,8 @@ def _part_sums(sol: Solution, fw: dict, grads: list) -> None:
         )
         part.define(S_xx, N * var / (var + eps))
         d1 = part.derivation(None, title="The sum of the gradient")
-        d1.step(gamma / (N * s) * (N * S_g - N * S_g - S_gx * S_x), r"sum the compact form over $i$")
+        d1.step(gamma / (N * s) * sp.Add(N * S_g, -N * S_g, -S_gx * S_x, evaluate=False),
+                r"sum the compact form over $i$")
         d1.step(sp.Integer(0), r"$\sum_i \hat{x}_i = 0$")
         d2 = part.derivation(None, title=r"The sum weighted by $\hat{x}_i$")
         d2.step(gamma / (N * s) * (N * S_gx - S_g * S_x - S_gx * S_xx), r"multiply by $\hat{x}_i$ and sum")
@@ -293,13 +294,15 @@ def _part_sums(sol: Solution, fw: dict, grads: list) -> None:
                 r"$\sum_i \hat{x}_i = 0$, $\sum_i \hat{x}_i^2 = \frac{N\sigma^2}{\sigma^2 + \epsilon}$")
         sum1 = sp.simplify(sp.Add(*grads))
         sum2 = sp.simplify(sp.Add(*[e * v for e, v in zip(fw["xhat"], grads)]))
-        pair = sp.Symbol(r"\left(\sum_i \frac{\partial L}{\partial x_i}, \sum_i \hat{x}_i \frac{\partial L}{\partial x_i}\right)")
-        part.define(pair, sp.Matrix([[sp.Add(*grads), sp.Add(*[e * v for e, v in zip(fw["xhat"], grads)])]]))
-        dn = part.derivation(sp.Matrix([[sp.Add(*grads, evaluate=False),
-                                         sp.Add(*[sp.Mul(e, v, evaluate=False) for e, v in zip(fw["xhat"], grads)],
-                                                evaluate=False)]]),
+        n_dx = [sp.Symbol(rf"\frac{{\partial L}}{{\partial x_{{{k + 1}}}}}") for k in range(n)]
+        n_xh = [sp.Symbol(rf"\hat{{x}}_{{{k + 1}}}") for k in range(n)]
+        for sym, v in zip(n_dx, grads):
+            part.define(sym, v)
+        for sym, v in zip(n_xh, fw["xhat"]):
+            part.define(sym, v)
+        dn = part.derivation(sp.Matrix([[sp.Add(*n_dx), sp.Add(*[a * b for a, b in zip(n_xh, n_dx)])]]),
                              title="At the given values")
-        dn.step(sp.Matrix([[sum1, sum2]]), "evaluate")
+        dn.step(sp.Matrix([[sum1, sum2]]), "the values of (a) and (c)")
         part.answer("batchnorm.dx_sums", sp.Matrix([[sum1, sum2]]),
                     label=r"\left(\sum_i \frac{\partial L}{\partial x_i}, \sum_i \hat{x}_i \frac{\partial L}{\partial x_i}\right)")
         part.text(
