@@ -21,9 +21,26 @@ SIDECARS = sorted(DATA.glob("*.expected.json"))
 EXAMPLE = Path(__file__).resolve().parent.parent.parent / "shared" / "submissions" / "sheet-a-ocr-example.md"
 
 
+#: Sheets whose hand labels the checker does not reach yet: Sheet D's names, title words and mistakes live
+#: in its modules' Checking (derivations/*.py), which the checker reads only after issue 9 (redesign).
+#: Remove a sheet here once the checker reads Checking; strict, so an agreement is noticed.
+PENDING_CHECKING = {"D"}
+
+
+def _marks(sidecar: Path) -> list:
+    sheet = json.loads(sidecar.read_text())["sheet"]
+    if sheet in PENDING_CHECKING:
+        return [pytest.mark.xfail(strict=True, reason=f"Sheet {sheet}: the checker does not read Checking yet")]
+    return []
+
+
+def _params(sidecars) -> list:
+    return [pytest.param(p, id=p.name.split(".")[0], marks=_marks(p)) for p in sidecars]
+
+
 @pytest.fixture(scope="module")
 def pool():
-    for sheet in "ABC":
+    for sheet in sorted({json.loads(p.read_text())["sheet"] for p in SIDECARS} | set("ABC")):
         check.prepare(sheet)
     with Pool(1, memory_mb=check.MEMORY_MB, timeout=check.TIMEOUTS["chain"]) as p:
         yield p
@@ -46,7 +63,7 @@ def _answers(report: dict) -> dict:
 # --------------------------------------------------------------------------- the synthetic submissions
 
 
-@pytest.mark.parametrize("sidecar", SIDECARS, ids=lambda p: p.name.split(".")[0])
+@pytest.mark.parametrize("sidecar", _params(SIDECARS))
 def test_every_answer_verdict(sidecar, pool):
     expected = json.loads(sidecar.read_text())
     submission = sidecar.with_name(sidecar.name.replace(".expected.json", ".md"))
@@ -55,8 +72,7 @@ def test_every_answer_verdict(sidecar, pool):
     assert got == expected["answers"]
 
 
-@pytest.mark.parametrize("sidecar", [p for p in SIDECARS if "diagnoses" in json.loads(p.read_text())],
-                         ids=lambda p: p.name.split(".")[0])
+@pytest.mark.parametrize("sidecar", _params([p for p in SIDECARS if "diagnoses" in json.loads(p.read_text())]))
 def test_every_diagnosis(sidecar, pool):
     expected = json.loads(sidecar.read_text())
     submission = sidecar.with_name(sidecar.name.replace(".expected.json", ".md"))
