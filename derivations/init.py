@@ -28,8 +28,9 @@ from engine.model.problem import Parameter, Problem, Solution, Tex
 i = sp.Symbol("i", integer=True, positive=True)
 n = sp.Symbol("n", integer=True, positive=True)
 n_in, n_out = sp.Symbol(r"n_{\text{in}}", positive=True), sp.Symbol(r"n_{\text{out}}", positive=True)
-var_w, var_x = sp.Symbol(r"\operatorname{Var}(w)", positive=True), sp.Symbol(r"\operatorname{Var}(x)", positive=True)
-var_z = sp.Symbol(r"\operatorname{Var}(z)", positive=True)
+var_w = sp.Symbol(r"{\operatorname{Var}(w)}", positive=True)
+var_x = sp.Symbol(r"{\operatorname{Var}(x)}", positive=True)
+var_z = sp.Symbol(r"{\operatorname{Var}(z)}", positive=True)  # braces: printed after n, as n Var(w) Var(x)
 w = random_family("w", 0, var_w)
 x = random_family("x", 0, var_x)
 #: A pre-activation symmetric about 0 (any such law; only E[z] = 0 and symmetry are used).

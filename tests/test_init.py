@@ -67,8 +67,8 @@ def test_var_y_by_monte_carlo():
     x = rng.uniform(-3, 3, (100_000, n))  # Var = 3, mean 0, not normal
     y = (w * x).sum(axis=1)
     names = {s.name: s for s in value.free_symbols}
-    expected = float(value.xreplace({names["n"]: n, names[r"\operatorname{Var}(w)"]: vw,
-                                     names[r"\operatorname{Var}(x)"]: vx}))
+    expected = float(value.xreplace({names["n"]: n, names[r"{\operatorname{Var}(w)}"]: vw,
+                                     names[r"{\operatorname{Var}(x)}"]: vx}))
     samples = y**2
     assert abs(samples.mean() - expected) <= 6 * samples.std(ddof=1) / math.sqrt(samples.size)
 

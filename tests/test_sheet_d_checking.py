@@ -87,4 +87,4 @@ def test_every_mistake_moves_its_answers_to_the_students_values(problem):
     if problem.id == "init":
         (mistake,) = [m for m in problem.checking.mistakes if m.name == "terms_not_counted"]
         value = problem.solve(choices=mistake.choices).answers["init.var_y"].value
-        assert {s.name for s in value.free_symbols} == {r"\operatorname{Var}(w)", r"\operatorname{Var}(x)"}
+        assert {s.name for s in value.free_symbols} == {r"{\operatorname{Var}(w)}", r"{\operatorname{Var}(x)}"}
