@@ -8,9 +8,13 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 
+import subprocess
+import sys
+
 import mpmath
 import pytest
 
+import engine.render  # noqa: F401 - the render stage registers the display hooks
 from engine.model import catalog
 from engine.model import variants
 from tests.test_pdf import vgg16_counts
@@ -85,3 +89,14 @@ def test_solution_of_a_variant_displays_its_values_and_answers():
     latex = sol._repr_latex_()
     assert latex.startswith("% derive: worked solution of problem autodiff [A1]")
     assert latex.count(r"\DeriveAnswer") >= 2
+
+
+def test_the_model_does_not_import_the_render_stage():
+    """Data flows one way (model -> render): the model alone shows the plain
+    repr; importing the render stage registers the Jupyter hooks."""
+    code = ("import sys; from engine.model import catalog; p = catalog.get('autodiff'); "
+            "assert p._repr_markdown_() is None and p.solve()._repr_latex_() is None; "
+            "assert not any(m.startswith('engine.render') for m in sys.modules), 'model imported render'; "
+            "import engine.render; print(p._repr_markdown_().splitlines()[0])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.startswith("# A1 · " + catalog.get("autodiff").title)

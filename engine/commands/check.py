@@ -20,7 +20,8 @@ def configure_check(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("submissions", metavar="SUBMISSION", nargs="+",
                         help="OCR'd solutions (Markdown with LaTeX), one file per student")
     parser.add_argument("--sheet", required=True, type=str.upper, metavar="SHEET",
-                        help="the problem sheet the submissions answer (a letter of 'derive list')")
+                        help="the problem sheet the submissions answer: a sheet letter of 'derive list' "
+                        "(the catalog's sheets, with --questions folders)")
     parser.add_argument("--format", choices=FORMATS, default="text",
                         help="report format (default: text, coloured on a terminal)")
     parser.add_argument("-o", "--output", metavar="PATH",
@@ -41,6 +42,9 @@ def run_check(args) -> int:
     _tolerant_console()
     if args.jobs < 1:
         raise UsageError(f"--jobs {args.jobs}: give at least 1")
+    from engine.model import catalog
+
+    catalog.sheet(args.sheet)  # an unknown sheet: UsageError naming the known ones
     for path in args.submissions:  # every file readable before any work starts
         check.read_bytes(path)
     if args.format == "pdf" and not args.output and len(args.submissions) == 1:
@@ -129,7 +133,7 @@ def _many(args, check) -> int:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UsageError(f"cannot create the directory {out_dir}: {exc.strerror}") from None
-    reports = check.check_many(args.submissions, args.sheet, jobs=args.jobs, progress=_progress_bar)
+    reports = many.check_many(args.submissions, args.sheet, jobs=args.jobs, progress=_progress_bar)
     used: set[str] = set()
     for path, report in zip(args.submissions, reports):
         stem = Path(path).stem
@@ -145,7 +149,7 @@ def _many(args, check) -> int:
             checkreport.render_pdf(report, str(target))
         else:
             target.write_text(render(report, args.format), encoding="utf-8")
-    rows = check.summary_rows(reports)
+    rows = many.summary_rows(reports)
     (out_dir / "summary.json").write_text(json.dumps(rows, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     columns = list(dict.fromkeys(k for row in rows for k in row))
     buffer = io.StringIO()
