@@ -110,7 +110,10 @@ class ProblemMath:
     domain: key -> sampling interval; small: keys set to 0 for ``\\approx``;
     notation: student key -> problem key (``beta`` -> ``beta_1``), used when
     the student never writes the problem key; index_letters: letters whose
-    superscripts are indices; functions: names applied as functions."""
+    superscripts are indices; functions: names applied as functions;
+    written: an expression as the reader reads it (a derivative, a sum) ->
+    the question's name for it (dL/dy_i is the upstream gradient g_i), put
+    in before the symbols are made canonical."""
 
     pid: str
     givens: dict[str, Any] = field(default_factory=dict)
@@ -125,6 +128,7 @@ class ProblemMath:
     index_letters: frozenset = frozenset()
     functions: frozenset = frozenset()
     symbols: frozenset = frozenset()
+    written: dict[Any, Any] = field(default_factory=dict)
 
     def canon(self, key: str) -> sp.Symbol:
         return sp.Symbol(key, **self.assumptions.get(key, {}))
@@ -417,8 +421,9 @@ def resolve(pm: ProblemMath, expr: Any, mode: str, env: Mapping[str, StudentValu
         expr = expr.xreplace({pm.canon(k): 0 for k in pm.small})
     defs = pm.definitions_in(part)
     if isinstance(expr, sp.MatrixBase):
-        # an entry carries the uncertainty of its own decimals only
-        parts = [resolve(pm, e, mode, env, {a: h for a, h in (literals or {}).items() if e.has(a)}, part,
+        # an entry carries the uncertainty of its own decimals only (a negative
+        # entry holds the literal negated: -0.079 is the atom -79/1000)
+        parts = [resolve(pm, e, mode, env, {a: h for a, h in (literals or {}).items() if e.has(a) or e.has(-a)}, part,
                          small_zero, keep_givens) for e in expr]
         numbers = [p.number for p in parts]
         mat = sp.ImmutableMatrix(expr.rows, expr.cols, [p.expr for p in parts])
@@ -731,8 +736,24 @@ def compare(pm: ProblemMath, a: Evaluated, b: Evaluated, wa: Written | None = No
     return compare_symbolic(pm, ea, eb, relation, seed, unknown=set(a.unknown) ^ set(b.unknown))
 
 
+def _broadcast(expr: Any) -> Any:
+    """A single value added to a vector or matrix (``\\gamma \\hat{x} + \\beta``
+    with a vector x-hat) as the matrix of the sums entry by entry, as NumPy and
+    PyTorch broadcast it; any other expression unchanged."""
+    if not isinstance(expr, sp.Add):
+        return expr
+    terms = [_broadcast(t) for t in expr.args]
+    mats = [t for t in terms if isinstance(t, sp.MatrixBase)]
+    rest = [t for t in terms if not isinstance(t, sp.MatrixBase)]
+    if not mats or any(m.shape != mats[0].shape for m in mats) or any(t.has(sp.MatrixBase) for t in rest):
+        return expr
+    total = sp.ImmutableMatrix(sum(mats[1:], mats[0]))
+    shift = sp.Add(*rest)
+    return total.applyfunc(lambda v: v + shift)
+
+
 def _compare_matrices(pm: ProblemMath, a: Evaluated, b: Evaluated, relation: str, seed: int) -> Comparison:
-    ea, eb = a.expr, b.expr
+    ea, eb = _broadcast(a.expr), _broadcast(b.expr)
     if not (isinstance(ea, sp.MatrixBase) and isinstance(eb, sp.MatrixBase)):
         scalar, matrix = (eb, ea) if isinstance(ea, sp.MatrixBase) else (ea, eb)
         if isinstance(scalar, sp.Basic) and scalar.free_symbols:
@@ -748,8 +769,8 @@ def _compare_matrices(pm: ProblemMath, a: Evaluated, b: Evaluated, relation: str
         eb = eb.reshape(*ea.shape)
     if ea.shape != eb.shape:
         return Comparison("different", f"shape {ea.rows}x{ea.cols} is not {eb.rows}x{eb.cols}")
-    errors_a = a.error if isinstance(a.error, list) else [0] * len(ea)
-    errors_b = b.error if isinstance(b.error, list) else [0] * len(eb)
+    errors_a = a.error if isinstance(a.error, list) else [a.error or 0] * len(ea)
+    errors_b = b.error if isinstance(b.error, list) else [b.error or 0] * len(eb)
     for k, (x, y) in enumerate(zip(ea, eb)):
         ex = Evaluated(x, _number(x), errors_a[k])
         ey = Evaluated(y, _number(y), errors_b[k])
