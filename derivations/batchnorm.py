@@ -323,22 +323,55 @@ def solve(sol: Solution) -> None:
     _part_sums(sol, fw, grads)
 
 
+def _stated_sums(params: Mapping[str, Any]) -> dict:
+    """The sums the compact form names, at the parameters: sum_j g_j,
+    sum_j g_j (x_j - mu) and sum_j g_j xhat_j (a student's step through them
+    is checked at these values, not at random ones)."""
+    xs = [sp.nsimplify(v) for v in params["x"]]
+    gs = [sp.nsimplify(v) for v in params["upstream"]]
+    mean = sp.Add(*xs) / len(xs)
+    spread = sp.sqrt(sp.Add(*[(v - mean) ** 2 for v in xs]) / len(xs) + sp.nsimplify(params["epsilon"]))
+    centred = sp.Add(*[g * (v - mean) for g, v in zip(gs, xs)])
+    return {S_g: sp.Add(*gs), T: centred, S_gx: centred / spread}
+
+
+def _reader_definitions(params: Mapping[str, Any]) -> dict:
+    """The upstream gradient and its sums as students write them, read by the
+    reader (our own text): dL/dy_i is g_i, and the sums over j of dL/dy_j and
+    of dL/dy_j xhat_j (or g_j, g_j xhat_j) are the sums the compact form names."""
+    from engine.read.parse import parse_latex
+
+    out = {parse_latex(r"\frac{\partial L}{\partial y_i}"): g_i,
+           parse_latex(r"\frac{\partial L}{\partial y_j}"): parse_latex("g_j")}
+    for written, name in ((r"\sum_j \frac{\partial L}{\partial y_j}", S_g), (r"\sum_j g_j", S_g),
+                          (r"\sum_j \frac{\partial L}{\partial y_j} \hat{x}_j", S_gx),
+                          (r"\sum_j \hat{x}_j \frac{\partial L}{\partial y_j}", S_gx),
+                          (r"\sum_j g_j \hat{x}_j", S_gx), (r"\sigma^2", var)):
+        out[parse_latex(written)] = name
+    return out
+
+
 CHECKING = Checking(
     title_words=r"batch ?norm|batch normali[sz]ation|\bbn\b",
     aliases=(
         Alias("batchnorm.mean", names=(r"mu", r"mu_B", r"E\[x\]", r"bar\(x\)"), parts=("a",), kind="numeric"),
         Alias("batchnorm.var", names=(r"sigma\^2", r"sigma_B\^2", r"Var\(x\)", r"Var\[x\]"), parts=("a",),
               kind="numeric"),
-        Alias("batchnorm.x_hat", names=(r"hat\(x\)", r"hat\(x\)_(?P<i>\d)", r"hat\(x\)_i"), parts=("a",)),
+        Alias("batchnorm.x_hat", names=(r"hat\(x\)", r"hat\(x\)_(?P<i>\d)"), parts=("a",)),
         Alias("batchnorm.y", names=(r"y", r"y_(?P<i>\d)", r"y_i"), parts=("a",), kind="numeric"),
         Alias("batchnorm.dL_dbeta", names=(r"dL/dbeta",), parts=("b",)),
         Alias("batchnorm.dL_dgamma", names=(r"dL/dgamma",), parts=("b",)),
         Alias("batchnorm.dL_dx_symbolic", names=(r"dL/dx_i", r"dL/dx"), parts=("c",), kind="symbolic"),
         Alias("batchnorm.dL_dx", names=(r"dL/dx", r"dL/dx_(?P<i>\d)", r"nabla_xL"), parts=("c",), kind="numeric"),
-        Alias("batchnorm.dx_sums", names=(r"sum_idL/dx_i", r"sum_ihat\(x\)_idL/dx_i"), words=(r"sum",),
-              parts=("d",), kind="numeric"),
+        # the pair of sums, each written as its own claim
+        Alias("batchnorm.dx_sums", names=(r"sum_idL/dx_i",), parts=("d",), kind="numeric", entry=(0,)),
+        Alias("batchnorm.dx_sums", names=(r"sum_ihat\(x\)_idL/dx_i", r"sum_idL/dx_ihat\(x\)_i"), parts=("d",),
+              kind="numeric", entry=(1,)),
+        Alias("batchnorm.dx_sums", words=(r"sum",), parts=("d",), kind="numeric"),
     ),
     conventions=Conventions(small=("epsilon",), notation={"mu_B": "mu", "sigma_B": "sigma"}),
+    definitions=_reader_definitions,
+    stated_definitions=_stated_sums,
     mistakes=(
         Mistake("unbiased_variance", "the unbiased variance (divided by N - 1) instead of batch norm's biased one",
                 choices={"variance": "unbiased"}),

@@ -184,7 +184,7 @@ CHECKING = Checking(
         Alias("dropout.var_value", names=(r"Var\[tilde\(h\)\]", r"Var\(tilde\(h\)\)"), parts=("a",),
               kind="numeric"),
         Alias("dropout.test_scale", names=(r"h_test", r"tilde\(h\)_test", r"scale"),
-              words=(r"test[- ]time", r"at test", r"inference", r"eval"), parts=("b",), kind="numeric"),
+              words=(r"test[- ]time", r"at test", r"inference", r"eval", r"\bfactor\b"), parts=("b",), kind="numeric"),
         Alias("dropout.grad", names=(r"dL/dh", r"dL/dh_(?P<i>\d)", r"nabla_hL", r"delta_h"), parts=("c",)),
     ),
     conventions=Conventions(words=("Bernoulli",), notation={"p": "q"}),

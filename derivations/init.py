@@ -19,6 +19,8 @@ gives the mistakes Var(y) = Var(w) Var(x) and He = 1 / n_in.
 """
 from __future__ import annotations
 
+from typing import Any, Mapping
+
 import sympy as sp
 
 from engine.model.checking import Alias, Checking, Conventions, Mistake
@@ -179,6 +181,15 @@ def solve(sol: Solution) -> None:
     _part_he(sol)
 
 
+def _reader_definitions(params: Mapping[str, Any]) -> dict:
+    """Var(w), Var(x), Var(z) as the reader reads them (Var applied to a
+    letter) -> the variances the answers are written in."""
+    from engine.read.parse import parse_latex
+
+    return {parse_latex(rf"\mathrm{{Var}}({letter})"): name
+            for letter, name in (("w", var_w), ("x", var_x), ("z", var_z))}
+
+
 CHECKING = Checking(
     title_words=r"initiali[sz]ation|xavier|glorot|kaiming|\bhe\b init",
     aliases=(
@@ -194,6 +205,7 @@ CHECKING = Checking(
         Alias("init.he_std", names=(r"std\(w\)", r"sigma_w", r"sigma", r"std"), parts=("c",), kind="numeric"),
     ),
     conventions=Conventions(words=("ReLU", "Var", "std"), notation={"n": "n_in"}),
+    definitions=_reader_definitions,
     mistakes=(
         Mistake("terms_not_counted", "Var(y) = Var(w) Var(x) without the factor n (one term, not n)",
                 choices={"count_terms": False}),

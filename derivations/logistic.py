@@ -197,11 +197,15 @@ def solve(sol: Solution) -> None:
     _part_mse(sol)
 
 
+#: A claimed element that is only a number (``-0.475021``, OCR's ``-0,4750``): not a formula.
+PLAIN_NUMBER = r"^\s*[-+]?\s*\d[\d.,\s]*$"
+
 CHECKING = Checking(
     title_words=r"logistic|sigmoid unit|binary cross-?entropy|\bbce\b",
     aliases=(
         Alias("logistic.loss", names=(r"L", r"L_BCE", r"BCE", r"loss"), parts=("a",), kind="numeric"),
-        Alias("logistic.dL_dz_symbolic", names=(r"dL/dz", r"delta"), parts=("a",), kind="symbolic"),
+        # the formula of a chain that ends in its value: dL/dz = sigma(z) - t = -0.475
+        Alias("logistic.dL_dz_symbolic", names=(r"dL/dz", r"delta"), parts=("a",), kind="symbolic", avoid=PLAIN_NUMBER),
         Alias("logistic.dL_dz", names=(r"dL/dz", r"delta"), parts=("a",), kind="numeric"),
         Alias("logistic.dL_dw", names=(r"dL/dw", r"dL/dw_(?P<i>\d)", r"nabla_wL"), parts=("b",)),
         Alias("logistic.dL_db", names=(r"dL/db",), parts=("b",)),
