@@ -357,7 +357,9 @@ CHECKING = Checking(
         Alias("batchnorm.mean", names=(r"mu", r"mu_B", r"E\[x\]", r"bar\(x\)"), parts=("a",), kind="numeric"),
         Alias("batchnorm.var", names=(r"sigma\^2", r"sigma_B\^2", r"Var\(x\)", r"Var\[x\]"), parts=("a",),
               kind="numeric"),
-        Alias("batchnorm.x_hat", names=(r"hat\(x\)", r"hat\(x\)_(?P<i>\d)"), parts=("a",)),
+        # xhat_i is the vector in part (a), one entry of it in the compact form of part (c)
+        Alias("batchnorm.x_hat", names=(r"hat\(x\)", r"hat\(x\)_(?P<i>\d)", r"hat\(x\)_i"), parts=("a",),
+              scope="part"),
         Alias("batchnorm.y", names=(r"y", r"y_(?P<i>\d)", r"y_i"), parts=("a",), kind="numeric"),
         Alias("batchnorm.dL_dbeta", names=(r"dL/dbeta",), parts=("b",)),
         Alias("batchnorm.dL_dgamma", names=(r"dL/dgamma",), parts=("b",)),
