@@ -126,6 +126,7 @@ def _progress_bar(done: int, total: int, path: str) -> None:
 
 
 def _many(args, check) -> int:
+    from engine.check import many
     from engine.errors import UsageError
 
     out_dir = Path(args.output or "check-reports")
