@@ -6,6 +6,7 @@ VGG16's configuration D, mpmath's numerical derivative of f, the formula of
 problems.md) and looked for in ``pdftotext`` of the PDF."""
 from __future__ import annotations
 
+import math
 import shutil
 import subprocess
 from pathlib import Path
@@ -78,6 +79,26 @@ def test_catalog_pdf_holds_the_key_answers(catalog_pdf):
     beta1, beta2 = mpmath.mpf("0.9"), mpmath.mpf("0.999")
     coefficient = (beta2 - beta1) / ((1 + beta1) * (1 + beta2))
     assert f"≈ {mpmath.nstr(coefficient, 6)}" in flat
+
+
+def test_catalog_pdf_holds_sheet_d_answers(catalog_pdf):
+    """Sheet D values computed here: batch norm dL/dgamma = sum_i g_i xhat_i by a plain loop, the BCE loss
+    by torch, He's std from torch.nn.init's gain and fan-in, Var[htilde] = h^2 (1 - q) / q at h = 2, q = 0.8."""
+    import torch
+    import torch.nn.functional as F
+
+    _, text = catalog_pdf
+    flat = " ".join(text.split())
+    xs, gs = [1, 2, 4, 5], [0.5, -1, 0, 1]
+    mean = sum(xs) / 4
+    std = math.sqrt(sum((x - mean) ** 2 for x in xs) / 4)
+    assert f"≈ {mpmath.nstr(mpmath.mpf(sum(g * (x - mean) / std for g, x in zip(gs, xs))), 6)}" in flat
+    loss = F.binary_cross_entropy_with_logits(torch.tensor(0.1, dtype=torch.float64), torch.tensor(1.0,
+                                                                                                   dtype=torch.float64))
+    assert f"≈ {mpmath.nstr(mpmath.mpf(loss.item()), 6)}" in flat
+    fan_in, _ = torch.nn.init._calculate_fan_in_and_fan_out(torch.empty(128, 256))
+    assert f"≈ {mpmath.nstr(mpmath.mpf(torch.nn.init.calculate_gain('relu') / math.sqrt(fan_in)), 6)}" in flat
+    assert "Var[h̃] = 1" in flat
 
 
 def test_catalog_pdf_shows_every_problem_and_answer_id(catalog_pdf):

@@ -36,7 +36,11 @@ from tests.test_adam import ALPHA, adam_loop, as_float, at, loop_ratio, mp, mpf,
 from tests.test_autodiff import torch_hook_grads, torch_trace
 from tests.test_autograd import torch_snippet
 from tests.test_cnn import as_list, assert_nested_close, torch_network, torch_prelu
+from tests.test_attention import torch_attention
+from tests.test_batchnorm import torch_bn
 from tests.test_delta_rule import torch_unit
+from tests.test_dropout import torch_grad as torch_dropout_grad
+from tests.test_logistic import torch_unit as torch_logistic_unit
 from tests.test_pdf import pdf_text
 from tests.test_vgg16 import recurrence_loop, torch_counts
 
@@ -138,6 +142,11 @@ WELL_POSED = {
     "softmax": lambda v: len(set(v["z"])) == len(v["z"]) >= 2,  # distinct logits
     "autograd": lambda v: all(e > -1 for e in v["x"]),  # a = x + 1 > 0, the base of a real power
     "delta_rule": lambda v: len(v["x"]) == len(v["w"]),
+    "batchnorm": lambda v: len(set(v["x"])) > 1 and len(v["x"]) == len(v["upstream"]),  # sigma^2 > 0 at eps = 0
+    "attention": lambda v: len(v["Q"][0]) == len(v["K"][0]) and len(v["K"]) == len(v["V"]) >= 2,
+    "init": lambda v: v["n_in"] >= 1 and v["n_out"] >= 1,
+    "dropout": lambda v: 0 < v["q"] <= 1 and set(v["mask"]) <= {0, 1} and len(v["mask"]) == len(v["upstream"]),
+    "logistic": lambda v: len(v["x"]) == len(v["w"]) and v["t"] in (0, 1),
 }
 
 
@@ -255,9 +264,45 @@ def check_delta_rule(sol, v):
                                                                                 abs=1e-17)
 
 
+def check_batchnorm(sol, v):
+    ref = torch_bn(floats(v["x"]), float(v["gamma"]), float(v["beta"]), float(v["epsilon"]), floats(v["upstream"]))
+    for key in ("mean", "var", "y", "dL_dgamma", "dL_dx"):
+        assert sol.answers[f"batchnorm.{key}"].json_value == pytest.approx(ref[key], rel=1e-12, abs=1e-13)
+
+
+def check_attention(sol, v):
+    ref = torch_attention(floats(v["Q"]), floats(v["K"]), floats(v["V"]))
+    for key in ("scores", "weights", "output"):
+        ours = [float(e) for row in sol.answers[f"attention.{key}"].json_value
+                for e in (row if isinstance(row, list) else [row])]
+        assert ours == pytest.approx(ref[key].flatten().tolist(), rel=1e-12, abs=1e-14)
+
+
+def check_init(sol, v):
+    fan_in, fan_out = torch.nn.init._calculate_fan_in_and_fan_out(torch.empty(int(v["n_out"]), int(v["n_in"])))
+    gain = torch.nn.init.calculate_gain("relu")
+    assert sol.answers["init.he_std"].json_value == pytest.approx(gain / math.sqrt(fan_in), rel=1e-14)
+    assert sol.answers["init.xavier_var"].json_value == pytest.approx(2 / (fan_in + fan_out), rel=1e-14)
+
+
+def check_dropout(sol, v):
+    ref = torch_dropout_grad(floats(v["mask"]), floats(v["upstream"]), float(v["q"]))
+    assert sol.answers["dropout.grad"].json_value == pytest.approx(ref, rel=1e-14)
+    q, h = float(v["q"]), float(v["h"])
+    assert sol.answers["dropout.var_value"].json_value == pytest.approx(h * h * (1 - q) / q, rel=1e-14)
+
+
+def check_logistic(sol, v):
+    ref = torch_logistic_unit(floats(v["x"]), floats(v["w"]), float(v["b"]), float(v["t"]))
+    for key in ("loss", "dL_dz", "dL_dw", "dL_db"):
+        assert sol.answers[f"logistic.{key}"].json_value == pytest.approx(ref[key], rel=1e-13, abs=1e-15)
+
+
 CHECKS = {
     "autodiff": check_autodiff, "adam": check_adam, "vgg16": check_vgg16, "cnn": check_cnn,
     "softmax": check_softmax, "autograd": check_autograd, "delta_rule": check_delta_rule,
+    "batchnorm": check_batchnorm, "attention": check_attention, "init": check_init, "dropout": check_dropout,
+    "logistic": check_logistic,
 }
 
 

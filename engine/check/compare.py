@@ -416,8 +416,24 @@ def compare(pm: ProblemMath, a: Evaluated, b: Evaluated, wa: WrittenNumber | Non
     return compare_symbolic(pm, ea, eb, relation, seed, unknown=set(a.unknown) ^ set(b.unknown))
 
 
+def _broadcast(expr: Any) -> Any:
+    """A single value added to a vector or matrix (``\\gamma \\hat{x} + \\beta``
+    with a vector x-hat) as the matrix of the sums entry by entry, as NumPy and
+    PyTorch broadcast it; any other expression unchanged."""
+    if not isinstance(expr, sp.Add):
+        return expr
+    terms = [_broadcast(t) for t in expr.args]
+    mats = [t for t in terms if isinstance(t, sp.MatrixBase)]
+    rest = [t for t in terms if not isinstance(t, sp.MatrixBase)]
+    if not mats or any(m.shape != mats[0].shape for m in mats) or any(t.has(sp.MatrixBase) for t in rest):
+        return expr
+    total = sp.ImmutableMatrix(sum(mats[1:], mats[0]))
+    shift = sp.Add(*rest)
+    return total.applyfunc(lambda v: v + shift)
+
+
 def _compare_matrices(pm: ProblemMath, a: Evaluated, b: Evaluated, relation: str, seed: int) -> Comparison:
-    ea, eb = a.expr, b.expr
+    ea, eb = _broadcast(a.expr), _broadcast(b.expr)
     if not (isinstance(ea, sp.MatrixBase) and isinstance(eb, sp.MatrixBase)):
         scalar, matrix = (eb, ea) if isinstance(ea, sp.MatrixBase) else (ea, eb)
         if isinstance(scalar, sp.Basic) and scalar.free_symbols:
@@ -433,8 +449,8 @@ def _compare_matrices(pm: ProblemMath, a: Evaluated, b: Evaluated, relation: str
         eb = eb.reshape(*ea.shape)
     if ea.shape != eb.shape:
         return Comparison("different", f"shape {ea.rows}x{ea.cols} is not {eb.rows}x{eb.cols}")
-    errors_a = a.error if isinstance(a.error, list) else [0] * len(ea)
-    errors_b = b.error if isinstance(b.error, list) else [0] * len(eb)
+    errors_a = a.error if isinstance(a.error, list) else [a.error or 0] * len(ea)
+    errors_b = b.error if isinstance(b.error, list) else [b.error or 0] * len(eb)
     for k, (x, y) in enumerate(zip(ea, eb)):
         ex = Evaluated(x, number_of(x), errors_a[k])
         ey = Evaluated(y, number_of(y), errors_b[k])

@@ -71,7 +71,7 @@ def match_name(key: str, problem: str | None, part: str | None,
             for pattern in alias.names:
                 m = re.fullmatch(pattern, key)
                 if m:
-                    index = None
+                    index = alias.entry
                     if "i" in m.groupdict():
                         index = tuple(int(m.group(g)) - alias.index_base for g in ("i", "j") if m.groupdict().get(g))
                     hits.append((alias, index))

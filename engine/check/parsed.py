@@ -159,6 +159,8 @@ def _read(pm: ProblemMath, source: str, expr: Any, is_name: bool, notation: dict
     expr = _order_terms(expr, source)
     if isinstance(expr, sp.Basic) and len(sp.srepr(expr)) > cm.MAX_EXPR_SIZE:
         return Parsed(source, False, reason="the expression is too large")
+    if pm.written and isinstance(expr, sp.Basic):
+        expr = expr.xreplace(pm.written)  # dL/dy_i written for the question's g_i
     canon = cm.canonicalize(pm, expr, notation, part)
     key = ""
     if isinstance(canon, sp.Symbol):

@@ -23,11 +23,17 @@ from engine.check import compare as cm
 from engine.check import diagnose, sheetcache
 from engine.check.compare import ProblemMath
 
+#: Where a word is already a name: after a letter or backslash, inside a name command or a script.
+_NOT_NAMED = (r"(?<![A-Za-z\\])(?<!\\mathrm\{)(?<!\\operatorname\{)(?<!\\text\{)(?<!\\textrm\{)"
+              r"(?<!\\mathit\{)(?<!\\mathbf\{)(?<!\\mbox\{)(?<!_\{)(?<!\^\{)")
+
+
 def protect_words(source: str, words: tuple[str, ...]) -> str:
     """A problem's multi-letter names (``net_1``, ``TSS``) written as one
     symbol, not as a product of letters: ``net_1`` -> ``\\mathrm{net}_1``."""
     for word in words:
-        source = re.sub(r"(?<![A-Za-z\\{])" + re.escape(word) + r"(?![A-Za-z])", r"\\mathrm{" + word + "}", source)
+        # not inside a name command (\mathrm{Var}) or a subscript (x_{net}); in \frac{Var(z)}{2} it is a word
+        source = re.sub(_NOT_NAMED + re.escape(word) + r"(?![A-Za-z])", r"\\mathrm{" + word + "}", source)
     return source
 
 _ASSUMPTIONS = ("positive", "nonnegative", "real", "nonzero", "integer", "negative")
@@ -118,6 +124,8 @@ def problem_math(problem: Any, solution: Any) -> ProblemMath:
     conv = checking.conventions
     pm = ProblemMath(problem.id, small=tuple(conv.small), notation=dict(conv.notation),
                      index_letters=frozenset(conv.index_letters), functions=frozenset(checking.functions))
+    if checking.definitions is not None:  # those keyed by an expression as read (dL/dy_i, a sum of them)
+        pm.written = {k: v for k, v in checking.definitions(solution.params).items() if not isinstance(k, sp.Symbol)}
     for param in problem.parameters:
         value = solution.params[param.name]
         if isinstance(value, list):

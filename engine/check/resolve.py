@@ -23,15 +23,15 @@ no ``sympify``/``eval`` anywhere.
 """
 from __future__ import annotations
 
-import pickle
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import mpmath
 import sympy as sp
 
+from engine.check.values import Evaluated, Sealed, StudentValue  # noqa: F401 - re-exported
 from engine.errors import Undecided
 from engine.check.names import match_name, same_quantity
 from engine.read.chains import quantity_key
@@ -98,7 +98,10 @@ class ProblemMath:
     domain: key -> sampling interval; small: keys set to 0 for ``\\approx``;
     notation: student key -> problem key (``beta`` -> ``beta_1``), used when
     the student never writes the problem key; index_letters: letters whose
-    superscripts are indices; functions: names applied as functions."""
+    superscripts are indices; functions: names applied as functions;
+    written: an expression as the reader reads it (a derivative, a sum) ->
+    the question's name for it (dL/dy_i is the upstream gradient g_i), put
+    in before the symbols are made canonical."""
 
     pid: str
     givens: dict[str, Any] = field(default_factory=dict)
@@ -113,6 +116,7 @@ class ProblemMath:
     index_letters: frozenset = frozenset()
     functions: frozenset = frozenset()
     symbols: frozenset = frozenset()
+    written: dict[Any, Any] = field(default_factory=dict)
 
     def canon(self, key: str) -> sp.Symbol:
         return sp.Symbol(key, **self.assumptions.get(key, {}))
@@ -194,85 +198,6 @@ def canonicalize(pm: ProblemMath, expr: Any, notation: Mapping[str, str] | None 
             key = symbol_key(s)
         mapping[s] = pm.canon(key)
     return expr.xreplace(mapping) if mapping else expr
-
-
-# --------------------------------------------------------------------------- student values
-
-
-class Sealed:
-    """A sympy object built from student text, carried between processes as
-    pickled bytes and unpickled only where it is used (in a bounded worker).
-
-    Unpickling a sympy expression runs its constructors: an unevaluated
-    ``9^{9^9}`` becomes a huge integer on the way in. So the orchestrating
-    process never unpickles one: it receives and forwards the bytes."""
-
-    __slots__ = ("_obj", "_data")
-
-    def __init__(self, obj: Any = None, data: bytes | None = None):
-        self._obj = obj
-        self._data = data
-
-    def get(self) -> Any:
-        if self._obj is None and self._data is not None:
-            self._obj = pickle.loads(self._data)  # our own bytes, in a worker
-        return self._obj
-
-    def __reduce__(self):
-        data = self._data if self._data is not None else pickle.dumps(self._obj, protocol=pickle.HIGHEST_PROTOCOL)
-        return (Sealed, (None, data))
-
-
-class StudentValue:
-    """A value the student gave a quantity: the expression (canonical),
-    the half unit of its last written digit (0 when exact), the line."""
-
-    __slots__ = ("_value", "half_unit", "line")
-
-    def __init__(self, value: Any, half_unit: Fraction = Fraction(0), line: int = 0):
-        self._value = value if isinstance(value, Sealed) else Sealed(value)
-        self.half_unit = half_unit
-        self.line = line
-
-    @property
-    def value(self) -> Any:
-        return self._value.get()
-
-    def __reduce__(self):
-        return (StudentValue, (self._value, self.half_unit, self.line))
-
-    def __repr__(self) -> str:
-        return f"StudentValue(line={self.line}, half_unit={self.half_unit})"
-
-
-class Evaluated:
-    """An expression resolved in one mode.
-
-    expr: the resolved expression (canonical symbols, givens substituted);
-    number: its value (mpf, or a list of them for a matrix) when closed and
-    real, else None; error: the propagated uncertainty from the student's
-    rounded values; used: the student keys it used; unknown: keys neither
-    the problem nor the student defines."""
-
-    __slots__ = ("_expr", "number", "error", "used", "unknown")
-
-    def __init__(self, expr: Any, number: Any = None, error: Any = 0, used: tuple[str, ...] = (),
-                 unknown: tuple[str, ...] = ()):
-        self._expr = expr if isinstance(expr, Sealed) else Sealed(expr)
-        self.number = number
-        self.error = error
-        self.used = used
-        self.unknown = unknown
-
-    @property
-    def expr(self) -> Any:
-        return self._expr.get()
-
-    def __reduce__(self):
-        return (Evaluated, (self._expr, self.number, self.error, self.used, self.unknown))
-
-    def __repr__(self) -> str:
-        return f"Evaluated(number={self.number}, used={self.used}, unknown={self.unknown})"
 
 
 def _replace_partials(pm: ProblemMath, expr: Any, defs: Mapping[str, Any]) -> Any:
@@ -405,8 +330,9 @@ def resolve(pm: ProblemMath, expr: Any, mode: str, env: Mapping[str, StudentValu
         expr = expr.xreplace({pm.canon(k): 0 for k in pm.small})
     defs = pm.definitions_in(part)
     if isinstance(expr, sp.MatrixBase):
-        # an entry carries the uncertainty of its own decimals only
-        parts = [resolve(pm, e, mode, env, {a: h for a, h in (literals or {}).items() if e.has(a)}, part,
+        # an entry carries the uncertainty of its own decimals only (a negative
+        # entry holds the literal negated: -0.079 is the atom -79/1000)
+        parts = [resolve(pm, e, mode, env, {a: h for a, h in (literals or {}).items() if e.has(a) or e.has(-a)}, part,
                          small_zero, keep_givens) for e in expr]
         numbers = [p.number for p in parts]
         mat = sp.ImmutableMatrix(expr.rows, expr.cols, [p.expr for p in parts])
@@ -457,12 +383,16 @@ def resolve(pm: ProblemMath, expr: Any, mode: str, env: Mapping[str, StudentValu
                     mapping[s] = value
         if not mapping:
             break
+        _refuse_matrix_products(expr, {k for k, v in mapping.items() if isinstance(v, sp.MatrixBase)}
+                                | {pm.canon(k) for k, v in pm.givens.items() if isinstance(v, sp.MatrixBase)})
         expr = expr.xreplace(mapping)
     else:
         raise Undecided("the definitions do not terminate")
     if mode != "symbolic" and not keep_givens and not (isinstance(expr, sp.Basic) and expr.has(sp.Order)):
         # (an expansion keeps its symbols: O(epsilon^2) at epsilon = 1e-8 means nothing)
         givens = {pm.canon(k): v for k, v in pm.givens.items() if not isinstance(v, list)}
+        _refuse_matrix_products(expr, {k for k, v in givens.items() if isinstance(v, sp.MatrixBase)},
+                                lambda s: not isinstance(s, sp.Dummy) and not pm.known(s.name))
         expr = _replace_matrices(expr, givens)
     unknown = tuple(sorted(s.name for s in expr.free_symbols
                            if isinstance(s, sp.Symbol) and not isinstance(s, sp.Dummy) and not pm.known(s.name)))
@@ -486,7 +416,12 @@ def resolve(pm: ProblemMath, expr: Any, mode: str, env: Mapping[str, StudentValu
 
 
 def _replace_matrices(expr: Any, givens: dict) -> Any:
-    """Substitute the givens; a matrix given (W) makes its product a matrix."""
+    """Substitute the givens; a matrix given (W) makes its product a matrix.
+
+    Raises Undecided for a product of two matrices (Q K^T, A V): the parsed
+    product is commutative, so the order of the factors, and with it the
+    shape, is lost."""
+    _refuse_matrix_products(expr, {k for k, v in givens.items() if isinstance(v, sp.MatrixBase)})
     try:
         out = expr.xreplace(givens)
     except (TypeError, ValueError, AttributeError):
@@ -530,6 +465,29 @@ def answer_value(pm: ProblemMath, key: str) -> Any:
             return None
         return matrix_entry(value, index)
     return value
+
+
+def _refuse_matrix_products(expr: Any, matrices: set, unknown: Callable[[sp.Symbol], bool] | None = None) -> None:
+    """Undecided for a product of two matrices, or of a matrix and a factor that may be one (an
+    undefined function's value, a symbol the problem does not define: A V with A unknown)."""
+    if not isinstance(expr, sp.Basic) or not matrices:
+        return
+    names = {str(m) for m in matrices}
+
+    def is_matrix(factor: sp.Basic) -> bool:
+        base = factor.base if isinstance(factor, sp.Pow) else factor
+        if isinstance(base, sp.MatrixBase) or base in matrices:
+            return True
+        transposed = re.fullmatch(r"(.+)\^\{?(?:T|\\top|\\intercal)\}?", str(base)) if base.is_Symbol else None
+        return bool(transposed and transposed.group(1) in names)
+
+    for mul in expr.atoms(sp.Mul):
+        count = sum(1 for f in mul.args if is_matrix(f))
+        maybe = [f for f in mul.args if not is_matrix(f)
+                 and (undefined_functions(f) or (unknown is not None and f.is_Symbol and unknown(f)))]
+        if count >= 2 or (count and maybe):
+            raise Undecided("a product of matrices: the order of its factors is not kept when read, so it is "
+                            "not checked")
 
 
 def undefined_functions(expr: Any) -> list[str]:

@@ -315,7 +315,8 @@ def _choose_claims(state: _State, ref) -> dict[str, _Claim]:
             continue
         if c.index is not None:
             claim = best.setdefault(answer_id, _Claim(answer_id, c.chain, element, c.strength, c.alias))
-            if claim.entries is not None and (claim.alias is None or claim.alias.names == c.alias.names):
+            if claim.entries is not None and (claim.alias is None or claim.alias.names == c.alias.names
+                                              or claim.alias.entry is not None and c.alias.entry is not None):
                 claim.entries[c.index] = (c.chain, element)
                 claim.chain, claim.element = c.chain, element
             continue

@@ -58,7 +58,10 @@ class Alias:
         claims the step s);
     scope: "all" (the name means the answer's value everywhere in its
         question) or "part" (only in its parts: o_1 is 1/2 in part (b) but a
-        variable of the derivation in (a))."""
+        variable of the derivation in (a));
+    entry: the entry (0-based) of a vector or matrix answer that these names
+        give, for an answer whose entries students name and write one by one
+        (the two sums of a pair); the entries claimed are put together."""
 
     answer_id: str
     names: tuple[str, ...] = ()
@@ -72,6 +75,7 @@ class Alias:
     index_base: int = 1
     scope: str = "all"
     words_not: tuple[str, ...] = ()
+    entry: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -128,6 +132,10 @@ class Checking:
     definitions: params -> {sympy symbol: expression} the comparison may
         substitute into both sides (``u = x^2/\\log x``, Adam's moment
         recursion); symbols named as :func:`engine.read.parse.symbol` names them;
+        a key may also be an expression as the reader reads it (a derivative
+        ``Partial(L, y_i)``, a sum of them): the question's name for it (the
+        upstream gradient ``g_i``) is put in before a student's expression is
+        compared;
     functions: name -> ``sympy.Lambda`` (a defined function: the sigmoid), or
         None (a function only declared: ``softmax``);
     givens: params -> {reader's symbol: exact value}, substituted only when
