@@ -176,7 +176,7 @@ def test_cli_json_for_one_submission(derive):
     result = derive("check", str(DATA / "C-clean.md"), "--sheet", "C", "--format", "json")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
-    assert report["sheet"] == "C" and report["summary"]["score"] == "10/10"
+    assert report["sheet"] == "C" and (report["summary"]["score"], report["summary"]["max_score"]) == (10, 10)
 
 
 @pytest.mark.parametrize("args, message", [
@@ -208,9 +208,10 @@ def test_cli_many_submissions_write_a_summary(derive, tmp_path):
     assert result.returncode == 0, result.stderr
     assert "3/3" in result.stderr  # the progress bar
     rows = json.loads((tmp_path / "out" / "summary.json").read_text())
-    assert [r["score"] for r in rows] == ["10/10", "2/10", "5/10"]
+    assert [(r["score"], r["max_score"]) for r in rows] == [(10, 10), (2, 10), (5, 10)]
     csv_lines = (tmp_path / "out" / "summary.csv").read_text().splitlines()
-    assert csv_lines[0].startswith("submission,score,") and len(csv_lines) == 4
+    assert csv_lines[0].startswith("submission,score,max_score,") and len(csv_lines) == 4
+    assert csv_lines[2].startswith(f"{files[1]},2,10,")
     assert (tmp_path / "out" / "C-wrong.md").read_text().startswith("# Check of")
 
 

@@ -133,7 +133,7 @@ def view(report: dict, lines: list[str] | None = None) -> ReportView:
         line_views.append(LineView(number, _clip(text), verdict, m[0], m[1], here))
     return ReportView(
         title=f"Check of {summary['submission']}", sheet=report["sheet"], submission=summary["submission"],
-        score=summary["score"], answer_counts=list(summary["answers"].items()),
+        score=summary.get("score_text") or str(summary["score"]), answer_counts=list(summary["answers"].items()),
         step_counts=list(summary["steps"].items()), answers=rows, lines=line_views,
         warnings=list(summary.get("warnings", [])), seconds=f"{summary.get('seconds', 0):.1f}",
     )

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from engine.read import chains as align
+from engine.check import grading
 from engine.errors import UsageError
 
 #: Wall-time limits (seconds) of the tasks, and of one whole submission.
@@ -631,7 +632,7 @@ def _report(ref, sheet: str, path: str, state: _State, answers: dict[str, dict],
               "summary": _summary(path, answer_list, steps, list(state.plan.warnings))}
     report["lines"] = state.plan.lines
     report["_text_answers"] = [a.id for a in ref.answers.values() if a.kind == "text"]
-    return report
+    return grading.grade(report)
 
 
 def _failed_report(ref, sheet: str, path: str, reason: str) -> dict:
@@ -639,7 +640,7 @@ def _failed_report(ref, sheet: str, path: str, reason: str) -> dict:
     report = {"sheet": sheet, "answers": answers, "steps": [], "summary": _summary(path, answers, [], [reason])}
     report["lines"] = []
     report["_text_answers"] = [a.id for a in ref.answers.values() if a.kind == "text"]
-    return report
+    return grading.grade(report)
 
 
 # --------------------------------------------------------------------------- many submissions
@@ -722,11 +723,12 @@ def summary_rows(reports: list[dict]) -> list[dict]:
     rows = []
     for r in reports:
         s = r["summary"]
-        row = {"submission": s["submission"], "score": s["score"]}
+        row = {"submission": s["submission"], "score": s["score"], "max_score": s.get("max_score")}
         row.update({f"answers_{k}": v for k, v in s["answers"].items()})
         row.update({f"steps_{k}": v for k, v in s["steps"].items()})
         row["first_error_line"] = s.get("first_error_line")
         row["seconds"] = s.get("seconds")
         row.update({a["id"]: a["verdict"] for a in r["answers"]})
+        row.update({f"{a['id']} points": a.get("points") for a in r["answers"]})
         rows.append(row)
     return rows

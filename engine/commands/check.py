@@ -160,7 +160,8 @@ def _many(args, check) -> int:
         width = max(len(r["submission"]) for r in rows)
         print(f"{'submission'.ljust(width)}  score   correct incorrect missing unparsed  first error")
         for r in rows:
-            print(f"{r['submission'].ljust(width)}  {r['score']:<7} {r['answers_correct']:>7} "
+            score = f"{r['score']:g}/{r['max_score']:g}"
+            print(f"{r['submission'].ljust(width)}  {score:<7} {r['answers_correct']:>7} "
                   f"{r['answers_incorrect']:>9} {r['answers_missing']:>7} {r['answers_unparsed']:>8}  "
                   f"{r['first_error_line'] or '-'}")
     print(f"reports and summary.csv, summary.json in {out_dir}", file=sys.stderr)
