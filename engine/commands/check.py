@@ -12,8 +12,9 @@ import json
 import sys
 from pathlib import Path
 
-FORMATS = ("text", "json", "md", "tex", "pdf")
-SUFFIX = {"text": ".txt", "json": ".json", "md": ".md", "tex": ".tex", "pdf": ".pdf"}
+FORMATS = ("text", "json", "md", "tex", "pdf", "gradescope", "html")
+SUFFIX = {"text": ".txt", "json": ".json", "md": ".md", "tex": ".tex", "pdf": ".pdf",
+          "gradescope": ".gradescope.json"}
 
 
 def configure_check(parser: argparse.ArgumentParser) -> None:
@@ -22,14 +23,17 @@ def configure_check(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sheet", required=True, type=str.upper, choices=("A", "B", "C"),
                         help="the problem sheet the submissions answer")
     parser.add_argument("--format", choices=FORMATS, default="text",
-                        help="report format (default: text, coloured on a terminal)")
+                        help="report format (default: text, coloured on a terminal); gradescope: Gradescope's "
+                        "autograder results.json; html: one review page for the class (needs -o DIR)")
     parser.add_argument("-o", "--output", metavar="PATH",
                         help="write the report to PATH (one submission), or the reports and "
                         "summary.csv / summary.json into the directory PATH (several; default check-reports)")
     parser.add_argument("--jobs", type=int, default=1, metavar="N",
                         help="submissions checked at the same time (default 1)")
-    parser.epilog = ("examples:\n  derive check solution.md --sheet A\n"
+    parser.epilog = ("examples:\n  derive check ../shared/submissions/sheet-a-ocr-example.md --sheet A\n"
                      "  derive check solution.md --sheet A --format json\n"
+                     "  derive check solution.md --sheet A --format gradescope -o results.json\n"
+                     "  derive check class/*.md --sheet B --format html -o reports/\n"
                      "  derive check solution.md --sheet A --format pdf -o report.pdf\n"
                      "  derive check class/*.md --sheet B --jobs 2 -o reports/")
 
@@ -45,8 +49,12 @@ def run_check(args) -> int:
         check.read_bytes(path)
     if args.format == "pdf" and not args.output and len(args.submissions) == 1:
         raise UsageError("--format pdf writes a file: give -o PATH (e.g. -o report.pdf)")
+    if args.format == "html":
+        from engine.check import review
+
+        review.katex_dist()  # before any work: a missing KaTeX is a usage error
     check.prepare(args.sheet)
-    if len(args.submissions) == 1:
+    if len(args.submissions) == 1 and args.format != "html":
         report = check.check_file(args.submissions[0], args.sheet)
         _emit(report, args.format, args.output)
         return 0
@@ -64,6 +72,10 @@ def render(report: dict, fmt: str, colour: bool = False) -> str:
 
     if fmt == "json":
         return json.dumps(public(report), indent=2, ensure_ascii=False) + "\n"
+    if fmt == "gradescope":
+        from engine.check import gradescope
+
+        return json.dumps(gradescope.results(report), indent=2, ensure_ascii=False) + "\n"
     if fmt == "md":
         return checkreport.render_markdown(report)
     if fmt == "tex":
@@ -131,6 +143,7 @@ def _many(args, check) -> int:
         raise UsageError(f"cannot create the directory {out_dir}: {exc.strerror}") from None
     reports = check.check_many(args.submissions, args.sheet, jobs=args.jobs, progress=_progress_bar)
     used: set[str] = set()
+    names: list[str] = []
     for path, report in zip(args.submissions, reports):
         stem = Path(path).stem
         name = stem
@@ -138,6 +151,9 @@ def _many(args, check) -> int:
         while name in used:
             name, n = f"{stem}-{n}", n + 1
         used.add(name)
+        names.append(name)
+        if args.format == "html":
+            continue
         target = out_dir / (name + SUFFIX[args.format])
         if args.format == "pdf":
             from engine.check import report as checkreport
@@ -145,6 +161,11 @@ def _many(args, check) -> int:
             checkreport.render_pdf(report, str(target))
         else:
             target.write_text(render(report, args.format), encoding="utf-8")
+    if args.format == "html":
+        from engine.check import review
+
+        page = review.write_page(out_dir, list(args.submissions), reports, names)
+        print(f"wrote the review page {page}", file=sys.stderr)
     rows = check.summary_rows(reports)
     (out_dir / "summary.json").write_text(json.dumps(rows, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     columns = list(dict.fromkeys(k for row in rows for k in row))
@@ -153,7 +174,7 @@ def _many(args, check) -> int:
     writer.writeheader()
     writer.writerows(rows)
     (out_dir / "summary.csv").write_text(buffer.getvalue(), encoding="utf-8")
-    if args.format == "json":
+    if args.format in ("json", "gradescope"):
         json.dump(rows, sys.stdout, indent=2, ensure_ascii=not _utf(sys.stdout))
         print()
     else:
