@@ -6,6 +6,9 @@ OCR'd example of shared/submissions, the command line, and safety."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import re
 import shutil
 import time
@@ -206,7 +209,7 @@ def test_cli_many_submissions_write_a_summary(derive, tmp_path):
     result = derive("check", *map(str, files), "--sheet", "C", "--jobs", "2", "-o", str(tmp_path / "out"),
                     "--format", "md")
     assert result.returncode == 0, result.stderr
-    assert "3/3" in result.stderr  # the progress bar
+    assert "3/3" not in result.stderr  # no progress bar when stderr is not a terminal
     rows = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert [(r["score"], r["max_score"]) for r in rows] == [(10, 10), (2, 10), (5, 10)]
     csv_lines = (tmp_path / "out" / "summary.csv").read_text().splitlines()
@@ -310,3 +313,29 @@ def test_no_eval_on_student_text():
         name = path.name
         source = path.read_text()
         assert not re.search(r"\b(?:eval|exec|sympify|parse_expr)\(", source), name
+
+
+def test_cli_progress_bar_only_on_a_terminal(tmp_path):
+    import pty
+
+    from conftest import ROOT
+
+    master, slave = pty.openpty()
+    files = [str(DATA / "C-clean.md"), str(DATA / "C-wrong.md")]
+    proc = subprocess.Popen([sys.executable, "-m", "engine.cli", "check", *files, "--sheet", "C", "--jobs", "2",
+                             "-o", str(tmp_path / "out")], cwd=ROOT, stdout=subprocess.PIPE, stderr=slave)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    proc.wait(timeout=300)
+    os.close(master)
+    terminal = b"".join(chunks).decode("utf-8", "replace")
+    assert proc.returncode == 0
+    assert "\r" in terminal and "0/2" in terminal and "2/2" in terminal and "left" in terminal

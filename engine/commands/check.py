@@ -120,17 +120,32 @@ def _tolerant_console() -> None:
 
 
 def _progress_bar(done: int, total: int, path: str) -> None:
+    """A progress bar of a batch on stderr, redrawn in place; only on a terminal
+    (a log file or a pipe gets no bar)."""
+    if not sys.stderr.isatty():
+        return
+    import time
+
+    start = _STARTED.setdefault("t", time.monotonic())
+    elapsed = time.monotonic() - start
     width = 30
     filled = int(width * done / max(total, 1))
-    bar = "#" * filled + "-" * (width - filled)
-    line = f"[{bar}] {done}/{total} {Path(path).name}"
-    if sys.stderr.isatty():
-        sys.stderr.write("\r" + line[:100].ljust(100))
-        if done == total:
-            sys.stderr.write("\n")
-    else:
-        sys.stderr.write(line + "\n")
+    bar = "█" * filled + "░" * (width - filled) if _utf(sys.stderr) else "#" * filled + "-" * (width - filled)
+    left = elapsed / done * (total - done) if done else 0
+    line = f"{bar} {done}/{total}  {elapsed:.0f} s, about {left:.0f} s left  {_plain_name(path)}"
+    sys.stderr.write("\r" + line[:100].ljust(100))
+    if done == total:
+        sys.stderr.write("\n")
     sys.stderr.flush()
+
+
+#: When the batch started (set when the first bar is drawn, before the first submission).
+_STARTED: dict[str, float] = {}
+
+
+def _plain_name(path: str) -> str:
+    """A file name for the terminal: control characters (escape sequences) dropped."""
+    return "".join(c for c in Path(path).name if c.isprintable())
 
 
 def _many(args, check) -> int:
@@ -141,6 +156,7 @@ def _many(args, check) -> int:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UsageError(f"cannot create the directory {out_dir}: {exc.strerror}") from None
+    _progress_bar(0, len(args.submissions), "")
     reports = check.check_many(args.submissions, args.sheet, jobs=args.jobs, progress=_progress_bar)
     used: set[str] = set()
     names: list[str] = []
