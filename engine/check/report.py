@@ -166,7 +166,8 @@ def render_text(report: dict, lines: list[str] | None = None, colour: bool = Fal
 
     out = [paint("1", f"{v.title} (sheet {v.sheet})"),
            f"score {v.score}   answers: " + ", ".join(f"{k} {n}" for k, n in v.answer_counts)
-           + "   steps: " + ", ".join(f"{k} {n}" for k, n in v.step_counts), ""]
+           + "   steps: " + ", ".join(f"{k} {n}" for k, n in v.step_counts)]
+    out += [paint("33", f"warning: {_plain(w)}") for w in v.warnings] + [""]
     width = max((len(a.id) for a in v.answers), default=10)
     out.append(paint("1", "Answers"))
     for a in v.answers:
@@ -190,8 +191,6 @@ def render_text(report: dict, lines: list[str] | None = None, colour: bool = Fal
             elif n.kind == "answer" and n.verdict != "correct":
                 out.append(f"         {paint(MARKS[n.verdict][2], n.mark)} {n.answer_id}: expected "
                            f"{_plain(_clip(n.expected, 80))}" + (f"; {_plain(n.text)}" if n.text else ""))
-    if v.warnings:
-        out += ["", "warnings: " + "; ".join(_plain(w) for w in v.warnings)]
     out.append(f"checked in {v.seconds} s")
     return "\n".join(out) + "\n"
 

@@ -33,6 +33,7 @@ from typing import Any, Callable, Iterable
 
 from engine.read import chains as align
 from engine.check import grading
+from engine.check.notices import notices
 from engine.errors import UsageError
 
 #: Wall-time limits (seconds) of the tasks, and of one whole submission.
@@ -135,6 +136,8 @@ def check_bytes(data: bytes, sheet: str, path: str = "<submission>", pool=None, 
         if own:
             pool.close()
     report["summary"]["seconds"] = round(time.perf_counter() - start, 3)
+    answered = sum(1 for a in report["answers"] if a["verdict"] != "missing")
+    report["summary"]["warnings"][:0] = notices(data, sheet, answered)
     return report
 
 

@@ -56,6 +56,7 @@ def run_check(args) -> int:
     check.prepare(args.sheet)
     if len(args.submissions) == 1 and args.format != "html":
         report = check.check_file(args.submissions[0], args.sheet)
+        _warn(args.submissions[0], report)
         _emit(report, args.format, args.output)
         return 0
     return _many(args, check)
@@ -104,6 +105,12 @@ def _emit(report: dict, fmt: str, output: str | None) -> None:
         sys.stdout.write(json.dumps(public(report), indent=2, ensure_ascii=True) + "\n")
         return
     sys.stdout.write(render(report, fmt, colour=checkreport.use_colour(sys.stdout)))
+
+
+def _warn(path: str, report: dict) -> None:
+    """The report's warnings on stderr too, one line each."""
+    for warning in report["summary"].get("warnings", []):
+        print(f"derive check: {_plain_name(path)}: warning: {warning}", file=sys.stderr)
 
 
 def _utf(stream) -> bool:
@@ -161,6 +168,7 @@ def _many(args, check) -> int:
     used: set[str] = set()
     names: list[str] = []
     for path, report in zip(args.submissions, reports):
+        _warn(path, report)
         stem = Path(path).stem
         name = stem
         n = 2
