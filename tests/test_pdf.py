@@ -68,8 +68,8 @@ def test_catalog_pdf_holds_the_key_answers(catalog_pdf):
     flat = " ".join(text.split())
     receptive_field, conv, total = vgg16_counts()
     assert f"r = {receptive_field}" in flat
-    assert f"= {conv}" in flat
-    assert f"P = {total}" in flat
+    assert f"= {conv:,}" in flat  # boxed integers are grouped in threes (138,357,544)
+    assert f"P = {total:,}" in flat
     x0, c0 = 3, 5
     df_dx = mpmath.diff(lambda t: (t**2 / mpmath.log(t) + c0) * (t**2 / mpmath.log(t) - c0), x0)
     f = (mpmath.mpf(x0) ** 2 / mpmath.log(x0)) ** 2 - c0**2
@@ -106,7 +106,7 @@ def test_derive_pdf_command(tmp_path, capsys):
     assert lines[:2] == ["derive: solving vgg16 ...", lines[1]]
     assert lines[1].startswith("derive: solved vgg16 in ")
     assert lines[2].startswith("derive: running latexmk (pdflatex) in ")
-    assert "138357544" in pdf_text(out)
+    assert "138,357,544" in pdf_text(out)
 
 
 def test_hostile_text_compiles_inert(tmp_path):

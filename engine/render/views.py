@@ -434,9 +434,11 @@ def table_view(t: Table) -> TableView:
 
 def answer_view(a: Answer) -> AnswerView:
     """``label = value`` (the value by the display policy), or the text."""
-    math = a.latex
+    from engine.render.boxed import boxed_latex
+
+    math = boxed_latex(a)
     if math and a.label:
-        math = f"{a.label} = {math}"
+        math = f"{a.label} {math}" if math.startswith(r"\approx") else f"{a.label} = {math}"
     return AnswerView(a.id, math, a.text)
 
 
