@@ -216,8 +216,33 @@ def _md_text_cell(text: str) -> str:
     return escape_md(" ".join(_plain(text).split()), False)
 
 
+#: A piece of a diagnosis that quotes LaTeX (the student's or ours): a command, a sub- or superscript, braces.
+_LATEXISH = re.compile(r"\\[A-Za-z]|[\^_{}]")
+
+
+def _md_diagnosis(text: str) -> str:
+    """A diagnosis in Markdown: its pieces (split at ": " and "; ") that quote LaTeX
+    in code spans, the prose escaped (inline): readable raw and rendered."""
+    from engine.render.escape import escape_md
+
+    out = []
+    for piece in re.split(r"(: |; )", " ".join(_plain(text).split())):
+        if piece in (": ", "; "):
+            out.append(piece)
+        elif _LATEXISH.search(piece):
+            out.append(_md_student(piece))
+        else:
+            out.append(escape_md(piece, False))
+    return "".join(out)
+
+
+def _md_diagnosis_cell(text: str) -> str:
+    return _md_diagnosis(text).replace("|", "\\|")
+
+
 #: Filters of the report templates, added to the environment of engine.render.views.
-REPORT_FILTERS = {"md_student": _md_student, "md_student_cell": _md_student_cell, "md_text_cell": _md_text_cell}
+REPORT_FILTERS = {"md_student": _md_student, "md_student_cell": _md_student_cell, "md_text_cell": _md_text_cell,
+                  "md_diagnosis": _md_diagnosis, "md_diagnosis_cell": _md_diagnosis_cell}
 
 
 def _environment():
