@@ -48,7 +48,7 @@ examples:
   derive render adam --format md -o adam.md
   derive pdf                       # build/solutions.pdf of the whole catalog
   derive diff '\\frac{x^2}{\\log x}' --wrt x --at x=3
-  derive trace '(x^2/\\log x + c)(x^2/\\log x - c)' --at x=3,c=5
+  derive trace '(x^2/\\log x + c)(x^2/\\log x - c)' --at c=5,x=3
   derive check ../shared/submissions/sheet-a-ocr-example.md --sheet A
   derive gradescope --sheet A -o autograder.zip
   derive equiv '\\frac{1}{4}' '0.25'

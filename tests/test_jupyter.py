@@ -85,3 +85,17 @@ def test_solution_of_a_variant_displays_its_values_and_answers():
     latex = sol._repr_latex_()
     assert latex.startswith("% derive: worked solution of problem autodiff [A1]")
     assert latex.count(r"\DeriveAnswer") >= 2
+
+
+def test_derive_diff_result_has_a_rich_display():
+    import sympy as sp
+
+    from engine.calculus.differentiate import differentiate
+
+    x = sp.Symbol("x", positive=True)
+    result = differentiate(x**2 / sp.log(x), x, [(x, sp.Integer(3))])
+    markdown = result._repr_markdown_()
+    assert display_blocks(markdown) and boxed(markdown)
+    value = mpmath.diff(lambda t: t**2 / mpmath.log(t), 3)  # the derivative at 3, by finite differences
+    assert any(b.endswith(rf"\approx {mpmath.nstr(value, 6)}") for b in boxed(markdown))
+    assert result._repr_latex_().startswith("% derive: worked solution")

@@ -662,11 +662,12 @@ def render_latex(solutions: Sequence[Solution], labels: Mapping[str, str] | None
     return _render("solutions.tex.j2", doc=document_view(solutions, labels))
 
 
-def render_fragment(solution: Solution, label: str | None = None) -> str:
+def render_fragment(solution: Solution, label: str | None = None, numbered: bool = False) -> str:
     """A LaTeX fragment of one problem for ``\\input`` into course notes: no
-    preamble; its header comment lists :data:`FRAGMENT_PACKAGES`."""
+    preamble; its header comment lists :data:`FRAGMENT_PACKAGES`. numbered: the
+    problem is a numbered ``\\subsection`` (in the document's contents), not ``\\subsection*``."""
     doc = document_view([solution], {solution.problem.id: label} if label else None)
-    return _render("fragment.tex.j2", doc=doc, problem=doc.problems[0])
+    return _render("fragment.tex.j2", doc=doc, problem=doc.problems[0], numbered=numbered)
 
 
 def render_markdown(solutions: Sequence[Solution], labels: Mapping[str, str] | None = None) -> str:
