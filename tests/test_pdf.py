@@ -185,3 +185,15 @@ def test_derive_pdf_reports_a_latex_failure_in_one_line(tmp_path, monkeypatch, c
     err = capsys.readouterr().err.splitlines()
     assert err[-1] == (f"derive pdf: pdflatex failed: ! Undefined control sequence. (l.3); "
                        f"see the log {tmp_path / 'vgg16.log'}")
+
+
+def test_catalog_pdf_keeps_part_headings_with_what_follows(catalog_pdf):
+    # no page ends with a part heading "(b) Forward pass" (the page number aside)
+    import re
+
+    _, text = catalog_pdf
+    for number, page in enumerate(text.split("\f"), start=1):
+        lines = [line.strip() for line in page.splitlines() if line.strip()]
+        if lines and lines[-1].isdigit():
+            lines = lines[:-1]
+        assert not (lines and re.fullmatch(r"\([a-h]\)\s+[A-Z].{0,60}", lines[-1])), (number, lines[-1])
