@@ -276,7 +276,7 @@ def _part_cross_entropy(sol: Solution) -> None:
         ce.step(-sp.Sum(sp.KroneckerDelta(i, y) * sp.log(p[i]), (i, 1, K)), r"one-hot target $q_i = \delta_{iy}$")
         ce.step(-sp.log(p[y]), r"only the term $i = y$ survives")
         part.answer("ce.loss_onehot", -sp.log(p[y]), label="L",
-                    text="L = -log p_y: the negative log-probability of the true class.")
+                    text=r"$L = -\log p_y$: the negative log-probability of the true class.")
         logits = part.derivation(-sp.log(p[y]), title="In terms of the logits")
         logits.step(-sp.log(sp.exp(z[y]) / S), r"$p_y = \operatorname{softmax}(\mathbf{z})_y$")
         logits.step(LOSS, r"$\log$ of a quotient and $\log e^{z_y} = z_y$: the log-sum-exp form")
@@ -308,7 +308,7 @@ def _part_gradients(sol: Solution) -> None:
 
         part.define(K, y_other + m)
         part.define(y, y_other + d)
-        other = part.derivation(sp.Derivative(LOSS, z[y_other]), title="Another class y' != y")
+        other = part.derivation(sp.Derivative(LOSS, z[y_other]), title=r"Another class $y' \neq y$")
         part.definitions.pop(y)
         other.step(-sp.Derivative(z[y], z[y_other]) + sp.Derivative(sp.log(S), z[y_other]), "linearity")
         other.step(-sp.KroneckerDelta(y, y_other) + sp.Derivative(S, z[y_other]) / S,
