@@ -74,6 +74,7 @@ class AnswerRow:
     expected_is_math: bool
     line: str
     diagnosis: str
+    points: str = ""
 
 
 @dataclass
@@ -98,6 +99,13 @@ def _clip(text: str, limit: int = MAX_LINE) -> str:
     return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
+def _points(answer: dict) -> str:
+    """``"0.5/1 pt"`` of a graded answer (engine.check.grading), or ""."""
+    if answer.get("points") is None or answer.get("max_points") is None:
+        return ""
+    return f"{answer['points']:g}/{answer['max_points']:g} pt"
+
+
 def view(report: dict, lines: list[str] | None = None) -> ReportView:
     """The view of a JSON report (and the submission's lines)."""
     lines = lines if lines is not None else report.get("lines", [])
@@ -117,7 +125,8 @@ def view(report: dict, lines: list[str] | None = None) -> ReportView:
         m = MARKS[a["verdict"]]
         expected_math = a["id"] not in text_answers
         rows.append(AnswerRow(a["id"], a["verdict"], m[0], m[1], _clip(a["claimed"] or "", 160), a["expected"] or "",
-                              expected_math, str(a["line"]) if a["line"] else "", a["diagnosis"] or ""))
+                              expected_math, str(a["line"]) if a["line"] else "", a["diagnosis"] or "",
+                              _points(a)))
         if a["line"]:
             notes.setdefault(a["line"], []).append(NoteView(
                 "answer", a["verdict"], m[0], m[1], a["diagnosis"] or "", a["id"], a["expected"] or "",
@@ -172,7 +181,7 @@ def render_text(report: dict, lines: list[str] | None = None, colour: bool = Fal
     out.append(paint("1", "Answers"))
     for a in v.answers:
         code = MARKS[a.verdict][2]
-        head = f"  {paint(code, a.mark)} {a.id.ljust(width)}  {paint(code, a.verdict.ljust(9))}"
+        head = f"  {paint(code, a.mark)} {a.id.ljust(width)}  {paint(code, a.verdict.ljust(9))} {a.points:>10}"
         where = f" line {a.line}" if a.line else ""
         claimed = f"  wrote {_plain(_clip(a.claimed, 60))}" if a.claimed else ""
         out.append(f"{head}{where}{claimed}")
