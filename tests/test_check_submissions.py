@@ -111,7 +111,7 @@ def test_report_schema(sidecar, pool):
     ids = [a["id"] for a in report["answers"]]
     assert ids == list(sheet_ref(expected["sheet"]).answers)  # every id once, in sheet order
     for a in report["answers"]:
-        assert set(a) == {"id", "verdict", "claimed", "expected", "line", "diagnosis"}
+        assert set(a) == {"id", "verdict", "claimed", "expected", "line", "diagnosis", "points", "max_points", "credit"}
         assert a["verdict"] in check.ANSWER_VERDICTS
         assert (a["claimed"] is None) == (a["verdict"] == "missing" and a["line"] is None) or a["verdict"] != "missing"
     for s in report["steps"]:
