@@ -48,3 +48,20 @@ def test_derive_trace_prints_the_catalog_numbering_in_unicode(derive):
     f = (u + 5) * (u - 5)
     dfdx = 2 * u * (2 * 3 / math.log(3) - 3 / math.log(3) ** 2)
     assert lines[-1] == f"f = {f:.6g}; ∂f/∂c = -10, ∂f/∂x = {dfdx:.6g}"
+
+
+def test_math_in_prose_reads_as_unicode():
+    from engine.render.terminal import math_text, plain_name, prose_text
+
+    assert math_text(r"\frac{\hat{m}_t}{\sqrt{\hat{v}_t} + \epsilon}") == "m̂ₜ/(√(v̂ₜ) + ε)"
+    assert math_text(r"L = -\log p_y") == "L = −log p_y"  # \log is a word, not \l + og
+    assert prose_text(r"$\hat{v}_t$ is the second moment of $g_t + \lambda w_t$.") == \
+        "v̂ₜ is the second moment of gₜ + λ wₜ."
+    assert plain_name(r"\hat{m}_t^{(w)}") == "m̂ₜ⁽ʷ⁾"  # not m̂_t__(w)
+
+
+def test_derive_show_prints_no_latex(derive):
+    result = derive("show", "adam")
+    assert result.returncode == 0, result.stderr
+    assert "$" not in result.stdout and "\\hat" not in result.stdout and "__(" not in result.stdout
+    assert "m̂⁽ʷ⁾" in result.stdout

@@ -91,7 +91,9 @@ def answer_text(answer, numbers) -> tuple[str, str]:
             shown = numbers.format_number(value)
         else:
             shown = terminal_form(value)
-    return shown, answer.text or ""
+    from engine.render.terminal import prose_text
+
+    return shown, prose_text(answer.text or "")
 
 
 def configure_answers(parser: argparse.ArgumentParser) -> None:

@@ -28,11 +28,46 @@ _TRACE_NAME = re.compile(r"^(?P<base>[A-Za-z])(?P<bar>bar)?_?(?P<index>-?\d+)$")
 
 
 def plain_name(name: str) -> str:
-    """A symbol name without LaTeX markup: ``\\hat{m}_{t}`` -> ``m̂_t``, ``\\eta`` -> ``eta``
-    (sympy's pretty printer then sets Greek letters and indices)."""
+    """A symbol name without LaTeX markup: ``\\hat{m}_{t}^{(w)}`` -> ``m̂ₜ⁽ʷ⁾`` (unicodeit:
+    Greek letters, accents, sub- and superscripts that Unicode has); what is left
+    (``\\operatorname{x}``, ``{...}``) stripped, for sympy's pretty printer to set."""
+    import unicodeit
+
     name = _ACCENT.sub(lambda m: m.group(2) + ACCENTS[m.group(1)], name)
+    name = _WORDS.sub(lambda m: m.group(1) or m.group(2), name)
+    name = unicodeit.replace(name) if ("\\" in name or "^" in name) else name
     name = _COMMAND.sub(lambda m: m.group(1) or m.group(2), name)
     return re.sub(r"\{([^{}]*)\}", r"\1", name)
+
+
+_FRAC = re.compile(r"\\frac\{([^{}]*(?:\{[^{}]*\}[^{}]*)*)\}\{([^{}]*(?:\{[^{}]*\}[^{}]*)*)\}")
+#: Named functions and text in math, printed as words (unicodeit would read ``\\log`` as ``\\l`` + ``og``).
+_WORDS = re.compile(r"\\(?:operatorname|mathrm|text|mathit)\{([^{}]*)\}|\\(log|ln|exp|sin|cos|tan|tanh|sinh|cosh|"
+                    r"max|min|arg|sup|inf|lim|det|sign|softmax)(?![A-Za-z])")
+_SQRT = re.compile(r"\\sqrt\{([^{}]*(?:\{[^{}]*\}[^{}]*)*)\}")
+_INLINE_MATH = re.compile(r"\$([^$]+)\$")
+
+
+def math_text(tex: str) -> str:
+    """Inline LaTeX math as Unicode text for a terminal: ``\\hat{v}_t`` -> ``v̂ₜ``,
+    ``\\frac{a}{b}`` -> ``a/b`` (unicodeit for symbols, sub- and superscripts)."""
+    import unicodeit
+
+    def frac(m: re.Match) -> str:
+        top, bottom = m.group(1), m.group(2)
+        wrap = lambda t: t if re.fullmatch(r"\\?[A-Za-z]+(?:_\{?\w+\}?)?|\\hat\{\w\}(?:_\w)?|\w+", t) else f"({t})"
+        return f"{wrap(top)}/{wrap(bottom)}"
+
+    tex = _WORDS.sub(lambda m: m.group(1) or m.group(2), tex)  # \log, \operatorname{softmax}: plain words
+    for _ in range(3):  # nested roots and fractions, innermost first
+        tex = _SQRT.sub(lambda m: f"√({m.group(1)})", tex)
+        tex = _FRAC.sub(frac, tex)
+    return unicodeit.replace(tex).replace("\\left", "").replace("\\right", "")
+
+
+def prose_text(text: str) -> str:
+    """Prose with ``$...$`` math (a text answer) for a terminal: the math as Unicode text."""
+    return _INLINE_MATH.sub(lambda m: math_text(m.group(1)), text)
 
 
 def plain_symbols(expr: Any) -> Any:
