@@ -13,6 +13,7 @@ from engine.render import views as render
     ("cnn", r"$L = \frac{1}{2}(y - t)^2$"),
     ("softmax", r"$L = -\log p_y$"),
     ("softmax", r"$y' \neq y$"),
+    ("softmax", r"$\exp(1000) = \mathrm{inf}$"),
 ])
 def test_math_in_prose_is_math(problem_id, math):
     sol = catalog.get(problem_id).solve()
@@ -20,3 +21,4 @@ def test_math_in_prose_is_math(problem_id, math):
     assert math in tex
     prose = re.sub(r"\$[^$]*\$", "", tex)  # outside math
     assert "!=" not in prose and "(y - t)^2" not in prose and "-log p_y" not in prose
+    assert "exp(1000) = inf" not in prose and "inf/inf" not in prose
