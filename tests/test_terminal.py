@@ -55,6 +55,7 @@ def test_math_in_prose_reads_as_unicode():
 
     assert math_text(r"\frac{\hat{m}_t}{\sqrt{\hat{v}_t} + \epsilon}") == "m̂ₜ/(√(v̂ₜ) + ε)"
     assert math_text(r"L = -\log p_y") == "L = −log p_y"  # \log is a word, not \l + og
+    assert math_text(r"\left(\mathrm{nan}, 0\right)") == "(nan, 0)"  # \left is not \le + ft
     assert prose_text(r"$\hat{v}_t$ is the second moment of $g_t + \lambda w_t$.") == \
         "v̂ₜ is the second moment of gₜ + λ wₜ."
     assert plain_name(r"\hat{m}_t^{(w)}") == "m̂ₜ⁽ʷ⁾"  # not m̂_t__(w)

@@ -62,7 +62,8 @@ def math_text(tex: str) -> str:
     for _ in range(3):  # nested roots and fractions, innermost first
         tex = _SQRT.sub(lambda m: f"√({m.group(1)})", tex)
         tex = _FRAC.sub(frac, tex)
-    return unicodeit.replace(tex).replace("\\left", "").replace("\\right", "")
+    tex = re.sub(r"\\(?:left|right|[bB]igg?[lr]?)(?![A-Za-z])", "", tex)  # before unicodeit: \left is not \le + ft
+    return unicodeit.replace(tex)
 
 
 def prose_text(text: str) -> str:
