@@ -20,6 +20,8 @@ from typing import Any, Mapping
 import sympy as sp
 
 from engine.math import numbers
+from engine.model.checking import Alias, Checking, Conventions, Mistake, index_pattern
+from engine.model.written import approx_latex, at_parameters, div, number_latex, unevaluated_sqrt
 from engine.model.problem import Parameter, Problem, Solution, Tex, value_latex
 from engine.math.latex import to_latex
 
@@ -60,67 +62,6 @@ DOMAINS = {"beta_1": (0.5, 0.99), "beta_2": (0.9, 0.9999), "epsilon": (1e-10, 1e
 #: Gradient sizes |g_1| of the warm-up table in (d), in units of epsilon:
 #: from 100 epsilon (1e-6 at the default) up to 1e11 epsilon (1000).
 GRADIENT_SIZES_IN_EPSILON = (10**2, 10**4, 10**6, 10**8, 10**11)
-
-
-#: Powers of ten at most this small are written 10^{k} (1e-8), larger ones as decimals (0.001).
-SMALLEST_DECIMAL_EXPONENT = -4
-
-
-def power_of_ten(value: sp.Basic) -> int | None:
-    """k when value = 10^k exactly for an integer k < SMALLEST_DECIMAL_EXPONENT
-    (a stabilizer epsilon such as 1e-8), else None."""
-    value = sp.Rational(value)
-    if value <= 0 or value.p != 1:
-        return None
-    k = len(str(value.q)) - 1
-    return -k if -k < SMALLEST_DECIMAL_EXPONENT and value.q == 10**k else None
-
-
-def number_latex(value: sp.Basic) -> str:
-    """LaTeX of a parameter as the sheet writes it: ``10^{-8}`` for a small
-    power of ten, else by :func:`engine.model.problem.value_latex` (0.9, 0.999)."""
-    k = power_of_ten(value)
-    return f"10^{{{k}}}" if k is not None else value_latex(value)
-
-
-def approx_latex(value: sp.Basic) -> str:
-    """LaTeX of a closed number by the display policy, a power of ten
-    written ``10^{k}`` (``1.0 \\times 10^{-11}`` reads as ``10^{-11}``)."""
-    if power_of_ten(value) is not None:
-        return number_latex(value)
-    text = numbers.latex_number(value)
-    return text[len("1.0 \\times "):] if text.startswith("1.0 \\times 10^") else text
-
-
-def shown(value: sp.Rational) -> sp.Basic:
-    """A parameter as the sheet writes it, for display: 9/10 -> 0.9 (a
-    30-digit Float), 1/10^8 -> a symbol printed ``10^{-8}``, other rationals
-    unchanged."""
-    if power_of_ten(value) is not None:
-        return sp.Symbol(number_latex(value), positive=True)
-    q = value.q
-    for prime in (2, 5):
-        while q % prime == 0:
-            q //= prime
-    return sp.Float(numbers.format_number(value, 30), 30) if q == 1 and value.q != 1 else value
-
-
-def at_parameters(expr: sp.Basic, at: Mapping[sp.Symbol, sp.Rational]) -> sp.Basic:
-    """``expr`` at the exact parameter values, numbers written as decimals
-    where the sheet would (1 - 0.9 shows as 0.1), for display."""
-    value = expr.xreplace(dict(at))
-    exponents = {p.exp for p in value.atoms(sp.Pow)}
-    return value.xreplace({r: shown(r) for r in value.atoms(sp.Rational) if r.q != 1 and r not in exponents})
-
-
-def unevaluated_sqrt(expr: sp.Basic) -> sp.Basic:
-    """sqrt(expr) kept as written (sympy folds sqrt(g^2) into |g|)."""
-    return sp.Pow(expr, sp.S.Half, evaluate=False)
-
-
-def div(numerator: sp.Basic, denominator: sp.Basic) -> sp.Basic:
-    """numerator / denominator kept as written (no cancelling)."""
-    return sp.Mul(numerator, sp.Pow(denominator, -1, evaluate=False), evaluate=False)
 
 
 # --------------------------------------------------------------------------- expansions
@@ -188,6 +129,31 @@ def first_step() -> sp.Basic:
 def second_moments() -> tuple[sp.Basic, sp.Basic]:
     """(mhat_2, vhat_2) in g_1, g_2, beta_1, beta_2."""
     return (beta_1 * g_1 + g_2) / (1 + beta_1), (beta_2 * g_1**2 + g_2**2) / (1 + beta_2)
+
+
+def first_steps(*, exchanged: bool = False, bias_correction: bool = True, epsilon_inside: bool = False) -> dict:
+    """The quantities of the first two steps from m_0 = v_0 = 0 (Kingma & Ba
+    2015, Algorithm 1) by the recursion itself, as a student who makes a
+    mistake computes them: ``exchanged`` swaps beta and 1 - beta in both
+    moment updates, ``bias_correction=False`` leaves out the division by
+    1 - beta^t, ``epsilon_inside`` puts epsilon under the square root.
+    Returns answer id -> value (symbolic in beta_1, beta_2, epsilon, alpha, g_1, g_2)."""
+    def ema(beta, prev, new):
+        return ((1 - beta) * prev + beta * new) if exchanged else (beta * prev + (1 - beta) * new)
+
+    def correct(value, beta, step):
+        return value / (1 - beta**step) if bias_correction else value
+
+    def ratio(m_hat, v_hat):
+        return m_hat / (sp.sqrt(v_hat + epsilon) if epsilon_inside else sp.sqrt(v_hat) + epsilon)
+
+    update = w_t - alpha * ratio(correct(m_t, beta_1, t), correct(v_t, beta_2, t))
+    m1, v1 = ema(beta_1, 0, g_1), ema(beta_2, 0, g_1**2)
+    m2, v2 = ema(beta_1, m1, g_2), ema(beta_2, v1, g_2**2)
+    mh1, vh1 = sp.factor(correct(m1, beta_1, 1)), sp.factor(correct(v1, beta_2, 1))
+    mh2, vh2 = sp.factor(correct(m2, beta_1, 2)), sp.factor(correct(v2, beta_2, 2))
+    return {"adam.m_hat_1": mh1, "adam.v_hat_1": vh1, "adam.m_hat_2": mh2, "adam.v_hat_2": vh2,
+            "adam.step_1": -alpha * ratio(mh1, vh1), "adam.ratio_2": ratio(mh2, vh2), "adam.update_rule": update}
 
 
 # --------------------------------------------------------------------------- parts
@@ -488,6 +454,108 @@ def solve(sol: Solution) -> None:
     _part_second_step(sol)
     _part_warmup(sol, step_1)
     _part_weight_decay(sol)
+    mistake = {"exchanged": sol.choice("moment_weights", "beta") == "exchanged",
+               "bias_correction": sol.choice("bias_correction", True),
+               "epsilon_inside": sol.choice("epsilon", "outside") == "inside"}
+    if mistake != {"exchanged": False, "bias_correction": True, "epsilon_inside": False}:
+        # under a mistake the quantities of the first two steps are those of the mistaken recursion
+        for answer_id, value in first_steps(**mistake).items():
+            sol.answers[answer_id].value = value
+
+
+# --------------------------------------------------------------------------- checking
+
+#: The index t + 1 of an update, as students write it (``w_{t+1}``, ``w^{(t+1)}``).
+_T1 = r"[_^]\(?t\+1\)?"
+
+
+def _stated_definitions(params: Mapping[str, Any]) -> dict:
+    """The bias-corrected moments of the statement (Kingma & Ba 2015,
+    Algorithm 1): mhat_t = m_t / (1 - beta_1^t), vhat_t = v_t / (1 - beta_2^t),
+    and those of part (e)'s split of the L2 gradient, mhat^(g)_t and
+    mhat^(w)_t, bias-corrected alike (so that a student's Adam update on
+    g_t + lambda w_t meets the split form)."""
+    correction = 1 - beta_1**t
+    return {m_hat_t: m_t / correction, v_hat_t: v_t / (1 - beta_2**t),
+            m_hat_g_t: m_g_t / correction, m_hat_w_t: m_w_t / correction}
+
+
+def _equiv_definitions(params: Mapping[str, Any]) -> dict:
+    """The first two steps from m_0 = v_0 = 0 (Kingma & Ba 2015, Algorithm 1),
+    in the reader's symbols."""
+    from engine.read.parse import symbol as S
+
+    b1, b2 = S(r"\beta", "1"), S(r"\beta", "2")
+    g = {k: S("g", str(k)) for k in (1, 2)}
+    m = {k: S("m", str(k)) for k in (0, 1, 2)}
+    v = {k: S("v", str(k)) for k in (0, 1, 2)}
+    definitions = {m[0]: sp.Integer(0), v[0]: sp.Integer(0)}
+    for k in (1, 2):
+        definitions[m[k]] = b1 * m[k - 1] + (1 - b1) * g[k]
+        definitions[v[k]] = b2 * v[k - 1] + (1 - b2) * g[k] ** 2
+        definitions[S(r"\hat{m}", str(k))] = m[k] / (1 - b1 ** k)
+        definitions[S(r"\hat{v}", str(k))] = v[k] / (1 - b2 ** k)
+    return definitions
+
+
+def _equiv_givens(params: Mapping[str, Any]) -> dict:
+    from engine.read.parse import symbol as S
+
+    return {S(r"\beta", "1"): params["beta_1"], S(r"\beta", "2"): params["beta_2"], S(r"\epsilon"): params["epsilon"]}
+
+
+def _equiv_domain() -> dict:
+    """epsilon's declared range (1e-10, 1e-6) would hide a dropped epsilon
+    under the spot check's resolution; the derivation's own checks use
+    (0.001, 0.5) too."""
+    from engine.read.parse import symbol as S
+
+    return {S(r"\epsilon"): (0.001, 0.1)}
+
+
+CHECKING = Checking(
+    title_words=r"\badam(?!w)\b|optimi[sz]er",
+    aliases=(
+        Alias("adam.update_rule", names=(rf"w{_T1}", rf"theta{_T1}", rf"x{_T1}"), parts=("a",), kind="symbolic"),
+        Alias("adam.m_hat_1", names=(rf"hat\(m\){index_pattern(1)}",), parts=("b",)),
+        Alias("adam.v_hat_1", names=(rf"hat\(v\){index_pattern(1)}",), parts=("b",)),
+        Alias("adam.step_1_series", names=(rf"Delta ?(?:w|theta){index_pattern(1)}", r"Delta ?(?:w|theta)",
+                                           rf"(?:w|theta){index_pattern(2)}-(?:w|theta){index_pattern(1)}"), parts=("b",),
+              kind="symbolic", needs=r"O\s*\(", approx_needs=r"\\(?:var)?epsilon"),
+        Alias("adam.step_1_series", names=(rf"(?:w|theta){index_pattern(2)}",), parts=("b",), kind="symbolic",
+              needs=r"O\s*\(", approx_needs=r"\\(?:var)?epsilon", transform="minus_w1"),
+        Alias("adam.step_1", names=(rf"Delta ?(?:w|theta){index_pattern(1)}", r"Delta ?(?:w|theta)", r"s_?1",
+                                    rf"(?:w|theta){index_pattern(2)}-(?:w|theta){index_pattern(1)}"), parts=("b",),
+              kind="symbolic", avoid=r"O\s*\("),
+        Alias("adam.step_1", names=(rf"(?:w|theta){index_pattern(2)}",), parts=("b",), kind="symbolic",
+              avoid=r"O\s*\(", transform="minus_w1"),
+        Alias("adam.m_hat_2", names=(rf"hat\(m\){index_pattern(2)}",), parts=("c",)),
+        Alias("adam.v_hat_2", names=(rf"hat\(v\){index_pattern(2)}",), parts=("c",)),
+        Alias("adam.ratio_2_delta_series", names=(rf"hat\(m\){index_pattern(2)}/.*", r"r_?2", r"ratio.*"), parts=("c",),
+              needs=r"O\s*\(\s*\\?(?:delta|Delta)", approx_needs=r"\\delta"),
+        Alias("adam.ratio_2_series", names=(rf"hat\(m\){index_pattern(2)}/.*", r"r_?2", r"ratio.*"), parts=("c",),
+              needs=r"O\s*\(\s*\\?(?:epsilon|varepsilon)"),
+        Alias("adam.ratio_2", names=(rf"hat\(m\){index_pattern(2)}/\(?sqrt.*", r"r_?2", r"ratio.*"), parts=("c",),
+              avoid=r"O\s*\("),
+        Alias("adam.ratio_2_delta_coefficient", words=(r"coefficient",), parts=("c",), kind="numeric"),
+        Alias("adam.warmup", words=(r"warm-?up", r"learning.rate"), parts=("d",), kind="text"),
+        Alias("adam.adamw_update", names=(rf"w{_T1}", rf"theta{_T1}"), words=(r"adamw", r"decoupled", r"weight decay"),
+              parts=("e",), kind="symbolic"),
+        Alias("adam.l2_update", names=(rf"w{_T1}", rf"theta{_T1}"), words=(r"l2", r"penalty", r"regulari"),
+              parts=("e",), kind="symbolic"),
+    ),
+    conventions=Conventions(small=("epsilon", "delta"), index_letters=("g", "m", "v", "w"),
+                            notation={"beta": "beta_1", "gamma": "beta_2", "eta": "alpha", "varepsilon": "epsilon"}),
+    definitions=_equiv_definitions,
+    givens=_equiv_givens,
+    domain=_equiv_domain(),
+    stated_definitions=_stated_definitions,
+    mistakes=(
+        Mistake("bias_correction_dropped", "bias correction dropped", choices={"bias_correction": False}),
+        Mistake("beta_exchanged", "beta and 1 - beta exchanged", choices={"moment_weights": "exchanged"}),
+        Mistake("epsilon_inside_sqrt", "epsilon inside the square root", choices={"epsilon": "inside"}),
+    ),
+)
 
 
 PROBLEM = Problem(
@@ -509,4 +577,5 @@ PROBLEM = Problem(
     ),
     solve_fn=solve,
     well_posed=_well_posed,
+    checking=CHECKING,
 )

@@ -18,6 +18,7 @@ import sympy as sp
 
 from engine.math import numbers
 from engine.math.numbers import python_literal
+from engine.model.checking import Alias, Checking, Mistake, index_pattern
 from engine.model.problem import Parameter, Problem, Solution, Tex
 from engine.math.latex import CoursePrinter, to_latex
 
@@ -77,12 +78,17 @@ def local_partials() -> dict[tuple[int, int], sp.Basic]:
     return {(j, i): sp.diff(PRIMAL_TRACE[j], V[i]) for i in INDICES for j in children(i)}
 
 
-def adjoint_values(primal: Mapping[int, sp.Basic]) -> tuple[dict[int, sp.Basic], dict[int, sp.Basic]]:
+def adjoint_values(primal: Mapping[int, sp.Basic], flipped: tuple[int, int] | None = None
+                   ) -> tuple[dict[int, sp.Basic], dict[int, sp.Basic]]:
     """Reverse pass seeded with vbar_6 = 1.
 
     Returns (symbolic, values): symbolic[i] = sum_j vbar_j dv_j/dv_i in the
-    trace variables; values[i] its exact value at the primal values."""
+    trace variables; values[i] its exact value at the primal values.
+    ``flipped``: the edge (j, i) whose local partial is taken with the wrong
+    sign (a student's mistake), None for the reverse pass itself."""
     partials = local_partials()
+    if flipped is not None:
+        partials[flipped] = -partials[flipped]
     at_primal = {V[k]: v for k, v in primal.items()}
     symbolic: dict[int, sp.Basic] = {OUTPUT: sp.Integer(1)}
     values: dict[int, sp.Basic] = {OUTPUT: sp.Integer(1)}
@@ -221,7 +227,7 @@ def _part_primal(sol: Solution, primal: dict[int, sp.Basic]) -> None:
 
 def _part_adjoint(sol: Solution, primal: dict[int, sp.Basic], closed: sp.Basic) -> dict[int, sp.Basic]:
     x0, c0 = sol["x"], sol["c"]
-    symbolic, adjoint = adjoint_values(primal)
+    symbolic, adjoint = adjoint_values(primal, sol.choice("flipped_edge", None))
     with sol.part("c", "Reverse adjoint trace") as part:
         part.text(
             r"Seed $\bar{v}_6 = \frac{\partial f}{\partial v_6} = 1$ and go backwards: each adjoint "
@@ -306,6 +312,93 @@ ANSWER_IDS = (
     "autodiff.df_dc",
 )
 
+
+# --------------------------------------------------------------------------- checking
+
+
+def _trace_aliases() -> tuple[Alias, ...]:
+    """v_i of the primal trace (part b) and the adjoints vbar_i (part c), as
+    students write them: ``v_3``, ``\\bar v_3``, ``vbar_3``, ``df/dv_3``."""
+    out = []
+    for i in INDICES:
+        out.append(Alias(f"autodiff.trace.{answer_key(i)}", names=(rf"[A-Za-z]{index_pattern(i)}",), parts=("b",),
+                         kind="numeric"))
+    for i in reversed(INDICES):
+        names = [rf"bar\([A-Za-z]\){index_pattern(i)}", rf"[A-Za-z]bar{index_pattern(i)}",
+                 rf"d[fy]/d[A-Za-z]{index_pattern(i)}", rf"bar\([A-Za-z]{index_pattern(i)}\)"]
+        if i == OUTPUT:
+            names += [r"bar\([fy]\)", r"d[fy]/d[fy]"]
+        out.append(Alias(f"autodiff.adjoint.{answer_key(i)}", names=tuple(names), parts=("c",), kind="numeric"))
+    return tuple(out)
+
+
+def _swap_inputs(params: Mapping[str, Any]) -> dict | None:
+    """x and c exchanged (None when they are equal: nothing to see)."""
+    if params["x"] != params["c"]:
+        return {"x": params["c"], "c": params["x"]}
+    return None
+
+
+def _flipped_edges(params: Mapping[str, Any]) -> tuple[tuple[str, dict], ...]:
+    """One way per edge v_i -> v_j of the graph: the sign of dv_j/dv_i flipped."""
+    return tuple((f"the sign of the local partial dv_{j}/dv_{i}", {"flipped_edge": (j, i)})
+                 for j, i in sorted(local_partials()))
+
+
+def _equiv_definitions(params: Mapping[str, Any]) -> dict:
+    """u = x^2/log x, a = u + c, b = u - c, f = a b; the primal trace (Baydin
+    et al. 2018, Table 2) and its adjoints, each the sum over the children of
+    child adjoint times local partial, in the reader's symbols."""
+    from engine.read.parse import symbol as S
+
+    xs, cs = S("x"), S("c")
+    v = {k: S("v", str(k)) for k in INDICES}
+    trace = {v[k]: PRIMAL_TRACE[k].xreplace({x: xs, c: cs, **{V[i]: v[i] for i in INDICES}}) for k in INDICES}
+    vbar = {k: S(r"\bar{v}", str(k)) for k in INDICES}
+    adjoints = {vbar[OUTPUT]: sp.Integer(1)}
+    for k in reversed(INDICES[:-1]):
+        adjoints[vbar[k]] = sum((vbar[j] * sp.diff(trace[v[j]], v[k]) for j in range(k + 1, OUTPUT + 1)
+                                 if trace[v[j]].has(v[k])), sp.Integer(0))
+    u, a, b, f = S("u"), S("a"), S("b"), S("f")
+    return {u: xs ** 2 / sp.log(xs), a: u + cs, b: u - cs, f: a * b, **trace, **adjoints,
+            S(r"\bar{x}"): vbar[0], S(r"\bar{c}"): vbar[-1], S(r"\bar{y}"): vbar[OUTPUT], S(r"\bar{f}"): vbar[OUTPUT]}
+
+
+def _equiv_givens(params: Mapping[str, Any]) -> dict:
+    from engine.read.parse import symbol as S
+
+    return {S("x"): params["x"], S("c"): params["c"]}
+
+
+CHECKING = Checking(
+    title_words=r"auto-?diff|automatic differentiation|primal trace|adjoint|evaluation trace",
+    aliases=(
+        Alias("autodiff.df_dx_symbolic", names=(r"df/dx", r"f'\(x\)", r"f'", r"df\(x(?:,c)?\)/dx",
+                                                # d[(x^2/log x + c)(...)]/dx, not the derivative of
+                                                # an intermediate (du/dx, da/dx, dv_3/dx)
+                                                r"\(?d(?![uab]/dx$|v_?-?\d+/dx$|bar).*/dx",
+                                                r"dv_?6/dv_?0", r"d/dx\(?f\)?"),
+              parts=("a",), kind="symbolic"),
+        *_trace_aliases(),
+        Alias("autodiff.f", names=(r"f", r"y", r"f\(x,c\)", r"f\([-\d.]+,[-\d.]+\)"), parts=("b",), kind="numeric"),
+        Alias("autodiff.df_dx", names=(r"df/dx", r"bar\(x\)", r"x\.grad", r"f'\(x\)", r"f_x", r"d[fy]/dx"),
+              words=(r"x\.grad", r"df/dx", r"derivative.*\bx\b"), parts=("c", "d"), kind="numeric"),
+        Alias("autodiff.df_dc", names=(r"df/dc", r"bar\(c\)", r"c\.grad", r"f_c", r"d[fy]/dc"),
+              words=(r"c\.grad", r"df/dc", r"derivative.*\bc\b"), parts=("c", "d"), kind="numeric"),
+    ),
+    # the adjoint of x is df/dx: a student's value of one is the student's value of the other
+    same_quantity={"autodiff.df_dx": "autodiff.adjoint.v0", "autodiff.df_dc": "autodiff.adjoint.v_-1",
+                   "autodiff.f": "autodiff.trace.v6"},
+    definitions=_equiv_definitions,
+    givens=_equiv_givens,
+    local_definitions=lambda params: {V[i]: PRIMAL_TRACE[i] for i in INDICES},
+    mistakes=(
+        Mistake("swap_inputs", "inputs swapped (x and c exchanged)", overrides=_swap_inputs),
+        Mistake("adjoint_sign", "a sign error in one adjoint", variants=_flipped_edges),
+    ),
+)
+
+
 PROBLEM = Problem(
     id="autodiff",
     title="Reverse-mode automatic differentiation",
@@ -317,4 +410,5 @@ PROBLEM = Problem(
     answer_ids=ANSWER_IDS,
     solve_fn=solve,
     well_posed=_well_posed,
+    checking=CHECKING,
 )

@@ -21,6 +21,7 @@ import sympy as sp
 
 from engine.math import numbers
 from engine.math.numbers import python_literal
+from engine.model.checking import Alias, Checking, Mistake
 from engine.model.problem import Parameter, Problem, Solution, Tex
 
 x_i = sp.Symbol("x_i", real=True)
@@ -46,9 +47,17 @@ def mean_output(xs: Sequence[sp.Basic]) -> sp.Basic:
     return sp.Add(*[program(v)["c"] for v in xs]) / len(xs)
 
 
-def gradient_formula(x: sp.Basic, n: int) -> sp.Basic:
-    """dy/dx_i = (1/n) 5 b_i (4 log a_i + 4 x_i / a_i) at x_i = x."""
+def gradient_formula(x: sp.Basic, n: int, rule: str = "chain") -> sp.Basic:
+    """dy/dx_i = (1/n) 5 b_i (4 log a_i + 4 x_i / a_i) at x_i = x.
+
+    ``rule`` as a mistaken student differentiates b = a^(4x): "chain" (both
+    terms, right), "power" (the exponent 4x treated as a constant:
+    4x a^(4x - 1)), "exponential" (the base a treated as a constant: b 4 log a)."""
     v = program(x)
+    if rule == "power":
+        return sp.Rational(5, n) * 4 * x * v["a"] ** (4 * x - 1)
+    if rule == "exponential":
+        return sp.Rational(5, n) * v["b"] * 4 * sp.log(v["a"])
     return sp.Rational(5, n) * v["b"] * (4 * sp.log(v["a"]) + 4 * x / v["a"])
 
 
@@ -142,8 +151,9 @@ def _part_values(sol: Solution) -> None:
     xs = list(sol["x"])
     n = len(xs)
     forward = [program(v) for v in xs]
-    y = mean_output(xs)
-    grads = [gradient_formula(v, n) for v in xs]
+    summed = sol.choice("reduction", "mean") == "sum"  # a mistake: y = c.sum()
+    y = mean_output(xs) * (n if summed else 1)
+    grads = [gradient_formula(v, 1 if summed else n, sol.choice("power_rule", "chain")) for v in xs]
     with sol.part("b", "The values: y and x.grad") as part:
         rows = [[Tex(str(k + 1)), v, f["a"], f["b"], f["c"], g] for k, (v, f, g) in enumerate(zip(xs, forward, grads))]
         part.table([Tex("i"), Tex("x_i"), Tex("a_i"), Tex("b_i"), Tex("c_i"), Tex(r"\frac{\partial y}{\partial x_i}")],
@@ -195,6 +205,47 @@ def solve(sol: Solution) -> None:
     _part_values(sol)
 
 
+# --------------------------------------------------------------------------- checking
+
+
+def _equiv_definitions(params: Mapping[str, Any]) -> dict:
+    """a = x + 1, b = a^(4x), c = 5 (b + 3), elementwise, in the reader's symbols."""
+    from engine.read.parse import symbol as S
+
+    x, a, b, c = S("x"), S("a"), S("b"), S("c")
+    return {a: x + 1, b: a ** (4 * x), c: 5 * (b + 3)}
+
+
+def _equiv_domain() -> dict:
+    from engine.read.parse import symbol as S
+
+    return {S("x"): (0.05, 2.0)}
+
+
+CHECKING = Checking(
+    title_words=r"autograd|pytorch|torch|backward\(\)",
+    aliases=(
+        Alias("autograd.dy_dx_symbolic", names=(r"dy/dx(?:_i)?", r"dy_?/dx_i", r"dy/dx_\(?i\)?"), parts=("a",),
+              kind="symbolic"),
+        Alias("autograd.y", names=(r"y",), parts=("b",), kind="numeric", scope="part"),
+        Alias("autograd.x_grad", names=(r"x\.grad", r"dy/dx", r"bar\(x\)", r"grad.*", r"nabla_?x.*"),
+              words=(r"x\.grad",), parts=("b",), kind="numeric"),
+        Alias("autograd.x_grad", names=(r"dy/dx_\(?(?P<i>\d)\)?", r"bar\(x\)_(?P<i>\d)"), parts=("b",), kind="numeric"),
+        Alias("autograd.x_grad", names=(r"x\.grad\[(?P<i>\d)\]",), parts=("b",), kind="numeric", index_base=0),
+    ),
+    definitions=_equiv_definitions,
+    mistakes=(
+        Mistake("exponent_constant", "the exponent 4x treated as a constant (power rule only)",
+                choices={"power_rule": "power"}, max_partners=0),
+        Mistake("base_constant", "the base x + 1 treated as a constant (the 4x/a term left out)",
+                choices={"power_rule": "exponential"}, max_partners=0),
+        Mistake("sum_not_mean", "sum instead of mean (4 times too large)", choices={"reduction": "sum"},
+                max_partners=0),
+    ),
+    domain=_equiv_domain(),
+)
+
+
 PROBLEM = Problem(
     id="autograd",
     title="PyTorch autograd on a vector",
@@ -203,4 +254,5 @@ PROBLEM = Problem(
     answer_ids=("autograd.dy_dx_symbolic", "autograd.y", "autograd.x_grad"),
     solve_fn=solve,
     well_posed=_well_posed,
+    checking=CHECKING,
 )

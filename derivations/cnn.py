@@ -17,11 +17,13 @@ loss at the given values (:func:`reference_gradients`).
 from __future__ import annotations
 
 import random
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping
 
 import sympy as sp
 
 from engine.math.latex import to_latex
+from engine.model.written import product_sum, times
+from engine.model.checking import Alias, Checking, Mistake
 from engine.model.problem import Parameter, Problem, Solution, Tex
 
 #: Pooling window and stride (2 x 2, stride 2).
@@ -159,18 +161,6 @@ def reference_gradients(X0: sp.Matrix, W: sp.Matrix, slope: sp.Basic, t: sp.Basi
         "U": sp.Matrix(m, n, [partial_at(L_u, s, at_u) for s in us]),
         "V": sp.Matrix(m, n, [partial_at(L_v, s, at_v) for s in vs]),
     }
-
-
-def _times(a: sp.Basic, b: sp.Basic) -> sp.Basic:
-    return sp.Mul(a, b, evaluate=False)
-
-
-def _product_sum(pairs: Sequence[tuple[sp.Basic, sp.Basic]]) -> sp.Basic:
-    if not pairs:
-        return sp.Integer(0)
-    if len(pairs) == 1:
-        return _times(*pairs[0])
-    return sp.Add(*[_times(a, b) for a, b in pairs], evaluate=False)
 
 
 # --------------------------------------------------------------------------- parameters
@@ -321,14 +311,14 @@ def _part_forward(sol: Solution, X: sp.Matrix, W: sp.Matrix, slope: sp.Basic) ->
         for k in range(m * n):
             part.define(Vs[k], V[k])
         dv = part.derivation(Vs, title="LeakyReLU")
-        dv.step(U.applyfunc(lambda u: u if u > 0 else _times(slope, u)),
+        dv.step(U.applyfunc(lambda u: u if u > 0 else times(slope, u)),
                 rf"$V_{{ij}} = U_{{ij}}$ for $U_{{ij}} > 0$, ${sol.latex('slope')}\,U_{{ij}}$ otherwise")
         dv.step(V, "evaluate")
         part.answer("cnn.V", V, label="V")
 
         part.define(y_s, y)
         dy = part.derivation(y_s, title="Output")
-        dy.step(_product_sum([(W[k], V[k]) for k in range(m * n)]), r"$y = \sum_{ij} W_{ij} V_{ij}$")
+        dy.step(product_sum([(W[k], V[k]) for k in range(m * n)]), r"$y = \sum_{ij} W_{ij} V_{ij}$")
         dy.step(y, "evaluate")
         part.answer("cnn.y", y, label="y")
     return U, V, argmax, y
@@ -357,24 +347,28 @@ def _part_backward(sol: Solution, X, W, slope, U, argmax, y, ref) -> None:
 
         dVs = partial_symbols("V", m, n)
         for k in range(m * n):
-            part.define(dVs[k], ref["V"][k])
+            if ref is not None:
+                part.define(dVs[k], ref["V"][k])
         dV = part.derivation(dVs, title="Through the weighted sum")
         dV.step(W.applyfunc(lambda w: dL_dy_s * w),
                 r"chain rule: $\frac{\partial y}{\partial V_{ij}} = W_{ij}$, times the upstream gradient")
-        dV.step(W.applyfunc(lambda w: _times(g, w)), rf"$\frac{{\partial L}}{{\partial y}} = {sol.latex('dL_dy')}$")
+        dV.step(W.applyfunc(lambda w: times(g, w)), rf"$\frac{{\partial L}}{{\partial y}} = {sol.latex('dL_dy')}$")
         dL_dV = W * g
         dV.step(dL_dV, "evaluate")
         part.answer("cnn.dL_dV", dL_dV, label=r"\frac{\partial L}{\partial V}")
 
         dUs = partial_symbols("U", m, n)
         for k in range(m * n):
-            part.define(dUs[k], ref["U"][k])
-        local = U.applyfunc(lambda u: leaky_relu_grad(u, slope))
+            if ref is not None:
+                part.define(dUs[k], ref["U"][k])
+        # the factor on the negative side: the slope (a mistake: 0 as for ReLU, or 1: left out)
+        backward = {"slope": slope, "zero": sp.Integer(0), "one": sp.Integer(1)}[sol.choice("backward_slope", "slope")]
+        local = U.applyfunc(lambda u: leaky_relu_grad(u, backward))
         dU = part.derivation(dUs, title="Through LeakyReLU")
-        dU.step(sp.Matrix(m, n, lambda i, j: dVs[i, j] if local[i, j] == 1 else _times(local[i, j], dVs[i, j])),
+        dU.step(sp.Matrix(m, n, lambda i, j: dVs[i, j] if local[i, j] == 1 else times(local[i, j], dVs[i, j])),
                 rf"chain rule: $\frac{{\partial V_{{ij}}}}{{\partial U_{{ij}}}} = 1$ for $U_{{ij}} > 0$, "
                 rf"${sol.latex('slope')}$ otherwise")
-        dU.step(sp.Matrix(m, n, lambda i, j: dL_dV[i, j] if local[i, j] == 1 else _times(dL_dV[i, j], local[i, j])),
+        dU.step(sp.Matrix(m, n, lambda i, j: dL_dV[i, j] if local[i, j] == 1 else times(dL_dV[i, j], local[i, j])),
                 r"the gradients $\frac{\partial L}{\partial V_{ij}}$ above")
         dL_dU = dL_dV.multiply_elementwise(local)
         dU.step(dL_dU, "evaluate")
@@ -383,12 +377,19 @@ def _part_backward(sol: Solution, X, W, slope, U, argmax, y, ref) -> None:
 
         dXs = partial_symbols("X", X.rows, X.cols)
         for k in range(len(X)):
-            part.define(dXs[k], ref["X"][k])
+            if ref is not None:
+                part.define(dXs[k], ref["X"][k])
         routed = sp.zeros(X.rows, X.cols)
         routed_values = sp.zeros(X.rows, X.cols)
+        spread = sol.choice("pool_gradient", "argmax") == "mean"  # a mistake: spread over the window
         for (i, j), pos in argmax.items():
             routed[pos] = dUs[i, j]
-            routed_values[pos] = dL_dU[i, j]
+            if spread:
+                window = windows(X)[i * n + j][2]
+                for p in window:
+                    routed_values[p] += dL_dU[i, j] / len(window)
+            else:
+                routed_values[pos] = dL_dU[i, j]
         dX = part.derivation(dXs, title="Through max-pooling")
         dX.step(routed, "max-pooling routes each window's upstream gradient to its arg-max; "
                         "every other entry of the window gets 0")
@@ -447,17 +448,17 @@ def _part_prelu(sol: Solution, W: sp.Matrix, U: sp.Matrix) -> None:
         dU = part.derivation(dUs, title="The case formula at the values")
         dU.step(sp.Matrix(m, n, lambda i, j: dVs[i, j] if U[i, j] > 0 else alpha_s * dVs[i, j]),
                 rf"the case formula: $U_{{ij}} > 0$ or not, $U = {to_latex(U)}$")
-        dU.step(sp.Matrix(m, n, lambda i, j: dL_dV[i, j] if U[i, j] > 0 else _times(alpha, dL_dV[i, j])),
+        dU.step(sp.Matrix(m, n, lambda i, j: dL_dV[i, j] if U[i, j] > 0 else times(alpha, dL_dV[i, j])),
                 rf"$\frac{{\partial L}}{{\partial V}} = {to_latex(dL_dV)}$, $\alpha = {sol.latex('alpha')}$")
         dU.step(dL_dV.multiply_elementwise(U.applyfunc(lambda u: leaky_relu_grad(u, alpha))), "evaluate")
 
         part.define(dL_dalpha_s, ref["alpha"])
         negative = [k for k in range(m * n) if not U[k] > 0]
         da = part.derivation(dL_dalpha_s, title="The gradient of the shared slope")
-        da.step(_product_sum([(dVs[k], U[k]) for k in negative]),
+        da.step(product_sum([(dVs[k], U[k]) for k in negative]),
                 r"$\frac{\partial L}{\partial \alpha} = \sum_{ij} \frac{\partial L}{\partial V_{ij}} "
                 r"\frac{\partial V_{ij}}{\partial \alpha}$; only $U_{ij} \le 0$ contribute $U_{ij}$")
-        da.step(_product_sum([(dL_dV[k], U[k]) for k in negative]),
+        da.step(product_sum([(dL_dV[k], U[k]) for k in negative]),
                 r"the gradients $\frac{\partial L}{\partial V_{ij}}$ and the pooled $U_{ij} \le 0$")
         dL_dalpha = sp.Add(*[dL_dV[k] * U[k] for k in negative])
         da.step(dL_dalpha, "evaluate")
@@ -487,10 +488,44 @@ def solve(sol: Solution) -> None:
     X, W, slope = sp.Matrix(sol["X"]), sp.Matrix(sol["W"]), sol["slope"]
     _statement(sol)
     _part_loss(sol)
-    U, V, argmax, y = _part_forward(sol, X, W, slope)
-    ref = reference_gradients(X, W, slope, y - sol["dL_dy"])
+    forward = slope if sol.choice("forward_slope", "slope") == "slope" else sp.Integer(0)  # 0: ReLU (a mistake)
+    U, V, argmax, y = _part_forward(sol, X, W, forward)
+    # the independent reference the backward pass is verified against (not
+    # needed under a mistake, whose steps are wrong on purpose and unverified)
+    ref = reference_gradients(X, W, slope, y - sol["dL_dy"]) if not sol.choices else None
     _part_backward(sol, X, W, slope, U, argmax, y, ref)
     _part_prelu(sol, W, U)
+
+
+# --------------------------------------------------------------------------- checking
+
+CHECKING = Checking(
+    title_words=r"max-?pool|leaky ?relu|prelu|\bcnn\b|convolutional network",
+    aliases=(
+        Alias("cnn.loss", names=(r"L", r"L\(.*\)", r"loss", r"E"), parts=("a",), kind="symbolic"),
+        Alias("cnn.U", names=(r"U",), parts=("b",), kind="numeric"),
+        Alias("cnn.U", names=(r"U_\(?(?P<i>\d),?(?P<j>\d)\)?",), parts=("b",), kind="numeric"),
+        Alias("cnn.V", names=(r"V",), parts=("b",), kind="numeric"),
+        Alias("cnn.V", names=(r"V_\(?(?P<i>\d),?(?P<j>\d)\)?",), parts=("b",), kind="numeric"),
+        Alias("cnn.y", names=(r"y", r"hat\(y\)"), parts=("b",), kind="numeric"),
+        Alias("cnn.dL_dy", names=(r"dL/dy", r"bar\(y\)", r"delta_?y", r"dL/dhat\(y\)"), parts=("c",), kind="numeric"),
+        Alias("cnn.dL_dV", names=(r"dL/dV", r"bar\(V\)"), parts=("c",), kind="numeric"),
+        Alias("cnn.dL_dV", names=(r"dL/dV_\(?(?P<i>\d),?(?P<j>\d)\)?",), parts=("c",), kind="numeric"),
+        Alias("cnn.dL_dU", names=(r"dL/dU", r"bar\(U\)"), parts=("c",), kind="numeric"),
+        Alias("cnn.dL_dU", names=(r"dL/dU_\(?(?P<i>\d),?(?P<j>\d)\)?",), parts=("c",), kind="numeric"),
+        Alias("cnn.dL_dX", names=(r"dL/dX", r"bar\(X\)"), parts=("c",), kind="numeric"),
+        Alias("cnn.dL_dX", names=(r"dL/dX_\(?(?P<i>\d),?(?P<j>\d)\)?",), parts=("c",), kind="numeric"),
+        Alias("cnn.dL_dalpha", names=(r"dL/dalpha", r"bar\(alpha\)", r"dL/da"), parts=("d",), kind="numeric"),
+    ),
+    mistakes=(
+        Mistake("relu_not_leaky", "ReLU instead of LeakyReLU (the negative slope left out)",
+                choices={"forward_slope": "zero", "backward_slope": "zero"}),
+        Mistake("slope_not_in_backward", "the LeakyReLU slope left out of the backward pass",
+                choices={"backward_slope": "one"}),
+        Mistake("pool_gradient_spread", "the pooling gradient spread over the window instead of routed to the maximum",
+                choices={"pool_gradient": "mean"}),
+    ),
+)
 
 
 PROBLEM = Problem(
@@ -504,4 +539,5 @@ PROBLEM = Problem(
     ),
     solve_fn=solve,
     well_posed=_well_posed,
+    checking=CHECKING,
 )

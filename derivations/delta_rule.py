@@ -21,6 +21,7 @@ import sympy as sp
 
 from engine.math import numbers
 from engine.math.latex import to_latex
+from engine.model.checking import Alias, Checking, Conventions, Mistake
 from engine.model.problem import Parameter, Problem, Solution
 
 t1, o1, eta = sp.Symbol("t_1", real=True), sp.Symbol("o_1"), sp.Symbol(r"\eta", positive=True)
@@ -54,9 +55,12 @@ def forward(xs, ws) -> dict[str, sp.Basic]:
     return {"net": net, "o": sigmoid(net)}
 
 
-def delta_rule_update(xs, ws, target, rate) -> list[sp.Basic]:
-    """Delta w_j1 = eta (t_1 - o_1) o_1 (1 - o_1) x_j for every j (exact)."""
+def delta_rule_update(xs, ws, target, rate, sigmoid_derivative: bool = True) -> list[sp.Basic]:
+    """Delta w_j1 = eta (t_1 - o_1) o_1 (1 - o_1) x_j for every j (exact);
+    ``sigmoid_derivative=False``: the factor o_1 (1 - o_1) left out (a mistake)."""
     o = forward(xs, ws)["o"]
+    if not sigmoid_derivative:
+        return [rate * (target - o) * v for v in xs]
     return [rate * (target - o) * o * (1 - o) * v for v in xs]
 
 
@@ -153,7 +157,7 @@ def _part_chain(sol: Solution) -> None:
 def _part_numbers(sol: Solution) -> None:
     xs, ws, target, rate = list(sol["x"]), list(sol["w"]), sol["t_1"], sol["eta"]
     fw = forward(xs, ws)
-    updates = delta_rule_update(xs, ws, target, rate)
+    updates = delta_rule_update(xs, ws, target, rate, sol.choice("sigmoid_derivative", True))
     with sol.part("b", "A numeric instance") as part:
         part.define(net1, fw["net"])
         dn = part.derivation(net1, title="Net input")
@@ -230,6 +234,63 @@ def solve(sol: Solution) -> None:
     _part_vanishing(sol)
 
 
+# --------------------------------------------------------------------------- checking
+
+_z = sp.Dummy("z")
+#: The logistic sigmoid as a function the comparison may apply.
+SIGMOID = sp.Lambda(_z, 1 / (1 + sp.exp(-_z)))
+
+
+def _stated_definitions(params: Mapping[str, Any]) -> dict:
+    """The logistic sigmoid of the statement: sigma(z) = 1/(1 + e^{-z}), so
+    that a student's ``\\sigma(0) = 0.5`` is checked."""
+    z = sp.Symbol("z", real=True)
+    return {sp.Symbol("sigma"): 1 / (1 + sp.exp(-z))}
+
+
+def _equiv_definitions(params: Mapping[str, Any]) -> dict:
+    """o_1 = sigma(net_1), in the reader's symbols."""
+    from engine.read.parse import symbol as S
+
+    return {S("o", "1"): sp.Function("sigma")(S("net", "1"))}
+
+
+def _equiv_givens(params: Mapping[str, Any]) -> dict:
+    """The numeric instance of (b): inputs, weights, target and learning rate."""
+    from engine.read.parse import symbol as S
+
+    (x1, x2), (w11, w21) = params["x"], params["w"]
+    sx1, sx2, sw11, sw21 = S("x", "1"), S("x", "2"), S("w", "11"), S("w", "21")
+    return {sx1: x1, sx2: x2, sw11: w11, sw21: w21, S("t", "1"): params["t_1"], S(r"\eta"): params["eta"],
+            S("net", "1"): sw11 * sx1 + sw21 * sx2}
+
+
+CHECKING = Checking(
+    title_words=r"delta rule|sigmoid unit|vanishing gradient",
+    aliases=(
+        Alias("delta_rule.dTSS_do", names=(r"dTSS/do_?1?", r"dE/do_?1?", r"d\(?TSS\)?/do_?\(?1\)?"), parts=("a",)),
+        Alias("delta_rule.do_dnet", names=(r"do_?1?/dnet_?1?", r"do_?1?/dnet_?\(?1\)?"), parts=("a",)),
+        Alias("delta_rule.dnet_dw", names=(r"dnet_?1?/dw_?(?:j1|1j|j|\(j,?1\))?",), parts=("a",)),
+        Alias("delta_rule.delta_w", names=(r"Delta ?w_?(?:j1|1j|j|\(j,?1\))?",), parts=("a",), kind="symbolic"),
+        Alias("delta_rule.o", names=(r"o_?1?", r"o_?\(1\)", r"sigma\(net_?1?\)"), parts=("b",), kind="numeric",
+              scope="part"),
+        Alias("delta_rule.delta_w_values", names=(r"Delta ?w", r"Delta ?w_?(?:j1|\(j,?1\))"), parts=("b",), kind="numeric"),
+        Alias("delta_rule.delta_w_values", names=(r"Delta ?w_\(?(?P<i>\d),?1\)?",), parts=("b",), kind="numeric"),
+        Alias("delta_rule.sigmoid_grad_max", names=(r"max.*", r"sigma'\(0\)", r"sigma'_?max"),
+              words=(r"maximum", r"\bmax\b"), parts=("c",), kind="numeric"),
+    ),
+    conventions=Conventions(notation={"E": "TSS"}, words=("net", "TSS", "out")),
+    functions={"sigma": SIGMOID},
+    definitions=_equiv_definitions,
+    givens=_equiv_givens,
+    stated_definitions=_stated_definitions,
+    mistakes=(
+        Mistake("no_sigmoid_derivative", "the sigmoid's derivative o(1 - o) left out",
+                choices={"sigmoid_derivative": False}, max_partners=0),
+    ),
+)
+
+
 PROBLEM = Problem(
     id="delta_rule",
     title="The delta rule for a sigmoid unit",
@@ -241,4 +302,5 @@ PROBLEM = Problem(
     ),
     solve_fn=solve,
     well_posed=_well_posed,
+    checking=CHECKING,
 )

@@ -24,6 +24,7 @@ from typing import Any, Mapping, Sequence
 import sympy as sp
 
 from engine.math import numbers
+from engine.model.checking import Alias, Checking
 from engine.model.problem import Parameter, Part, Problem, Solution, Tex
 
 #: Largest finite float64, (2 - 2^-52) 2^1023; exp(z) overflows above log of it.
@@ -345,6 +346,40 @@ def solve(sol: Solution) -> None:
     _part_gradients(sol)
 
 
+# --------------------------------------------------------------------------- checking
+
+
+def _equiv_definitions(params: Mapping[str, Any]) -> dict:
+    """p_i = exp(z_i) / sum_j exp(z_j) over K logits; the sum written as the
+    reader reads ``\\sum_j e^{z_j}`` (index _i1, indexed z)."""
+    from engine.read.parse import symbol as S
+
+    j, K, z = sp.Symbol("_i1"), sp.Symbol("K"), sp.IndexedBase("z")
+    total = sp.Sum(sp.exp(z[j]), (j, 1, K))
+    return {S("p", "y"): sp.exp(S("z", "y")) / total, S("p", "y'"): sp.exp(S("z", "y'")) / total}
+
+
+CHECKING = Checking(
+    title_words=r"soft-?max|cross-?entropy",
+    aliases=(
+        Alias("softmax.shift_invariance", names=(r"softmax\(z-c.*\)_?i?", r"softmax_?i?\(z-c.*\)", r"p_?i?\(z-c.*\)"),
+              parts=("a",)),
+        Alias("softmax.naive_example", words=(r"naive", r"overflow"), parts=("b",), kind="text"),
+        Alias("softmax.stable_example", names=(r"softmax\(z\)", r"p", r"sigma\(z\)", r"softmax\(.*\)", r"hat\(p\)"),
+              parts=("b",), kind="numeric"),
+        Alias("ce.loss_onehot", names=(r"L", r"H\(q,p\)", r"L_?CE", r"H", r"CE", r"L\(.*\)"), parts=("c",),
+              kind="symbolic"),
+        Alias("ce.dL_dz_other", names=(r"dL/dz_(?:y'|j|k|i|\(y'\)|yprime|y\^?prime)", r"dL/dz_\(?j\)?\(j!=y\)"),
+              parts=("d",), kind="symbolic"),
+        Alias("ce.dL_dz_y", names=(r"dL/dz_\(?y\)?", r"dL/dz_\(?c\)?", r"dL/dz_\(?t\)?"), parts=("d",), kind="symbolic"),
+    ),
+    functions={"softmax": None},
+    definitions=_equiv_definitions,
+    # a proof: correct only when every step of it is
+    proof_answers=frozenset({"softmax.shift_invariance"}),
+)
+
+
 PROBLEM = Problem(
     id="softmax",
     title="Softmax and cross-entropy",
@@ -356,4 +391,5 @@ PROBLEM = Problem(
     ),
     solve_fn=solve,
     well_posed=_well_posed,
+    checking=CHECKING,
 )

@@ -28,6 +28,8 @@ from typing import Any, Mapping, Sequence
 import sympy as sp
 
 from engine.math.latex import to_latex
+from engine.model.written import unevaluated_sum
+from engine.model.checking import Alias, Checking, Mistake
 from engine.model.problem import Parameter, Problem, Solution, Tex
 
 #: Layer kinds as data: kind -> the names of the numbers that follow it.
@@ -84,8 +86,14 @@ def _spatial(n: int, k: int, s: int, p: int) -> int:
     return (n + 2 * p - k) // s + 1
 
 
-def layer_table(layers: Sequence[Sequence[Any]], size: int, channels: int) -> list[LayerRow]:
+def layer_table(layers: Sequence[Sequence[Any]], size: int, channels: int, *, input_channels: bool = True,
+                conv_bias: bool = True, fc_bias: bool = True, flatten: bool = True) -> list[LayerRow]:
     """Walk the layer list from a size x size x channels input.
+
+    The switches count parameters as a mistaken student does:
+    ``input_channels=False`` counts k x k x 1 filters, ``conv_bias`` /
+    ``fc_bias=False`` leave out the biases, ``flatten=False`` feeds the first
+    fully connected layer the channels only (not H x W x C).
 
     Raises ValueError (with the layer's position) for a malformed layer, a
     conv/pool after a fc layer, or a spatial size that drops below 1."""
@@ -107,8 +115,9 @@ def layer_table(layers: Sequence[Sequence[Any]], size: int, channels: int) -> li
                 c_out = values["C_out"]
                 conv_in_block += 1
                 name = f"conv{block}_{conv_in_block}"
-                params = (k * k * c_in + 1) * c_out
-                formula = rf"({k} \cdot {k} \cdot {c_in} + 1) \cdot {c_out}"
+                counted, bias = (c_in if input_channels else 1), (1 if conv_bias else 0)
+                params = (k * k * counted + bias) * c_out
+                formula = rf"({k} \cdot {k} \cdot {counted} + {bias}) \cdot {c_out}"
             else:
                 c_out = c_in
                 name = f"pool{block}"
@@ -119,12 +128,13 @@ def layer_table(layers: Sequence[Sequence[Any]], size: int, channels: int) -> li
                                  params, formula))
             shape, jump, rf = (n_out, n_out, c_out), new_jump, new_rf
         else:
-            n_in = math.prod(shape)
+            n_in = math.prod(shape) if flatten else shape[-1]
             n_out = values["n_out"]
+            bias = 1 if fc_bias else 0
             fc_count += 1
             name = f"fc{block + fc_count - 1 + (0 if conv_in_block == 0 else 1)}"
             rows.append(LayerRow(name, kind, values, shape, (n_out,), None, None, None, None,
-                                 (n_in + 1) * n_out, rf"({n_in} + 1) \cdot {n_out}"))
+                                 (n_in + bias) * n_out, rf"({n_in} + {bias}) \cdot {n_out}"))
             shape = (n_out,)
     return rows
 
@@ -218,10 +228,6 @@ def _shape_tex(shape: tuple[int, ...]) -> Tex:
     return Tex(r" \times ".join(str(d) for d in shape))
 
 
-def _unevaluated_sum(terms: Sequence[sp.Basic]) -> sp.Basic:
-    return sp.Add(*terms, evaluate=False) if len(terms) > 1 else terms[0]
-
-
 def _statement(sol: Solution, rows: list[LayerRow]) -> None:
     size, channels = sol.latex("input_size"), sol.latex("input_channels")
     last = [r for r in rows if r.kind != "fc"][-1]
@@ -241,8 +247,15 @@ def _statement(sol: Solution, rows: list[LayerRow]) -> None:
     )
 
 
+#: The receptive-field rules: the recurrence, and the usual mistakes (choice "receptive_field").
+RECEPTIVE_FIELD_RULES = ("recurrence", "without_jump", "input_size", "last_convolution")
+
+
 def _part_receptive_field(sol: Solution, rows: list[LayerRow]) -> None:
     spatial = [r for r in rows if r.kind != "fc"]
+    rule = sol.choice("receptive_field", "recurrence")
+    if rule == "last_convolution" and spatial[-1].kind == "pool" and len(spatial) > 1:
+        spatial = spatial[:-1]  # the final pooling left out
     with sol.part("a", "Receptive field") as part:
         part.text(
             r"Start from one input pixel: $r_0 = 1$, $j_0 = 1$. A layer with kernel $k$ and stride $s$ widens "
@@ -260,9 +273,14 @@ def _part_receptive_field(sol: Solution, rows: list[LayerRow]) -> None:
         terms = [sp.Integer(1)] + [sp.Mul(sp.Integer(r.fields["k"] - 1), sp.Integer(r.jump_in), evaluate=False)
                                    for r in spatial]
         field = sp.Integer(spatial[-1].receptive_field)
-        part.define(R, _unevaluated_sum(terms))
+        if rule == "without_jump":
+            terms = [sp.Integer(1)] + [sp.Integer(r.fields["k"] - 1) for r in spatial]
+            field = sp.Integer(1 + sum(r.fields["k"] - 1 for r in spatial))
+        elif rule == "input_size":
+            terms, field = [sp.Integer(int(sol["input_size"]))], sp.Integer(int(sol["input_size"]))
+        part.define(R, unevaluated_sum(terms))
         d = part.derivation(R, title="The recurrence unrolled")
-        d.step(_unevaluated_sum(terms), r"$r = 1 + \sum_l (k_l - 1) j_{l-1}$ over the layers of the table")
+        d.step(unevaluated_sum(terms), r"$r = 1 + \sum_l (k_l - 1) j_{l-1}$ over the layers of the table")
         d.step(field, "integer arithmetic")
         part.text(
             rf"One unit of the final ${_shape_tex(spatial[-1].shape_out).source}$ output sees a "
@@ -285,7 +303,7 @@ def _part_parameters(sol: Solution, rows: list[LayerRow]) -> None:
         totals = {}
         for kind, answer_id, title in (("conv", "vgg16.params_conv", "Convolutional layers"),
                                        ("fc", "vgg16.params_fc", "Fully connected layers")):
-            counts = _unevaluated_sum([sp.Integer(r.params) for r in rows if r.kind == kind])
+            counts = unevaluated_sum([sp.Integer(r.params) for r in rows if r.kind == kind])
             part.define(P[kind], counts)
             d = part.derivation(P[kind], title=title)
             d.step(counts, "sum over the layers of the table")
@@ -313,10 +331,55 @@ def _part_parameters(sol: Solution, rows: list[LayerRow]) -> None:
 
 def solve(sol: Solution) -> None:
     """Parts (a)-(b) of A3 for the layer list and input of the parameters."""
-    rows = layer_table(sol["layers"], int(sol["input_size"]), int(sol["input_channels"]))
+    rows = layer_table(sol["layers"], int(sol["input_size"]), int(sol["input_channels"]),
+                       input_channels=sol.choice("input_channels", True), conv_bias=sol.choice("conv_bias", True),
+                       fc_bias=sol.choice("fc_bias", True), flatten=sol.choice("flatten", True))
     _statement(sol, rows)
     _part_receptive_field(sol, rows)
     _part_parameters(sol, rows)
+
+
+# --------------------------------------------------------------------------- checking
+
+#: Words that name one layer ("conv1_1", "fc6", "layer 3"), not a total.
+_ONE_LAYER = (r"\b(?:conv|fc|pool|layer|block)\s*_?\d",)
+
+def _without_biases(params: Mapping[str, Any]) -> tuple[tuple[str, dict], ...]:
+    return (("", {"conv_bias": False, "fc_bias": False}), ("in the convolutions", {"conv_bias": False}),
+            ("in the fully connected layers", {"fc_bias": False}))
+
+
+CHECKING = Checking(
+    title_words=r"vgg|receptive field|field of view|\bfov\b",
+    aliases=(
+        Alias("vgg16.conv_fc_ratio", names=(r".*conv.*/.*(?:fc|fully|dense).*", r"ratio.*"),
+              words=(r"ratio", r"conv.*(?:/|over|\bto\b|divided).*(?:fc|fully|dense)", r"%"), parts=("b",),
+              kind="numeric"),
+        Alias("vgg16.params_total", names=(r"(?:P|N|n|\#)_?\(?total\)?",),
+              words=(r"total", r"overall", r"\ball\b", r"whole", r"in sum"), parts=("b",), kind="numeric"),
+        Alias("vgg16.params_fc", names=(r"(?:P|N|n|\#)_?\(?(?:fc|FC|dense)\)?",),
+              words=(r"fully", r"\bfc\b", r"dense", r"linear"), parts=("b",), kind="numeric",
+              words_not=_ONE_LAYER),
+        Alias("vgg16.params_conv", names=(r"(?:P|N|n|\#)_?\(?(?:conv|CONV)\)?",),
+              words=(r"conv",), parts=("b",), kind="numeric", words_not=_ONE_LAYER),
+        Alias("vgg16.receptive_field", names=(r"r", r"r_?(?:out|final|\d+|L|pool5|5)", r"RF", r"FOV", r"receptivefield"),
+              words=(r"receptive", r"\bfov\b", r"field of view", r"\brf\b"), parts=("a",), kind="numeric",
+              transform="square_size"),
+    ),
+    mistakes=(
+        Mistake("conv_without_input_channels", "convolution parameters without the input channels",
+                choices={"input_channels": False}),
+        Mistake("without_biases", "parameters without the biases", variants=_without_biases),
+        Mistake("flatten_channels_only", "first fully connected layer fed the channels only, not H x W x C",
+                choices={"flatten": False}),
+        Mistake("rf_without_jump", "receptive field without the jump (r = 1 + sum of (k - 1))",
+                choices={"receptive_field": "without_jump"}, max_partners=0),
+        Mistake("rf_input_size", "receptive field taken as the input size", choices={"receptive_field": "input_size"},
+                max_partners=0),
+        Mistake("rf_last_conv", "receptive field of the last convolution (the final pooling left out)",
+                choices={"receptive_field": "last_convolution"}, max_partners=0),
+    ),
+)
 
 
 PROBLEM = Problem(
@@ -336,4 +399,5 @@ PROBLEM = Problem(
                 "vgg16.conv_fc_ratio"),
     solve_fn=solve,
     well_posed=_scalar_ok,
+    checking=CHECKING,
 )

@@ -16,6 +16,8 @@ import importlib
 import os
 import sys
 
+from engine.commands import options
+
 #: (name, module, one-line help, description). Order is the order of --help.
 COMMANDS = (
     ("list", "engine.commands.catalog", "list the built-in problems",
@@ -52,6 +54,11 @@ examples:
   derive check ../shared/submissions/sheet-a-ocr-example.md --sheet A
   derive gradescope --sheet A -o autograder.zip
   derive equiv '\\frac{1}{4}' '0.25'
+  derive list --questions ~/course/questions   # the catalog plus a course's own questions
+
+A course's own question modules (one module per question, see README.md,
+"Writing a problem") join the catalog with --questions DIR on any command,
+or with DERIVE_QUESTIONS=DIR[:DIR...] in the environment.
 
 Run 'derive COMMAND --help' for a command's options.
 """
@@ -81,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
                              formatter_class=argparse.RawDescriptionHelpFormatter)
         mod = importlib.import_module(module)
         getattr(mod, "configure_" + name)(cmd)
+        options.add_questions_option(cmd)
         cmd.set_defaults(_run=getattr(mod, "run_" + name))
     return parser
 
@@ -94,6 +102,11 @@ def main(argv: list[str] | None = None) -> int:
     from engine.errors import BuildFailed, UsageError, VerificationError
 
     try:
+        if getattr(args, "questions", None):
+            from engine.model import catalog
+
+            for folder in args.questions:
+                catalog.add_folder(folder)
         return int(args._run(args) or 0)
     except UsageError as exc:
         print(f"derive {args.command}: {exc}", file=sys.stderr)
@@ -115,41 +128,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"derive {args.command}: internal error: {type(exc).__name__}: {exc} "
               "(set DERIVE_DEBUG=1 for the traceback)", file=sys.stderr)
         return 1
-
-
-# --------------------------------------------------------------------------- shared options
-
-
-def add_set_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--set", dest="sets", action="append", default=[], metavar="NAME=VALUE",
-        help="override a parameter exactly (0.9 means 9/10; 1e-8; 2/3); repeatable. "
-        "With several problems, PROBLEM.NAME=VALUE picks one.",
-    )
-
-
-def parse_sets(pairs: list[str], problems) -> dict[str, dict[str, str]]:
-    """``--set`` values per problem id: ``{"autodiff": {"x": "2"}}``.
-
-    Raises UsageError for a malformed pair or a name no selected problem has."""
-    from engine.errors import UsageError
-
-    result: dict[str, dict[str, str]] = {p.id: {} for p in problems}
-    for pair in pairs:
-        if "=" not in pair:
-            raise UsageError(f"--set {pair!r}: write NAME=VALUE, e.g. --set x=2")
-        name, value = (s.strip() for s in pair.split("=", 1))
-        target = None
-        if "." in name:
-            target, name = name.rsplit(".", 1)
-        hits = [p for p in problems if (target is None or p.id == target) and any(q.name == name for q in p.parameters)]
-        if not hits:
-            where = f"problem {target!r}" if target else "the selected problems"
-            known = sorted({f"{p.id}.{q.name}" for p in problems for q in p.parameters})
-            raise UsageError(f"--set {pair!r}: {where} have no parameter {name!r}; parameters: {', '.join(known) or 'none'}")
-        for p in hits:
-            result[p.id][name] = value
-    return result
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -13,6 +13,7 @@ import pytest
 import sympy as sp
 
 from engine.read import chains as align
+from engine.check import names
 from engine.check import answers as ca
 from engine.check import compare as cm
 from engine.check import reference as checkref
@@ -246,7 +247,7 @@ def test_quantity_key(latex, key):
 ])
 def test_a_named_quantity_is_aligned(latex, problem, part, answer_id):
     chain = _one_chain(latex + " = 1", problem, part)
-    ids = {m.alias.answer_id for m in align.name_matches(chain)}
+    ids = {m.alias.answer_id for m in names.name_matches(chain)}
     assert answer_id in ids
 
 
@@ -258,7 +259,7 @@ def test_a_named_quantity_is_aligned(latex, problem, part, answer_id):
     ("so the FOV", "vgg16", "vgg16.receptive_field"),
 ])
 def test_a_quantity_named_in_words_is_aligned(words, problem, answer_id):
-    assert align.match_words(words, problem)[0].answer_id == answer_id
+    assert names.match_words(words, problem)[0].answer_id == answer_id
 
 
 def _one_chain(text: str, problem: str, part: str) -> align.Chain:
@@ -271,7 +272,7 @@ def _one_chain(text: str, problem: str, part: str) -> align.Chain:
 def test_part_and_words_choose_between_answers_of_one_name():
     chain = _one_chain(r"w_{t+1} = x", "adam", "e")
     chain.context = "With decoupled weight decay (AdamW):"
-    assert [m.alias.answer_id for m in align.name_matches(chain)] == ["adam.adamw_update"]
+    assert [m.alias.answer_id for m in names.name_matches(chain)] == ["adam.adamw_update"]
 
 
 # --------------------------------------------------------------------------- conventions and precision
@@ -506,32 +507,43 @@ def test_without_biases_variants(sheets):
     assert both["vgg16.params_fc"] == fc_no_bias
 
 
-def test_adam_models_recompute_the_recursion():
+def test_adam_mistakes_are_the_modules_own_solve():
+    """A mistake is the module's solve with one choice changed (Kingma & Ba
+    2015, Algorithm 1, redone by hand with the mistake)."""
     from derivations import adam as A
-
-    b1, g1, g2 = A.beta_1, A.g_1, A.g_2
-    dropped = diagnose.adam_first_steps(bias_correction=False)
-    assert sp.simplify(dropped["adam.m_hat_2"] - ((1 - b1) * b1 * g1 + (1 - b1) * g2)) == 0
-    exchanged = diagnose.adam_first_steps(exchanged=True)
-    assert sp.simplify(exchanged["adam.m_hat_1"] - b1 * g1 / (1 - b1)) == 0
-    right = diagnose.adam_first_steps()
-    assert sp.simplify(right["adam.m_hat_2"] - (b1 * g1 + g2) / (1 + b1)) == 0
-
-
-def test_cnn_recomputation_agrees_with_the_statement():
-    """Max-pool, LeakyReLU and y by hand from problems.md (B1)."""
     from engine.model import catalog
 
-    params = catalog.get("cnn").defaults()
-    q = diagnose.cnn_quantities(params)
-    assert q["cnn.U"] == sp.Matrix([[8, 6], [sp.Rational(-1, 2), sp.Rational(-1, 2)]])
-    assert q["cnn.y"] == sp.Rational(193, 10)  # 8 + 12 - 0.5 - 0.2
-    assert q["cnn.dL_dalpha"] == -14  # 20 * (-0.5) + 8 * (-0.5)
+    b1, g1, g2 = A.beta_1, A.g_1, A.g_2
+    problem = catalog.get("adam")
+    dropped = problem.solve(choices={"bias_correction": False}).answers
+    assert sp.simplify(dropped["adam.m_hat_2"].value - ((1 - b1) * b1 * g1 + (1 - b1) * g2)) == 0
+    exchanged = problem.solve(choices={"moment_weights": "exchanged"}).answers
+    assert sp.simplify(exchanged["adam.m_hat_1"].value - b1 * g1 / (1 - b1)) == 0
+    right = problem.solve().answers
+    assert sp.simplify(right["adam.m_hat_2"].value - (b1 * g1 + g2) / (1 + b1)) == 0
+    both = problem.solve(choices={"bias_correction": False, "moment_weights": "exchanged"}).answers
+    assert sp.simplify(both["adam.m_hat_1"].value - b1 * g1) == 0
+
+
+def test_cnn_relu_mistake_agrees_with_the_statement():
+    """Max-pool, ReLU instead of LeakyReLU and y by hand from problems.md (B1)."""
+    from engine.model import catalog
+
+    q = catalog.get("cnn").solve(choices={"forward_slope": "zero", "backward_slope": "zero"}).answers
+    assert q["cnn.U"].value == sp.Matrix([[8, 6], [sp.Rational(-1, 2), sp.Rational(-1, 2)]])
+    assert q["cnn.V"].value == sp.Matrix([[8, 6], [0, 0]])
+    assert q["cnn.y"].value == 20  # 8 + 12: ReLU drops the negative entries
+    assert q["cnn.dL_dalpha"].value == -14  # 20 * (-0.5) + 8 * (-0.5): the PReLU part has no mistake
 
 
 def test_error_models_are_a_table():
-    names = [m.name for m in diagnose.ERROR_MODELS]
-    assert len(names) == len(set(names))
+    from engine.model import catalog
+
+    for problem in catalog.available():
+        names = [m.name for m in diagnose.models(problem)]
+        assert len(names) == len(set(names)), problem.id
+        assert names[-1] == "sign" and "log10" in names
+    names = {m.name for p in catalog.available() for m in diagnose.models(p)}
     for required in ("log10", "swap_inputs", "bias_correction_dropped", "beta_exchanged",
                      "conv_without_input_channels", "without_biases", "rf_without_jump", "rf_input_size",
                      "adjoint_sign"):

@@ -6,12 +6,15 @@ VGG16's configuration D)."""
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from decimal import Decimal
 from fractions import Fraction
 
 import mpmath
 import pytest
 
+import engine.render  # noqa: F401 - the render stage registers the display hooks
 from engine.model import catalog
 from engine.model import variants
 from tests.test_pdf import vgg16_counts
@@ -99,3 +102,14 @@ def test_derive_diff_result_has_a_rich_display():
     value = mpmath.diff(lambda t: t**2 / mpmath.log(t), 3)  # the derivative at 3, by finite differences
     assert any(b.endswith(rf"\approx {mpmath.nstr(value, 6)}") for b in boxed(markdown))
     assert result._repr_latex_().startswith("% derive: worked solution")
+
+
+def test_the_model_does_not_import_the_render_stage():
+    """Data flows one way (model -> render): the model alone shows the plain
+    repr; importing the render stage registers the Jupyter hooks."""
+    code = ("import sys; from engine.model import catalog; p = catalog.get('autodiff'); "
+            "assert p._repr_markdown_() is None and p.solve()._repr_latex_() is None; "
+            "assert not any(m.startswith('engine.render') for m in sys.modules), 'model imported render'; "
+            "import engine.render; print(p._repr_markdown_().splitlines()[0])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.startswith("# A1 · " + catalog.get("autodiff").title)

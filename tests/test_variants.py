@@ -30,7 +30,7 @@ from engine.cli import main
 from engine.commands.catalog import answers_json
 from engine.commands.render import statements_path
 from engine.errors import UsageError
-from engine.model.problem import Table, _plain
+from engine.model.problem import Table, plain_value
 from tests.conftest import ROOT
 from tests.test_adam import ALPHA, adam_loop, as_float, at, loop_ratio, mp, mpf, torch_steps
 from tests.test_autodiff import torch_hook_grads, torch_trace
@@ -51,7 +51,7 @@ SWEEP = range(60)
 
 def plain(values: dict) -> dict:
     """Parameter values as JSON numbers (as ``derive answers`` prints them)."""
-    return {name: _plain(value) for name, value in values.items()}
+    return {name: plain_value(value) for name, value in values.items()}
 
 
 def py_layers(layers) -> list:
@@ -86,8 +86,8 @@ def test_different_seeds_different_parameters(problem_id):
 
 
 def _draws_in_a_fresh_process(hash_seed: str) -> dict:
-    code = ("import json\nfrom engine.model import catalog, variants\nfrom engine.model.problem import _plain\n"
-            "print(json.dumps({p.id: [{k: _plain(v) for k, v in variants.draw(p, s).items()} for s in (3, 4)]\n"
+    code = ("import json\nfrom engine.model import catalog, variants\nfrom engine.model.problem import plain_value\n"
+            "print(json.dumps({p.id: [{k: plain_value(v) for k, v in variants.draw(p, s).items()} for s in (3, 4)]\n"
             "                  for p in catalog.available()}))")
     env = {"PYTHONHASHSEED": hash_seed, "PATH": "/usr/bin:/bin"}
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,

@@ -37,7 +37,8 @@ from typing import Any, Mapping
 import mpmath
 import sympy as sp
 
-from engine.read.chains import SAME_QUANTITY, match_name, quantity_key
+from engine.check.names import match_name, same_quantity
+from engine.read.chains import quantity_key
 
 #: Digits of the numeric evaluations.
 DIGITS = 40
@@ -162,7 +163,7 @@ def resolve_key(pm: ProblemMath, key: str, notation: Mapping[str, str] | None = 
             continue
         if alias.scope == "part" and part is not None and alias.parts and part not in alias.parts:
             continue  # o_1 is 1/2 in part (b), a variable in the derivation of part (a)
-        answer = SAME_QUANTITY.get(alias.answer_id, alias.answer_id)
+        answer = same_quantity().get(alias.answer_id, alias.answer_id)
         target = f"@{answer}[{','.join(str(i) for i in index)}]" if index is not None else f"@{answer}"
         in_part = part is not None and (not alias.parts or part in alias.parts)
         found.setdefault(target, in_part)

@@ -1,27 +1,25 @@
 """What each problem of the catalog defines, for the answer checker.
 
-:data:`PROBLEMS` maps a problem id (problems.md) to a :class:`ProblemContext`:
-names that stand for expressions (``u = x^2/\\log x`` in ``autodiff``,
-``p_{y'}`` = softmax in ``softmax``), functions (``\\sigma`` = sigmoid in
-``delta_rule``), given values, the letters whose superscripts students use
-as indices (Adam's ``m^t``), and sampling intervals for the numeric spot
-check. Everything is built here from our own sympy objects, never parsed
-from user text; symbols are named exactly as :func:`engine.read.parse.parse_latex`
-names them (:func:`engine.read.parse.symbol`, tested). Adding a problem is adding
-one entry.
+:data:`PROBLEMS` maps a problem id of the catalog to a :class:`ProblemContext`
+built from the question module's :class:`engine.model.checking.Checking` at
+the problem's parameters: names that stand for expressions (``u = x^2/\\log x``),
+functions (``\\sigma`` = sigmoid), given values, the letters whose
+superscripts students use as indices (``m^t``), and sampling intervals for
+the numeric spot check. Everything comes from the modules' own sympy objects,
+never from user text; symbols are named exactly as
+:func:`engine.read.parse.parse_latex` names them (:func:`engine.read.parse.symbol`).
+The engine names no problem: a new question module needs no entry here.
 """
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
-from typing import Callable, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
 from engine.errors import UsageError
 from engine.read.parse import ParseError, parse_latex
-from engine.read.parse import symbol as S
 
 #: Substitution passes before the definitions are declared cyclic.
 MAX_PASSES = 30
@@ -100,71 +98,19 @@ def _fixed_point(expr, step: Callable, what: str):
     raise DefinitionCycle(f"the problem's {what} do not settle after {MAX_PASSES} substitutions (a cycle?)")
 
 
-def _autodiff() -> ProblemContext:
-    # problems.md A1: u = x^2/log x, a = u + c, b = u - c, f = a b; the primal
-    # trace of Baydin et al. (2018), Table 2, and its adjoints, each the sum
-    # over the children of child adjoint times local partial.
-    x, c = S("x"), S("c")
-    v = {k: S("v", str(k)) for k in range(-1, 7)}
-    trace = {v[-1]: c, v[0]: x, v[1]: v[0] ** 2, v[2]: sp.log(v[0]), v[3]: v[1] / v[2],
-             v[4]: v[3] + v[-1], v[5]: v[3] - v[-1], v[6]: v[4] * v[5]}
-    vbar = {k: S(r"\bar{v}", str(k)) for k in range(-1, 7)}
-    adjoints = {vbar[6]: sp.Integer(1)}
-    for k in range(5, -2, -1):
-        adjoints[vbar[k]] = sum((vbar[j] * sp.diff(trace[v[j]], v[k]) for j in range(k + 1, 7)
-                                 if trace[v[j]].has(v[k])), sp.Integer(0))
-    u, a, b, f = S("u"), S("a"), S("b"), S("f")
-    definitions = {u: x ** 2 / sp.log(x), a: u + c, b: u - c, f: a * b, **trace, **adjoints,
-                   S(r"\bar{x}"): vbar[0], S(r"\bar{c}"): vbar[-1], S(r"\bar{y}"): vbar[6], S(r"\bar{f}"): vbar[6]}
-    return ProblemContext(definitions=definitions, givens={x: sp.Integer(3), c: sp.Integer(5)})
-
-
-def _adam() -> ProblemContext:
-    # problems.md A2 (Kingma & Ba 2015, Algorithm 1): the first two steps from m_0 = v_0 = 0.
-    b1, b2, eps = S(r"\beta", "1"), S(r"\beta", "2"), S(r"\epsilon")
-    g = {t: S("g", str(t)) for t in (1, 2)}
-    m = {t: S("m", str(t)) for t in (0, 1, 2)}
-    v = {t: S("v", str(t)) for t in (0, 1, 2)}
-    definitions = {m[0]: sp.Integer(0), v[0]: sp.Integer(0)}
-    for t in (1, 2):
-        definitions[m[t]] = b1 * m[t - 1] + (1 - b1) * g[t]
-        definitions[v[t]] = b2 * v[t - 1] + (1 - b2) * g[t] ** 2
-        definitions[S(r"\hat{m}", str(t))] = m[t] / (1 - b1 ** t)
-        definitions[S(r"\hat{v}", str(t))] = v[t] / (1 - b2 ** t)
-    return ProblemContext(definitions=definitions,
-                          givens={b1: sp.Rational(9, 10), b2: sp.Rational(999, 1000), eps: sp.Rational(1, 10 ** 8)},
-                          index_symbols=frozenset({"g", "m", "v", "w"}),
-                          # epsilon's declared range (1e-10, 1e-6) would hide a dropped epsilon under
-                          # the spot check's resolution (MISMATCH); the derivation's own checks use
-                          # (0.001, 0.5) too
-                          domain={eps: (0.001, 0.1)})
-
-
-def _softmax() -> ProblemContext:
-    # problems.md B2: p_i = exp(z_i) / sum_j exp(z_j) over K logits; the sum is
-    # written as the parser reads \sum_j e^{z_j} (index _i1, indexed z).
-    j, K, z = sp.Symbol("_i1"), sp.Symbol("K"), sp.IndexedBase("z")
-    total = sp.Sum(sp.exp(z[j]), (j, 1, K))
-    definitions = {S("p", "y"): sp.exp(S("z", "y")) / total, S("p", "y'"): sp.exp(S("z", "y'")) / total}
-    return ProblemContext(definitions=definitions, functions={"softmax": None})
-
-
-def _delta_rule() -> ProblemContext:
-    # problems.md C2: o_1 = sigma(net_1) with the logistic sigmoid; the numeric instance of (b).
-    zz = sp.Dummy("z")
-    sigmoid = sp.Lambda(zz, 1 / (1 + sp.exp(-zz)))
-    net = S("net", "1")
-    x1, x2, w11, w21 = S("x", "1"), S("x", "2"), S("w", "11"), S("w", "21")
-    givens = {x1: sp.Integer(1), x2: sp.Rational(1, 2), w11: sp.Rational(1, 5), w21: sp.Rational(-2, 5),
-              S("t", "1"): sp.Integer(1), S(r"\eta"): sp.Rational(1, 2), net: w11 * x1 + w21 * x2}
-    return ProblemContext(definitions={S("o", "1"): sp.Function("sigma")(net)}, functions={"sigma": sigmoid},
-                          givens=givens)
-
-
-def _autograd() -> ProblemContext:
-    # problems.md C1: a = x + 1, b = a^(4x), c = 5 (b + 3), elementwise.
-    x, a, b, c = S("x"), S("a"), S("b"), S("c")
-    return ProblemContext(definitions={a: x + 1, b: a ** (4 * x), c: 5 * (b + 3)}, domain={x: (0.05, 2.0)})
+def context_of(problem: Any, params: Mapping[str, Any] | None = None) -> ProblemContext:
+    """The context of a catalog problem at ``params`` (default: its defaults),
+    from its module's Checking, sampling its parameters in their declared
+    ranges (the module's own ``domain`` entries take precedence)."""
+    checking = problem.checking
+    values = problem.defaults() if params is None else params
+    return ProblemContext(
+        definitions=dict(checking.definitions(values)) if checking.definitions else {},
+        functions=dict(checking.functions),
+        givens=dict(checking.givens(values)) if checking.givens else {},
+        index_symbols=frozenset(checking.conventions.index_letters),
+        domain={**declared_ranges(problem.id), **checking.domain},
+    )
 
 
 def declared_ranges(problem_id: str) -> dict[sp.Symbol, tuple]:
@@ -184,22 +130,35 @@ def declared_ranges(problem_id: str) -> dict[sp.Symbol, tuple]:
     return ranges
 
 
-def _with_declared_ranges(problem_id: str, context: ProblemContext) -> ProblemContext:
-    """``context`` sampling the problem's parameters in their declared ranges
-    (the context's own ``domain`` entries take precedence)."""
-    return dataclasses.replace(context, domain={**declared_ranges(problem_id), **context.domain})
+class _Contexts(Mapping[str, ProblemContext]):
+    """Problem id -> its context, built from the catalog when first asked."""
+
+    def __init__(self) -> None:
+        self._built: dict[str, ProblemContext] = {}
+
+    def _ids(self) -> list[str]:
+        from engine.model import catalog
+
+        return [p.id for p in catalog.available()]
+
+    def __getitem__(self, problem_id: str) -> ProblemContext:
+        if problem_id not in self._built:
+            from engine.model import catalog
+
+            if problem_id not in self._ids():
+                raise KeyError(problem_id)
+            self._built[problem_id] = context_of(catalog.get(problem_id))
+        return self._built[problem_id]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._ids())
+
+    def __len__(self) -> int:
+        return len(self._ids())
 
 
-#: Problem id -> its definitions for the checker (ids of problems.md).
-PROBLEMS: dict[str, ProblemContext] = {pid: _with_declared_ranges(pid, build()) for pid, build in (
-    ("autodiff", _autodiff),
-    ("adam", _adam),
-    ("vgg16", ProblemContext),
-    ("cnn", ProblemContext),
-    ("softmax", _softmax),
-    ("autograd", _autograd),
-    ("delta_rule", _delta_rule),
-)}
+#: Problem id -> its definitions for the checker (the catalog's problems).
+PROBLEMS: Mapping[str, ProblemContext] = _Contexts()
 
 #: No problem: no definitions.
 NO_PROBLEM = ProblemContext()

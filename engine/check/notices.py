@@ -2,9 +2,9 @@
 
 * an empty file (nothing but white space): nothing to check;
 * a paper of another sheet: its question headers (``C1.``, ``C2``) and the
-  words that name the questions (:data:`engine.read.segments.TITLE_KEYWORDS`:
-  "delta rule", "autograd", "receptive field") point to another sheet than
-  ``--sheet``.
+  words that name the questions (each question module's
+  ``Checking.title_words``) point to another sheet than ``--sheet``; the
+  sheets and their questions come from :func:`engine.model.catalog.sheets`.
 
 Each warning is one line; :mod:`engine.check.run` puts them in the report's
 ``summary.warnings`` (every report format shows them) and ``derive check``
@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import re
 
-from engine.read.segments import MAX_BYTES, QUESTION_HEADER, SHEETS, TITLE_KEYWORDS
+from engine.model import catalog
+from engine.read.layout import header_patterns
+from engine.read.segments import MAX_BYTES
 
 #: Votes another sheet needs, and its lead over the sheet given, before the warning.
 MIN_VOTES = 2
@@ -23,27 +25,25 @@ MIN_VOTES = 2
 MAX_LINE = 400
 
 
-def _sheet_of(problem: str) -> str | None:
-    return next((s for s, problems in SHEETS.items() if problem in problems), None)
-
-
 def evidence(text: str) -> dict[str, list[str]]:
     """Sheet letter -> what in the text names it (header letters, question words)."""
     found: dict[str, list[str]] = {}
-    keywords = [(re.compile(pattern), problem) for pattern, problem in TITLE_KEYWORDS]
+    sheets = catalog.sheets()
+    question_header, _ = header_patterns("".join(sheets))
+    keywords = [(re.compile(p.checking.title_words), p.id, letter)
+                for letter, problems in sheets.items() for p in problems if p.checking.title_words]
     seen: set[str] = set()
     for line in text.splitlines():
         line = line[:MAX_LINE]
-        m = QUESTION_HEADER.match(line)
+        m = question_header.match(line)
         if m and m.group("sheet"):
             found.setdefault(m.group("sheet"), []).append(f"header {m.group('sheet')}{m.group('q')}")
         lower = line.lower()
-        for pattern, problem in keywords:
+        for pattern, problem, sheet in keywords:
             if problem in seen:
                 continue
             hit = pattern.search(lower)
-            sheet = _sheet_of(problem)
-            if hit and sheet:
+            if hit:
                 seen.add(problem)
                 found.setdefault(sheet, []).append(f"'{hit.group(0)}'")
     return found

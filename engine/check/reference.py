@@ -5,8 +5,9 @@ the parent process before any worker starts (so workers inherit it when
 they fork): every problem solved at its defaults, its answers, givens and
 definitions in canonical keys (:class:`engine.check.compare.ProblemMath`), and
 the error-model variants of :mod:`engine.check.diagnose`. Nothing here reads
-student text. :data:`CONVENTIONS` holds what a problem's notation needs
-(data, per problem).
+student text. What a question's notation needs (small quantities, index
+letters, functions, definitions of the statement) comes from its module's
+:class:`engine.model.checking.Checking`.
 """
 from __future__ import annotations
 
@@ -17,48 +18,10 @@ from typing import Any
 import sympy as sp
 
 from engine.read import chains as align
+from engine.check import names
 from engine.check import compare as cm
 from engine.check import diagnose
 from engine.check.compare import ProblemMath
-
-# --------------------------------------------------------------------------- per-problem conventions
-
-#: Conventions of a problem that a student's text needs (data): small
-#: quantities dropped by ``\\approx``, letters with superscript indices,
-#: names applied as functions, and notation that means a problem symbol
-#: when the student never writes that symbol (beta for beta_1).
-def _adam_definitions() -> dict:
-    """The bias-corrected moments of the sheet's statement (problems.md, A2):
-    mhat_t = m_t / (1 - beta_1^t), vhat_t = v_t / (1 - beta_2^t), and those of
-    part (e)'s split of the L2 gradient, mhat^(g)_t and mhat^(w)_t, bias-corrected
-    alike (so that a student's Adam update on g_t + lambda w_t meets the split form)."""
-    from derivations import adam as A
-
-    correction = 1 - A.beta_1**A.t
-    return {A.m_hat_t: A.m_t / correction, A.v_hat_t: A.v_t / (1 - A.beta_2**A.t),
-            A.m_hat_g_t: A.m_g_t / correction, A.m_hat_w_t: A.m_w_t / correction}
-
-
-def _sigmoid_definition() -> dict:
-    """The logistic sigmoid of the sheet (problems.md, C2): sigma(z) = 1/(1 + e^{-z}),
-    so that a student's ``\\sigma(0) = 0.5`` is checked."""
-    z = sp.Symbol("z", real=True)
-    return {sp.Symbol("sigma"): 1 / (1 + sp.exp(-z))}
-
-
-CONVENTIONS: dict[str, dict[str, Any]] = {
-    "autodiff": {},
-    "adam": {"small": ("epsilon", "delta"), "index_letters": ("g", "m", "v", "w"),
-             "notation": {"beta": "beta_1", "gamma": "beta_2", "eta": "alpha", "varepsilon": "epsilon"},
-             "definitions": _adam_definitions},
-    "vgg16": {},
-    "cnn": {},
-    "softmax": {"functions": ("softmax",)},
-    "autograd": {},
-    "delta_rule": {"functions": ("sigma",), "notation": {"E": "TSS"}, "words": ("net", "TSS", "out"),
-                   "definitions": _sigmoid_definition},
-}
-
 
 def protect_words(source: str, words: tuple[str, ...]) -> str:
     """A problem's multi-letter names (``net_1``, ``TSS``) written as one
@@ -70,18 +33,25 @@ def protect_words(source: str, words: tuple[str, ...]) -> str:
 _ASSUMPTIONS = ("positive", "nonnegative", "real", "nonzero", "integer", "negative")
 
 
-def _local_definitions(problem_id: str, pm: ProblemMath) -> dict[str, Any]:
-    """One-step definitions used for local partials: the primal trace of
-    autodiff (Baydin et al. 2018, Table 2) in canonical keys."""
-    if problem_id != "autodiff":
+def local_definitions(problem: Any, params: Any, pm: ProblemMath) -> dict[str, Any]:
+    """The question's one-step definitions used for local partials (a primal
+    trace, Baydin et al. 2018, Table 2) in canonical keys."""
+    define = problem.checking.local_definitions
+    if define is None:
         return {}
-    from derivations import autodiff as ad
-
     out = {}
-    for i in ad.INDICES:
-        key = cm.resolve_key(pm, cm.symbol_key(ad.V[i]))
-        out[key] = cm.canonicalize(pm, ad.PRIMAL_TRACE[i])
+    for sym, value in define(params).items():
+        out[cm.resolve_key(pm, cm.symbol_key(sym))] = cm.canonicalize(pm, value)
     return out
+
+
+def words_of(pid: str | None) -> tuple[str, ...]:
+    """The multi-letter names of a catalog problem (``net``, ``TSS``); () for none."""
+    from engine.model import catalog
+
+    if not pid:
+        return ()
+    return tuple(catalog.get(pid).checking.conventions.words)
 
 
 @dataclass
@@ -144,10 +114,10 @@ def _collect_assumptions(exprs: list[Any]) -> dict[str, dict]:
 
 def problem_math(problem: Any, solution: Any) -> ProblemMath:
     """The :class:`ProblemMath` of a solved problem (trusted objects only)."""
-    conv = CONVENTIONS.get(problem.id, {})
-    pm = ProblemMath(problem.id, small=tuple(conv.get("small", ())), notation=dict(conv.get("notation", {})),
-                     index_letters=frozenset(conv.get("index_letters", ())),
-                     functions=frozenset(conv.get("functions", ())))
+    checking = problem.checking
+    conv = checking.conventions
+    pm = ProblemMath(problem.id, small=tuple(conv.small), notation=dict(conv.notation),
+                     index_letters=frozenset(conv.index_letters), functions=frozenset(checking.functions))
     for param in problem.parameters:
         value = solution.params[param.name]
         if isinstance(value, list):
@@ -193,7 +163,7 @@ def problem_math(problem: Any, solution: Any) -> ProblemMath:
             if not isinstance(sym, (sp.Symbol, sp.Indexed)) or value is None:
                 continue
             key = cm.resolve_key(pm, cm.symbol_key(sym), None, part.label)
-            if key.startswith("@") or key in pm.givens or align.match_name(key, problem.id, None):
+            if key.startswith("@") or key in pm.givens or names.match_name(key, problem.id, None):
                 continue  # an answer's name: the answer, not a step of its derivation, defines it
             try:
                 canon = cm.canonicalize(pm, value, None, part.label)
@@ -205,9 +175,9 @@ def problem_math(problem: Any, solution: Any) -> ProblemMath:
                 continue  # R + ..., a placeholder sum: not a usable definition
             scoped[key] = canon
             seen.setdefault(key, []).append(canon)
-    extra = conv.get("definitions")
+    extra = checking.stated_definitions
     if extra is not None:
-        for sym, value in extra().items():
+        for sym, value in extra(solution.params).items():
             key = cm.resolve_key(pm, cm.symbol_key(sym))
             canon = cm.canonicalize(pm, value)
             pm.definitions.setdefault(key, canon)
@@ -218,7 +188,7 @@ def problem_math(problem: Any, solution: Any) -> ProblemMath:
         # only what each part says (m_t of part (e) includes the decay term)
         if key not in pm.definitions and all(v == values[0] for v in values):
             pm.definitions[key] = values[0]
-    pm.local = _local_definitions(problem.id, pm)
+    pm.local = local_definitions(problem, solution.params, pm)
     keys = set()
     for value in list(pm.expected.values()) + list(pm.definitions.values()) + [
             v for d in pm.part_definitions.values() for v in d.values()]:
@@ -236,15 +206,15 @@ def build_sheet(sheet: str) -> SheetRef:
     """Solve the sheet's problems and build its reference (cached)."""
     from engine.model import catalog
     from engine.math.latex import to_latex
-    from engine.read.segments import SHEETS
 
     if sheet in _SHEETS:
         return _SHEETS[sheet]
+    questions = catalog.sheet(sheet)
     math_: dict[str, ProblemMath] = {}
     answers: dict[str, AnswerRef] = {}
     variants: dict[str, list[diagnose.Variant]] = {}
-    for pid in SHEETS[sheet]:
-        problem = catalog.get(pid)
+    for problem in questions:
+        pid = problem.id
         sol = problem.solve()
         pm = problem_math(problem, sol)
         math_[pid] = pm
@@ -264,7 +234,7 @@ def build_sheet(sheet: str) -> SheetRef:
                     continue
             vs.append(diagnose.Variant(v.models, v.labels, canon))
         variants[pid] = vs
-    ref = SheetRef(sheet, SHEETS[sheet], math_, answers, variants)
+    ref = SheetRef(sheet, tuple(p.id for p in questions), math_, answers, variants)
     _SHEETS[sheet] = ref
     return ref
 

@@ -29,11 +29,12 @@ import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
 from engine.read import chains as align
-from engine.check import grading
+from engine.model.checking import Alias
 from engine.check.notices import notices
+from engine.check.outcome import entry, failed_report, report_of, steps_of
 from engine.errors import UsageError
 
 #: Wall-time limits (seconds) of the tasks, and of one whole submission.
@@ -43,8 +44,7 @@ BUDGET = 300.0
 #: Address-space limit of a worker, MB.
 MEMORY_MB = 1536
 #: Answer verdicts and step verdicts, in the order the summary lists them.
-ANSWER_VERDICTS = ("correct", "incorrect", "missing", "unparsed")
-STEP_VERDICTS = ("consistent", "inconsistent", "unparsed", "unchecked")
+from engine.check.outcome import ANSWER_VERDICTS, STEP_VERDICTS  # noqa: E402,F401 - part of this module's API
 
 
 def prepare(sheet: str):
@@ -52,11 +52,10 @@ def prepare(sheet: str):
     this process, before any worker forks (the workers inherit it)."""
     from engine.check.reference import build_sheet
 
-    sheet = sheet.upper()
-    from engine.read.segments import SHEETS
+    from engine.model import catalog
 
-    if sheet not in SHEETS:
-        raise UsageError(f"unknown sheet {sheet!r}; use --sheet A, B or C")
+    sheet = sheet.upper()
+    catalog.sheet(sheet)  # UsageError naming the known sheets
     return build_sheet(sheet)
 
 
@@ -165,15 +164,15 @@ def _check(runner: _Runner, data: bytes, sheet: str, path: str) -> dict:
     ref = sheet_ref(sheet)
     outcome = runner.run("plan", cw.task_plan, data, sheet, path)
     if not outcome.ok:
-        return _failed_report(ref, sheet, path, f"the submission could not be segmented: {_reason(outcome)}")
+        return failed_report(ref, sheet, path, f"the submission could not be segmented: {_reason(outcome)}")
     state = _State(outcome.value)
     _parse_all(runner, state, sheet)
     _check_chains(runner, state, sheet)
     claims = _choose_claims(state, ref)
     _claims_by_value(runner, state, ref, claims, sheet)
     answers = _answers(runner, state, ref, claims, sheet)
-    steps = _steps(state)
-    return _report(ref, sheet, path, state, answers, steps)
+    steps = steps_of(state.plan.chains, state.results, state.parsed, state.chain_errors)
+    return report_of(ref, sheet, path, state.plan, answers, steps)
 
 
 #: Most chain elements read in one submission (a real one has a few hundred).
@@ -250,12 +249,12 @@ class _Claim:
     chain: int
     element: int  # the claimed element
     strength: int
-    alias: align.Alias | None
+    alias: Alias | None
     entries: dict = field(default_factory=dict)  # entry index -> (chain, element)
     by_value: bool = False
 
 
-def _claimed_element(chain: align.Chain, parsed: list, alias: align.Alias, name_element: int) -> int | None:
+def _claimed_element(chain: align.Chain, parsed: list, alias: Alias, name_element: int) -> int | None:
     """The element of a chain that holds the claim for ``alias``: the last
     one joined by ``=`` (before any ``\\approx``), or the one an alias needs
     (an O-term for a series)."""
@@ -286,7 +285,7 @@ def _claimed_element(chain: align.Chain, parsed: list, alias: align.Alias, name_
     return pick[-1] if pick else None
 
 
-def _kind_ok(alias: align.Alias, parsed, value) -> bool:
+def _kind_ok(alias: Alias, parsed, value) -> bool:
     if parsed is None or not parsed.ok:
         return True  # an unreadable claim still counts: it is reported "unparsed", never wrong
     # (the orchestrator never touches the expression: see checkmath.Sealed)
@@ -350,7 +349,7 @@ def _claims_by_value(runner: _Runner, state: _State, ref, claims: dict[str, _Cla
             if chain.problem != pid or k in used_chains or state.results[k] is None:
                 continue
             last = len(chain.elements) - 1
-            element = _claimed_element(chain, state.parsed[k], align.Alias("", kind="numeric"), -1)
+            element = _claimed_element(chain, state.parsed[k], Alias("", kind="numeric"), -1)
             if element is None:
                 element = last if not chain.elements[last].is_text else None
             if element is None:
@@ -388,7 +387,7 @@ def _answers(runner: _Runner, state: _State, ref, claims: dict[str, _Claim], she
             out[answer_id] = _text_answer(state, a, claim)
             continue
         if claim is None:
-            out[answer_id] = _entry(a, "missing", None, None, None)
+            out[answer_id] = entry(a, "missing", None, None, None)
             continue
         chain = state.plan.chains[claim.chain]
         source = chain.elements[claim.element].source
@@ -401,11 +400,11 @@ def _answers(runner: _Runner, state: _State, ref, claims: dict[str, _Claim], she
         result = state.results[claim.chain]
         if parsed is None or not parsed.ok:
             reason = parsed.reason if parsed is not None else "not read"
-            out[answer_id] = _entry(a, "unparsed", source, line, f"could not read the answer: {reason}")
+            out[answer_id] = entry(a, "unparsed", source, line, f"could not read the answer: {reason}")
             verdicts[answer_id] = "unparsed"
             continue
         if result is None:
-            out[answer_id] = _entry(a, "unparsed", source, line,
+            out[answer_id] = entry(a, "unparsed", source, line,
                                     f"could not check the line: {state.chain_errors.get(claim.chain, '')}")
             verdicts[answer_id] = "unparsed"
             continue
@@ -418,23 +417,26 @@ def _answers(runner: _Runner, state: _State, ref, claims: dict[str, _Claim], she
         )
         outcome = runner.run("answer", ca.task_answer, sheet, info)
         if not outcome.ok:
-            out[answer_id] = _entry(a, "unparsed", source, line, f"could not compare: {_reason(outcome)}")
+            out[answer_id] = entry(a, "unparsed", source, line, f"could not compare: {_reason(outcome)}")
             verdicts[answer_id] = "unparsed"
             continue
         verdict, diagnosis = outcome.value
-        if answer_id in PROOF_ANSWERS and verdict == "correct":
+        if verdict == "correct" and is_proof(answer_id):
             verdict, diagnosis = _proof_verdict(chain, claim, result)
         if verdict == "incorrect":
             diagnosis = _carried_forward(state, a, claim, result, diagnosis, verdicts)
-        out[answer_id] = _entry(a, verdict, source, line, diagnosis)
+        out[answer_id] = entry(a, verdict, source, line, diagnosis)
         verdicts[answer_id] = verdict
     return {answer_id: out[answer_id] for answer_id in ref.answers}
 
 
-#: Answers that are equational proofs (problems.md B2 (a)): the conclusion
-#: alone proves nothing, so "correct" needs every step of the chain that ends
-#: in it to be consistent.
-PROOF_ANSWERS = frozenset({"softmax.shift_invariance"})
+def is_proof(answer_id: str) -> bool:
+    """True for an answer that is an equational proof (its question's
+    ``Checking.proof_answers``): the conclusion alone proves nothing, so
+    "correct" needs every step of the chain that ends in it to be consistent."""
+    from engine.model import catalog
+
+    return answer_id in catalog.find_answer(answer_id).checking.proof_answers
 
 
 def _proof_verdict(chain: align.Chain, claim: _Claim, result) -> tuple[str, str | None]:
@@ -475,24 +477,18 @@ def _digits_per_problem(state: _State) -> dict[str, int]:
     return {pid: max(2, d) for pid, d in out.items()}
 
 
-def _entry(a, verdict: str, claimed: str | None, line: int | None, diagnosis: str | None) -> dict:
-    expected = a.latex or (a.text or "")
-    return {"id": a.id, "verdict": verdict, "claimed": claimed, "expected": expected, "line": line,
-            "diagnosis": diagnosis}
-
-
 def _text_answer(state: _State, a, claim: _Claim | None) -> dict:
     """A text answer (an explanation): present or missing, never graded."""
     lines = state.plan.prose_parts.get((a.problem, a.part))
     if claim is not None:
         chain = state.plan.chains[claim.chain]
-        return _entry(a, "unparsed", chain.source(), chain.line,
+        return entry(a, "unparsed", chain.source(), chain.line,
                       "a text answer: not graded automatically; read it at the line given")
     if lines:
-        return _entry(a, "unparsed", None, lines[0],
+        return entry(a, "unparsed", None, lines[0],
                       f"a text answer: not graded automatically; the student wrote prose in part ({a.part}) "
                       f"at line {lines[0]}")
-    return _entry(a, "missing", None, None, None)
+    return entry(a, "missing", None, None, None)
 
 
 def _entrywise(runner: _Runner, state: _State, a, claim: _Claim, sheet: str, verdicts: dict) -> dict:
@@ -522,17 +518,17 @@ def _entrywise(runner: _Runner, state: _State, a, claim: _Claim, sheet: str, ver
     claimed = "; ".join(state.plan.chains[k].source() for _, (k, _) in sorted(claim.entries.items()))
     if wrong:
         details = "; ".join(f"entry {label(i)}: {d or 'wrong'}" for i, d in wrong)
-        return _entry(a, "incorrect", claimed, first_line, details)
+        return entry(a, "incorrect", claimed, first_line, details)
     if unread:
-        return _entry(a, "unparsed", claimed, first_line, f"{len(unread)} entries could not be read or compared")
+        return entry(a, "unparsed", claimed, first_line, f"{len(unread)} entries could not be read or compared")
     total = _entry_count(a)
     if total is not None and len(right) < total:
         missing_nonzero = _missing_nonzero(a, [i for i, _ in right])
         if missing_nonzero:
-            return _entry(a, "unparsed", claimed, first_line,
+            return entry(a, "unparsed", claimed, first_line,
                           f"only {len(right)} of {total} entries are written (all of them right); "
                           "the others are not stated")
-    return _entry(a, "correct", claimed, first_line, None)
+    return entry(a, "correct", claimed, first_line, None)
 
 
 def _entry_count(a) -> int | None:
@@ -583,155 +579,3 @@ def _carried_forward(state: _State, a, claim: _Claim, result, diagnosis: str | N
 def _short(text: str, limit: int = 50) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[:limit - 3] + "..."
-
-
-# --------------------------------------------------------------------------- steps and the report
-
-
-def _steps(state: _State) -> list[dict]:
-    steps = []
-    for k, chain in enumerate(state.plan.chains):
-        result = state.results[k]
-        if result is None:
-            for i in range(1, len(chain.elements)):
-                if chain.elements[i].relation in ("equal", "approx") and not chain.elements[i].is_text \
-                        and not chain.elements[i - 1].is_text:
-                    steps.append(_step(chain, i - 1, i, "unchecked",
-                                       f"not checked: {state.chain_errors.get(k, 'no result')}"))
-            continue
-        for pair in result.pairs:
-            steps.append(_step(chain, pair.left, pair.right, pair.verdict, pair.detail))
-        if len(chain.elements) == 1 and chain.origin == "math":
-            parsed = state.parsed[k][0]
-            if parsed is not None and not parsed.ok and not _INEQUALITY.search(chain.elements[0].source):
-                e = chain.elements[0]
-                steps.append({"line": e.line, "source": e.source, "verdict": "unparsed",
-                              "detail": f"could not read it: {parsed.reason}"})
-    steps.sort(key=lambda s: s["line"])
-    return steps
-
-
-#: A lone inequality (``u < 0``) is a condition, not a step: not reported unread.
-_INEQUALITY = re.compile(r"<|>|\\[lg]eq?(?![A-Za-z])|\\neq?(?![A-Za-z])|\\in(?![A-Za-z])|\\sim(?![A-Za-z])")
-
-
-def _step(chain: align.Chain, left: int, right: int, verdict: str, detail: str) -> dict:
-    a, b = chain.elements[left], chain.elements[right]
-    relation = {"equal": "=", "approx": r"\approx"}.get(b.relation, "=")
-    return {"line": b.line, "source": f"{a.source} {relation} {b.source}", "verdict": verdict, "detail": detail}
-
-
-def _summary(path: str, answers: list[dict], steps: list[dict], warnings: list[str]) -> dict:
-    counts = {v: sum(1 for a in answers if a["verdict"] == v) for v in ANSWER_VERDICTS}
-    step_counts = {v: sum(1 for s in steps if s["verdict"] == v) for v in STEP_VERDICTS}
-    first = next((s["line"] for s in steps if s["verdict"] == "inconsistent"), None)
-    return {"submission": path, "answers": counts, "steps": step_counts,
-            "score": f"{counts['correct']}/{len(answers)}", "first_error_line": first, "warnings": warnings}
-
-
-def _report(ref, sheet: str, path: str, state: _State, answers: dict[str, dict], steps: list[dict]) -> dict:
-    answer_list = list(answers.values())
-    report = {"sheet": sheet, "answers": answer_list, "steps": steps,
-              "summary": _summary(path, answer_list, steps, list(state.plan.warnings))}
-    report["lines"] = state.plan.lines
-    report["_text_answers"] = [a.id for a in ref.answers.values() if a.kind == "text"]
-    return grading.grade(report)
-
-
-def _failed_report(ref, sheet: str, path: str, reason: str) -> dict:
-    answers = [_entry(a, "unparsed", None, None, reason) for a in ref.answers.values()]
-    report = {"sheet": sheet, "answers": answers, "steps": [], "summary": _summary(path, answers, [], [reason])}
-    report["lines"] = []
-    report["_text_answers"] = [a.id for a in ref.answers.values() if a.kind == "text"]
-    return grading.grade(report)
-
-
-# --------------------------------------------------------------------------- many submissions
-
-
-def check_many(paths: Iterable[str], sheet: str, jobs: int = 1,
-               progress: Callable[[int, int, str], None] | None = None) -> list[dict]:
-    """Reports of several submissions, ``jobs`` at a time (each submission
-    runs in its own killable process with its own worker pool).
-    ``progress(done, total, path)`` is called after each."""
-    import multiprocessing
-    import multiprocessing.connection
-
-    paths = list(paths)
-    prepare(sheet)
-    ctx = multiprocessing.get_context("fork")
-    reports: dict[int, dict] = {}
-    pending = list(enumerate(paths))
-    running: dict[Any, tuple[int, Any, float]] = {}
-    total = len(paths)
-    try:
-        while pending or running:
-            while pending and len(running) < max(1, jobs):
-                index, path = pending.pop(0)
-                parent_end, child_end = ctx.Pipe(duplex=False)
-                process = ctx.Process(target=_child, args=(child_end, str(path), sheet), daemon=False)
-                process.start()
-                child_end.close()
-                running[parent_end] = (index, process, time.perf_counter())
-            ready = multiprocessing.connection.wait(list(running), timeout=1.0)
-            now = time.perf_counter()
-            for conn in list(running):
-                index, process, started = running[conn]
-                report = None
-                if conn in ready:
-                    try:
-                        report = conn.recv()
-                    except (EOFError, OSError):
-                        report = _crashed_report(sheet, paths[index], "the checking process died")
-                elif now - started > BUDGET + 60:
-                    process.kill()
-                    report = _crashed_report(sheet, paths[index], f"the check took longer than {BUDGET + 60:g} s")
-                if report is None:
-                    continue
-                process.join(5)
-                if process.is_alive():
-                    process.kill()
-                    process.join()
-                conn.close()
-                del running[conn]
-                reports[index] = report
-                if progress:
-                    progress(len(reports), total, str(paths[index]))
-    finally:
-        for conn, (_, process, _) in running.items():
-            process.kill()
-            process.join()
-            conn.close()
-    return [reports[i] for i in range(total)]
-
-
-def _child(conn, path: str, sheet: str) -> None:
-    """One submission in its own process (see :func:`check_many`)."""
-    try:
-        report = check_file(path, sheet)
-    except UsageError as exc:
-        report = _crashed_report(sheet, path, str(exc))
-    conn.send(report)
-    conn.close()
-
-
-def _crashed_report(sheet: str, path: str, reason: str) -> dict:
-    from engine.check.reference import sheet_ref
-
-    return _failed_report(sheet_ref(sheet), sheet, path, reason)
-
-
-def summary_rows(reports: list[dict]) -> list[dict]:
-    """One row per student: file, score, counts, first error line, seconds."""
-    rows = []
-    for r in reports:
-        s = r["summary"]
-        row = {"submission": s["submission"], "score": s["score"], "max_score": s.get("max_score")}
-        row.update({f"answers_{k}": v for k, v in s["answers"].items()})
-        row.update({f"steps_{k}": v for k, v in s["steps"].items()})
-        row["first_error_line"] = s.get("first_error_line")
-        row["seconds"] = s.get("seconds")
-        row.update({a["id"]: a["verdict"] for a in r["answers"]})
-        row.update({f"{a['id']} points": a.get("points") for a in r["answers"]})
-        rows.append(row)
-    return rows

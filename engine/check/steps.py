@@ -25,9 +25,11 @@ import mpmath
 import sympy as sp
 
 from engine.read import chains as align
+from engine.check import names as naming
+from engine.model.checking import Alias
 from engine.check import compare as cm
 from engine.check.compare import Comparison, Evaluated, ProblemMath, StudentValue, Undecided, Written
-from engine.check.reference import CONVENTIONS, SheetRef, math_of, protect_words, sheet_ref
+from engine.check.reference import SheetRef, math_of, protect_words, sheet_ref, words_of
 
 # --------------------------------------------------------------------------- planning
 
@@ -40,7 +42,7 @@ class ClaimRef:
     chain: int
     element: int
     strength: int
-    alias: align.Alias
+    alias: Alias
     index: tuple[int, ...] | None = None
 
 
@@ -68,7 +70,7 @@ def task_plan(data: bytes, sheet: str, path: str) -> Plan:
     _assign_unknown_problems(chains, ref)
     claims: list[ClaimRef] = []
     for k, chain in enumerate(chains):
-        for m in align.name_matches(chain, ref.problems):
+        for m in naming.name_matches(chain, ref.problems):
             claims.append(ClaimRef(k, m.element, m.strength, m.alias, m.index))
     notation = {}
     for pid in ref.problems:
@@ -95,11 +97,11 @@ def task_plan(data: bytes, sheet: str, path: str) -> Plan:
 def _assign_unknown_problems(chains: list[align.Chain], ref: SheetRef) -> None:
     """Chains before any header: the problem whose aliases their leading
     name matches (only when exactly one problem of the sheet does)."""
-    owner = {a.answer_id: pid for pid, aliases in align.ALIASES.items() for a in aliases}
+    owner = naming.owner_of_aliases()
     for chain in chains:
         if chain.problem is not None or not chain.elements:
             continue
-        pids = {owner[m.alias.answer_id] for m in align.name_matches(chain, ref.problems)}
+        pids = {owner[m.alias.answer_id] for m in naming.name_matches(chain, ref.problems)}
         if len(pids) == 1:
             chain.problem = pids.pop()
 
@@ -156,7 +158,7 @@ def task_parse(source: str, sheet: str, pid: str | None, notation: dict[str, str
     if call is not None:
         return call
     is_name = align.is_name(source)
-    words = CONVENTIONS.get(pm.pid, {}).get("words", ())
+    words = words_of(pm.pid)
     text = protect_words(source, words) if words else source
     try:
         expr = _parse_with_order_term(text, pm)
@@ -615,7 +617,7 @@ def _model_value_match(sheet: str, pm: ProblemMath, pa: Parsed, pb: Parsed, b: E
     if b.number is None:
         return _model_formula_match(sheet, pm, pa, b, part)
     answer_id = pa.key[1:].split("[")[0]
-    ids = {answer_id} | {k for k, v in align.SAME_QUANTITY.items() if v == answer_id}
+    ids = {answer_id} | {k for k, v in naming.same_quantity().items() if v == answer_id}
     for variant in sheet_ref(sheet).variants.get(pm.pid, []):
         if len(variant.models) > 1:
             continue

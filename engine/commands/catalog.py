@@ -7,7 +7,7 @@ import shutil
 import sys
 import textwrap
 
-from engine.cli import add_set_option, parse_sets
+from engine.commands.options import add_set_option, parse_sets
 
 
 def configure_list(parser: argparse.ArgumentParser) -> None:
@@ -113,7 +113,7 @@ def configure_answers(parser: argparse.ArgumentParser) -> None:
 def answers_json(problems, sets, variant: int | None = None) -> dict:
     """The JSON document of ``derive answers`` for solved problems; with
     ``variant``, at the parameters drawn from that seed (engine.model.variants)."""
-    from engine.model.problem import _plain
+    from engine.model.problem import plain_value
 
     out = {}
     for problem in problems:
@@ -125,7 +125,7 @@ def answers_json(problems, sets, variant: int | None = None) -> dict:
         overrides.update(sets.get(problem.id, {}))
         sol = problem.solve(overrides)
         out[problem.id] = {
-            "parameters": {name: _plain(v) for name, v in sol.params.items()},
+            "parameters": {name: plain_value(v) for name, v in sol.params.items()},
             "answers": {
                 answer_id: {
                     "latex": sol.answers[answer_id].latex,

@@ -20,8 +20,9 @@ SUFFIX = {"text": ".txt", "json": ".json", "md": ".md", "tex": ".tex", "pdf": ".
 def configure_check(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("submissions", metavar="SUBMISSION", nargs="+",
                         help="OCR'd solutions (Markdown with LaTeX), one file per student")
-    parser.add_argument("--sheet", required=True, type=str.upper, choices=("A", "B", "C"),
-                        help="the problem sheet the submissions answer")
+    parser.add_argument("--sheet", required=True, type=str.upper, metavar="SHEET",
+                        help="the problem sheet the submissions answer: a sheet letter of 'derive list' "
+                        "(the catalog's sheets, with --questions folders)")
     parser.add_argument("--format", choices=FORMATS, default="text",
                         help="report format (default: text, coloured on a terminal); gradescope: Gradescope's "
                         "autograder results.json; html: one review page for the class (needs -o DIR)")
@@ -45,6 +46,9 @@ def run_check(args) -> int:
     _tolerant_console()
     if args.jobs < 1:
         raise UsageError(f"--jobs {args.jobs}: give at least 1")
+    from engine.model import catalog
+
+    catalog.sheet(args.sheet)  # an unknown sheet: UsageError naming the known ones
     for path in args.submissions:  # every file readable before any work starts
         check.read_bytes(path)
     if args.format == "pdf" and not args.output and len(args.submissions) == 1:
@@ -156,6 +160,7 @@ def _plain_name(path: str) -> str:
 
 
 def _many(args, check) -> int:
+    from engine.check import many
     from engine.errors import UsageError
 
     out_dir = Path(args.output or "check-reports")
@@ -164,7 +169,7 @@ def _many(args, check) -> int:
     except OSError as exc:
         raise UsageError(f"cannot create the directory {out_dir}: {exc.strerror}") from None
     _progress_bar(0, len(args.submissions), "")
-    reports = check.check_many(args.submissions, args.sheet, jobs=args.jobs, progress=_progress_bar)
+    reports = many.check_many(args.submissions, args.sheet, jobs=args.jobs, progress=_progress_bar)
     used: set[str] = set()
     names: list[str] = []
     for path, report in zip(args.submissions, reports):
@@ -190,7 +195,7 @@ def _many(args, check) -> int:
 
         page = review.write_page(out_dir, list(args.submissions), reports, names)
         print(f"wrote the review page {page}", file=sys.stderr)
-    rows = check.summary_rows(reports)
+    rows = many.summary_rows(reports)
     (out_dir / "summary.json").write_text(json.dumps(rows, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     columns = list(dict.fromkeys(k for row in rows for k in row))
     buffer = io.StringIO()

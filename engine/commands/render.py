@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from engine.cli import add_set_option, parse_sets
+from engine.commands.options import add_set_option, parse_sets
 
 FORMATS = ("tex", "fragment", "md")
 
@@ -208,7 +208,7 @@ def statements_path(out: Path) -> Path:
 
 def _run_variants(args, problems, sets) -> int:
     """``derive pdf --variants N``: the worked variants and the statements-only handout."""
-    from engine.render import pdf
+    from engine.render import exam, pdf
     from engine.model import variants
 
     start = time.perf_counter()
@@ -222,7 +222,7 @@ def _run_variants(args, problems, sets) -> int:
     for path, statements_only, what in ((out, False, "variants with solutions"),
                                         (handout, True, "statements only")):
         _progress(f"building {path} ({what})")
-        tex = variants.render_variants(solved, labels, statements_only=statements_only)
+        tex = exam.render_variants(solved, labels, statements_only=statements_only)
         result = pdf.build_pdf(tex, path, name="statements" if statements_only else "variants", progress=_progress)
         _progress(f"{path}: {result.pages} pages; latexmk {result.seconds:.1f} s")
         _report(result)

@@ -9,7 +9,11 @@ question-specific fact from there and names no question itself:
 * ``conventions``: its notation (small quantities, index letters, names
   applied as functions, multi-letter names, alternative letters);
 * ``definitions`` / ``functions`` / ``givens`` / ``domain``: what the
-  checker may substitute and where its numeric spot check samples;
+  checker may substitute and where its numeric spot check samples (in the
+  reader's symbols, :func:`engine.read.parse.symbol`);
+* ``stated_definitions`` / ``local_definitions``: definitions in the
+  module's own symbols that the statement gives beyond those its parts
+  derive, and the one-step definitions of local partials;
 * ``proof_answers``: answers that are proofs (correct only when every step is);
 * ``mistakes``: its typical mistakes (:class:`Mistake`), each the module's
   own solve with one choice changed, so ``--set`` and exam variants move
@@ -17,13 +21,16 @@ question-specific fact from there and names no question itself:
 * ``points`` and ``partial_credit``: the grading rubric.
 
 All of it is built from the module's own sympy objects (trusted code), never
-from student text. Defaults give a question that the checker reads by its
-answer labels alone, at one point per answer.
+from student text. The callables take the question's parameter values (name
+-> exact value, :meth:`engine.model.problem.Problem.values`), so ``--set``
+and exam variants move them too. Defaults give a question that the checker
+reads by its answer labels alone, at one point per answer.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+import re
+from typing import Any, Callable, Mapping, Sequence
 
 
 @dataclass(frozen=True)
@@ -76,16 +83,23 @@ class Mistake:
     choices: choice name -> value passed to the module's own solve
         (``Solution.choice``): the question solved with that choice changed
         (``{"bias_correction": False}``);
+    variants: instead of ``choices``, params -> ((detail, choices), ...):
+        several ways of making the mistake, each a solve with its choices,
+        the detail refining the label ("in the convolutions");
     overrides: parameters -> other parameter values the mistaken student
         used (inputs swapped), or None when the mistake does not apply;
     max_partners: 0 when the mistake is only tried alone, 1 when it may pair
         with one other mistake;
     credit: the fraction of an answer's points given when this mistake alone
-        explains the student's value (0: none)."""
+        explains the student's value (0: none).
+
+    The engine (:mod:`engine.check.diagnose`) adds two mistakes that name no
+    question: log base 10 for the natural log, and a flipped sign."""
 
     name: str
     label: str
     choices: Mapping[str, Any] = field(default_factory=dict)
+    variants: Callable[[Mapping[str, Any]], Sequence[tuple[str, Mapping[str, Any]]]] | None = None
     overrides: Callable[[Mapping[str, Any]], Mapping[str, Any] | None] | None = None
     max_partners: int = 1
     credit: float = 0.0
@@ -111,16 +125,20 @@ class Conventions:
 class Checking:
     """Everything the checker knows of one question (see the module docstring).
 
-    definitions: Solution -> {sympy symbol: expression} the checker may
-        substitute into both sides (``u = x^2/\\log x``, Adam's bias-corrected
-        moments); symbols named as ``engine.read.parse`` names them;
+    definitions: params -> {sympy symbol: expression} the comparison may
+        substitute into both sides (``u = x^2/\\log x``, Adam's moment
+        recursion); symbols named as :func:`engine.read.parse.symbol` names them;
     functions: name -> ``sympy.Lambda`` (a defined function: the sigmoid), or
         None (a function only declared: ``softmax``);
-    givens: Solution -> {symbol: exact value}, substituted only when the
-        reference answer is a number;
-    local_definitions: Solution -> {symbol: expression} one-step definitions
-        used for local partials (a primal trace);
-    domain: symbol -> (lo, hi) sampling interval of the numeric spot check;
+    givens: params -> {reader's symbol: exact value}, substituted only when
+        the reference answer is a number;
+    domain: reader's symbol -> (lo, hi) sampling interval of the numeric spot
+        check (the parameters' declared ranges are added by the engine);
+    stated_definitions: params -> {module's symbol: expression}: definitions
+        of the statement a student may use that the parts do not derive
+        (Adam's bias-corrected moments, the logistic sigmoid);
+    local_definitions: params -> {module's symbol: expression} one-step
+        definitions used for local partials (a primal trace);
     same_quantity: answer id -> answer id of the same quantity under another
         name (df/dx is the adjoint of x);
     points: answer id -> points (default 1 each); carried_forward: the
@@ -130,10 +148,11 @@ class Checking:
     aliases: tuple[Alias, ...] = ()
     conventions: Conventions = Conventions()
     functions: Mapping[str, Any] = field(default_factory=dict)
-    definitions: Callable[[Any], Mapping[Any, Any]] | None = None
-    givens: Callable[[Any], Mapping[Any, Any]] | None = None
-    local_definitions: Callable[[Any], Mapping[Any, Any]] | None = None
+    definitions: Callable[[Mapping[str, Any]], Mapping[Any, Any]] | None = None
+    givens: Callable[[Mapping[str, Any]], Mapping[Any, Any]] | None = None
     domain: Mapping[Any, tuple[float, float]] = field(default_factory=dict)
+    stated_definitions: Callable[[Mapping[str, Any]], Mapping[Any, Any]] | None = None
+    local_definitions: Callable[[Mapping[str, Any]], Mapping[Any, Any]] | None = None
     same_quantity: Mapping[str, str] = field(default_factory=dict)
     proof_answers: frozenset[str] = frozenset()
     mistakes: tuple[Mistake, ...] = ()
@@ -143,3 +162,10 @@ class Checking:
     def points_of(self, answer_id: str) -> float:
         """The points of ``answer_id`` (1 unless the module says otherwise)."""
         return float(self.points.get(answer_id, 1))
+
+
+def index_pattern(i: int | str) -> str:
+    """A regular expression for index ``i`` written as a subscript or a
+    superscript, with or without parentheses (``_3``, ``^{(3)}`` -> ``_3``,
+    ``^(3)`` in quantity keys), for :attr:`Alias.names`."""
+    return rf"[_^]\(?{re.escape(str(i))}\)?"

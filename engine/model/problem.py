@@ -110,16 +110,17 @@ class Parameter:
             raw = json.loads(text)
         except json.JSONDecodeError:
             raise UsageError(
-                f"{self.name}={text!r} is not a list; write it as JSON, e.g. {json.dumps(_plain(self.default))}"
+                f"{self.name}={text!r} is not a list; write it as JSON, e.g. {json.dumps(plain_value(self.default))}"
             ) from None
         return _exact_nested(raw, self.name, self.words)
 
 
-def _plain(value: Any) -> Any:
+def plain_value(value: Any) -> Any:
+    """A parameter value as JSON: integers as int, other numbers as float, matrices as nested lists."""
     if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
+        return [plain_value(v) for v in value]
     if isinstance(value, sp.MatrixBase):
-        return [[_plain(value[i, j]) for j in range(value.cols)] for i in range(value.rows)]
+        return [[plain_value(value[i, j]) for j in range(value.cols)] for i in range(value.rows)]
     if isinstance(value, sp.Basic) and value.is_Integer:
         return int(value)
     if isinstance(value, sp.Basic) and value.is_number:
@@ -193,11 +194,17 @@ class Derivation:
     title: str = ""
     steps: list[Step] = field(default_factory=list)
     kind: str = "derivation"
+    #: False in a solve under a Mistake (``Problem.solve(choices=...)``): its
+    #: steps are wrong on purpose and recorded unproven; never rendered.
+    verify: bool = True
 
     def step(self, expr: Any, rule: str) -> "Derivation":
         """Add ``= expr`` justified by ``rule`` (the field's term: "chain rule",
         "bias correction", ...). Raises VerificationError if it does not follow."""
         previous = self.steps[-1].expr if self.steps else self.lhs
+        if not self.verify:
+            self.steps.append(Step(expr, rule, relation="def" if previous is None else "="))
+            return self
         if previous is None:
             self.steps.append(Step(expr, rule, relation="def"))
             return self
@@ -214,6 +221,9 @@ class Derivation:
         previous = self.steps[-1].expr if self.steps else self.lhs
         if not rule:
             rule = f"series expansion in ${to_latex(var)}$ about 0, up to $O({to_latex(var ** order)})$"
+        if not self.verify:
+            self.steps.append(Step(expr, rule, relation="series", var=var, order=order))
+            return self
         try:
             proof = prove_series(previous, expr, var, order, self.context)
         except NotEqual as exc:
@@ -335,7 +345,8 @@ class Part:
             instances=instances or {},
             seed=sol.seed,
         )
-        d = Derivation(lhs, ctx, where=f"{sol.problem.id}, part ({self.label})", title=title)
+        d = Derivation(lhs, ctx, where=f"{sol.problem.id}, part ({self.label})", title=title,
+                       verify=not sol.choices)
         self.blocks.append(d)
         return d
 
@@ -407,17 +418,33 @@ class Solution:
         self.parts.append(part)
         yield part
 
-    def _repr_markdown_(self) -> str:
-        """Jupyter: the worked solution as Markdown (engine.render.views)."""
-        from engine.render.views import render_markdown
+    def _repr_markdown_(self) -> str | None:
+        """Jupyter: the worked solution as Markdown, by the display hook the
+        render stage registers (:mod:`engine.render.notebook`); None (the
+        plain repr) when the render stage was never imported."""
+        hook = DISPLAY_HOOKS.get("markdown")
+        return hook(self) if hook is not None else None
 
-        return render_markdown([self])
+    def _repr_latex_(self) -> str | None:
+        """Jupyter/nbconvert: the worked solution as a LaTeX fragment (the
+        render stage's hook, as :meth:`_repr_markdown_`)."""
+        hook = DISPLAY_HOOKS.get("latex")
+        return hook(self) if hook is not None else None
 
-    def _repr_latex_(self) -> str:
-        """Jupyter/nbconvert: the worked solution as a LaTeX fragment (engine.render.views)."""
-        from engine.render.views import render_fragment
 
-        return render_fragment(self)
+#: Jupyter display hooks: format ("markdown", "latex") -> Solution -> text.
+#: The model never imports the render stage; :mod:`engine.render.notebook`
+#: registers its renderers here with :func:`register_display` (data flows
+#: one way: question -> model -> render).
+DISPLAY_HOOKS: dict[str, Callable[["Solution"], str]] = {}
+
+
+def register_display(fmt: str, hook: Callable[["Solution"], str]) -> None:
+    """Show a Solution (and a Problem, solved at its defaults) in Jupyter as
+    ``fmt`` ("markdown" or "latex") with ``hook``."""
+    if fmt not in ("markdown", "latex"):
+        raise ValueError(f"unknown display format {fmt!r}; use 'markdown' or 'latex'")
+    DISPLAY_HOOKS[fmt] = hook
 
 
 def value_latex(value: Any) -> str:
@@ -448,8 +475,10 @@ def value_latex(value: Any) -> str:
 
 @dataclass(frozen=True)
 class Problem:
-    """A homework question: id, title, sheet (A, B, C), parameters, the
-    answer ids it promises, and ``solve(sol)`` which fills a Solution.
+    """A homework question: id, title, sheet (a letter; a sheet is its
+    questions in catalog order), parameters, the answer ids it promises,
+    ``solve(sol)`` which fills a Solution, and ``checking``: everything the
+    checker knows of it (:class:`engine.model.checking.Checking`).
 
     well_posed: optional predicate on the parameter values (no ties in a
     pooling window, distinct logits) used by exam variants; it returns a
@@ -501,8 +530,11 @@ class Problem:
             raise VerificationError(f"{self.id}: answers not produced: {', '.join(missing)}")
         return sol
 
-    def _repr_markdown_(self) -> str:
+    def _repr_markdown_(self) -> str | None:
         """Jupyter: the worked solution at the defaults as Markdown (solves
         the problem, every step verified; ``problem.solve({...})`` shows other
-        values). Markdown only, so a notebook solves it once per display."""
+        values). Markdown only, so a notebook solves it once per display.
+        None (the plain repr) when the render stage was never imported."""
+        if "markdown" not in DISPLAY_HOOKS:
+            return None
         return self.solve()._repr_markdown_()

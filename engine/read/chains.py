@@ -11,7 +11,7 @@ A *claim* maps a chain to an answer id. Claims are found, in this order
 
 1. by the quantity named on the left: the *quantity key* of a leading name
    (``\\bar{v}_{-1}`` -> ``bar(v)_-1``, ``\\frac{\\partial f}{\\partial x}`` ->
-   ``df/dx``) matched against :data:`ALIASES` (regular expressions, data);
+   ``df/dx``) matched against the question's aliases (:mod:`engine.check.names`);
 2. by the words naming it: prose on the same line (``parameters in total =``)
    or just before (``in Convolutional layers``), matched against the
    aliases' ``words``;
@@ -153,9 +153,8 @@ NAME_KEY = re.compile(
 )
 
 #: Names that are functions or operators, never quantities on their own.
-NOT_NAMES = frozenset({"log", "ln", "exp", "sin", "cos", "tan", "max", "min", "sqrt", "sum", "prod", "lim",
-                       "sign", "sgn", "softmax", "sigma", "infty", "inf", "nan", "cdot", "times", "dots",
-                       "ldots", "cdots", "approx", "sim"})
+NOT_NAMES = frozenset("log ln exp sin cos tan max min sqrt sum prod lim sign sgn softmax sigma infty inf nan "
+                      "cdot times dots ldots cdots approx sim".split())
 
 
 def is_name(latex: str) -> bool:
@@ -317,9 +316,9 @@ def _strip_piece(piece: str) -> str:
 
 
 _TEXT_GROUP = re.compile(r"\\(?:text|textrm|mbox|textit|textbf|mathrm)\s*\{([^{}]*)\}")
-_FUNCTION_WORDS = {"sign", "sgn", "softmax", "max", "min", "mean", "relu", "sigmoid", "tanh", "exp", "log",
-                   "ln", "diag", "tr", "argmax", "leakyrelu", "prelu", "grad", "tss", "fov", "rf", "fc",
-                   "conv", "const", "loss", "nan", "inf"}
+#: Words inside ``\\text{...}`` that are names (functions, abbreviations), not prose.
+_FUNCTION_WORDS = frozenset("sign sgn softmax max min mean relu sigmoid tanh exp log ln diag tr argmax leakyrelu "
+                            "prelu grad tss fov rf fc conv const loss nan inf".split())
 
 
 def is_annotation(piece: str) -> bool:
@@ -456,289 +455,6 @@ def prose_chains(prose: list[Prose]) -> list[Chain]:
                           p.problem, p.part, p.question, p.line, words=lhs, words_strong=True, origin="prose")
             chains.append(chain)
     return chains
-
-
-# --------------------------------------------------------------------------- aliases
-
-
-@dataclass(frozen=True)
-class Alias:
-    """How a student may name answer ``answer_id``.
-
-    names: regular expressions matched in full against the quantity key of
-        a leading name (see :func:`quantity_key`); groups ``i``/``j`` make an
-        entrywise claim (entry i, j of a vector or matrix, base ``index_base``);
-    words: regular expressions searched in the lower-cased prose naming a
-        chain (same line, or the lines just before);
-    parts: the parts where it is asked (a claim from another part of the same
-        question still counts, with lower priority);
-    kind: "numeric" (the claim must be a closed number), "symbolic" (it must
-        contain a symbol), "any", or "text" (prose answer, not compared);
-    needs: a regular expression the claimed LaTeX must contain (``O\\(``
-        for series answers), avoid: one it must not contain;
-    approx_needs: without an element matching ``needs``, the last element
-        joined by ``\\approx`` that contains this (a series written without
-        its O-term: ``\\approx -\\alpha \\operatorname{sign}(g_1)(1 - \\epsilon/|g_1|)``);
-    transform: a name in :data:`engine.check.run.CLAIM_TRANSFORMS` applied to
-        the claim before comparing (``square_size``: ``224 \\times 224`` is
-        the size 224; ``minus_w1``: ``w_2 = w_1 + s`` claims the step s);
-    scope: "all" (the name means the answer's value everywhere in its
-        problem: v_4 in the adjoint trace) or "part" (only in its parts:
-        o_1 is 1/2 in part (b) but a variable of the derivation in (a))."""
-
-    answer_id: str
-    names: tuple[str, ...] = ()
-    words: tuple[str, ...] = ()
-    parts: tuple[str, ...] = ()
-    kind: str = "any"
-    needs: str | None = None
-    avoid: str | None = None
-    approx_needs: str | None = None
-    transform: str | None = None
-    index_base: int = 1
-    scope: str = "all"
-    words_not: tuple[str, ...] = ()
-
-
-def _idx(i) -> str:
-    """An index written as a subscript or superscript, with or without parentheses."""
-    return rf"[_^]\(?{re.escape(str(i))}\)?"
-
-
-def _trace_aliases() -> tuple[Alias, ...]:
-    out = []
-    for i in range(-1, 7):
-        key = f"v_{i}" if i < 0 else f"v{i}"
-        out.append(Alias(f"autodiff.trace.{key}", names=(rf"[A-Za-z]{_idx(i)}",), parts=("b",), kind="numeric"))
-    for i in range(6, -2, -1):
-        key = f"v_{i}" if i < 0 else f"v{i}"
-        names = [rf"bar\([A-Za-z]\){_idx(i)}", rf"[A-Za-z]bar{_idx(i)}", rf"d[fy]/d[A-Za-z]{_idx(i)}",
-                 rf"bar\([A-Za-z]{_idx(i)}\)"]
-        if i == 6:
-            names += [r"bar\([fy]\)", r"d[fy]/d[fy]"]
-        out.append(Alias(f"autodiff.adjoint.{key}", names=tuple(names), parts=("c",), kind="numeric"))
-    return tuple(out)
-
-
-_T1 = r"[_^]\(?t\+1\)?"
-#: Words that name one layer ("conv1_1", "fc6", "layer 3"), not a total.
-_ONE_LAYER = (r"\b(?:conv|fc|pool|layer|block)\s*_?\d",)
-#: The alias table: problem id -> aliases, strongest first. Data: extend freely.
-ALIASES: dict[str, tuple[Alias, ...]] = {
-    "autodiff": (
-        Alias("autodiff.df_dx_symbolic", names=(r"df/dx", r"f'\(x\)", r"f'", r"df\(x(?:,c)?\)/dx",
-                                                # d[(x^2/log x + c)(...)]/dx, not the derivative of
-                                                # an intermediate (du/dx, da/dx, dv_3/dx)
-                                                r"\(?d(?![uab]/dx$|v_?-?\d+/dx$|bar).*/dx",
-                                                r"dv_?6/dv_?0", r"d/dx\(?f\)?"),
-              parts=("a",), kind="symbolic"),
-        *_trace_aliases(),
-        Alias("autodiff.f", names=(r"f", r"y", r"f\(x,c\)", r"f\([-\d.]+,[-\d.]+\)"), parts=("b",), kind="numeric"),
-        Alias("autodiff.df_dx", names=(r"df/dx", r"bar\(x\)", r"x\.grad", r"f'\(x\)", r"f_x", r"d[fy]/dx"),
-              words=(r"x\.grad", r"df/dx", r"derivative.*\bx\b"), parts=("c", "d"), kind="numeric"),
-        Alias("autodiff.df_dc", names=(r"df/dc", r"bar\(c\)", r"c\.grad", r"f_c", r"d[fy]/dc"),
-              words=(r"c\.grad", r"df/dc", r"derivative.*\bc\b"), parts=("c", "d"), kind="numeric"),
-    ),
-    "adam": (
-        Alias("adam.update_rule", names=(rf"w{_T1}", rf"theta{_T1}", rf"x{_T1}"), parts=("a",), kind="symbolic"),
-        Alias("adam.m_hat_1", names=(rf"hat\(m\){_idx(1)}",), parts=("b",)),
-        Alias("adam.v_hat_1", names=(rf"hat\(v\){_idx(1)}",), parts=("b",)),
-        Alias("adam.step_1_series", names=(rf"Delta ?(?:w|theta){_idx(1)}", r"Delta ?(?:w|theta)",
-                                           rf"(?:w|theta){_idx(2)}-(?:w|theta){_idx(1)}"), parts=("b",),
-              kind="symbolic", needs=r"O\s*\(", approx_needs=r"\\(?:var)?epsilon"),
-        Alias("adam.step_1_series", names=(rf"(?:w|theta){_idx(2)}",), parts=("b",), kind="symbolic",
-              needs=r"O\s*\(", approx_needs=r"\\(?:var)?epsilon", transform="minus_w1"),
-        Alias("adam.step_1", names=(rf"Delta ?(?:w|theta){_idx(1)}", r"Delta ?(?:w|theta)", r"s_?1",
-                                    rf"(?:w|theta){_idx(2)}-(?:w|theta){_idx(1)}"), parts=("b",),
-              kind="symbolic", avoid=r"O\s*\("),
-        Alias("adam.step_1", names=(rf"(?:w|theta){_idx(2)}",), parts=("b",), kind="symbolic",
-              avoid=r"O\s*\(", transform="minus_w1"),
-        Alias("adam.m_hat_2", names=(rf"hat\(m\){_idx(2)}",), parts=("c",)),
-        Alias("adam.v_hat_2", names=(rf"hat\(v\){_idx(2)}",), parts=("c",)),
-        Alias("adam.ratio_2_delta_series", names=(rf"hat\(m\){_idx(2)}/.*", r"r_?2", r"ratio.*"), parts=("c",),
-              needs=r"O\s*\(\s*\\?(?:delta|Delta)", approx_needs=r"\\delta"),
-        Alias("adam.ratio_2_series", names=(rf"hat\(m\){_idx(2)}/.*", r"r_?2", r"ratio.*"), parts=("c",),
-              needs=r"O\s*\(\s*\\?(?:epsilon|varepsilon)"),
-        Alias("adam.ratio_2", names=(rf"hat\(m\){_idx(2)}/\(?sqrt.*", r"r_?2", r"ratio.*"), parts=("c",),
-              avoid=r"O\s*\("),
-        Alias("adam.ratio_2_delta_coefficient", words=(r"coefficient",), parts=("c",), kind="numeric"),
-        Alias("adam.warmup", words=(r"warm-?up", r"learning.rate"), parts=("d",), kind="text"),
-        Alias("adam.adamw_update", names=(rf"w{_T1}", rf"theta{_T1}"), words=(r"adamw", r"decoupled", r"weight decay"),
-              parts=("e",), kind="symbolic"),
-        Alias("adam.l2_update", names=(rf"w{_T1}", rf"theta{_T1}"), words=(r"l2", r"penalty", r"regulari"),
-              parts=("e",), kind="symbolic"),
-    ),
-    "vgg16": (
-        Alias("vgg16.conv_fc_ratio", names=(r".*conv.*/.*(?:fc|fully|dense).*", r"ratio.*"),
-              words=(r"ratio", r"conv.*(?:/|over|\bto\b|divided).*(?:fc|fully|dense)", r"%"), parts=("b",),
-              kind="numeric"),
-        Alias("vgg16.params_total", names=(r"(?:P|N|n|\#)_?\(?total\)?",),
-              words=(r"total", r"overall", r"\ball\b", r"whole", r"in sum"), parts=("b",), kind="numeric"),
-        Alias("vgg16.params_fc", names=(r"(?:P|N|n|\#)_?\(?(?:fc|FC|dense)\)?",),
-              words=(r"fully", r"\bfc\b", r"dense", r"linear"), parts=("b",), kind="numeric",
-              words_not=_ONE_LAYER),
-        Alias("vgg16.params_conv", names=(r"(?:P|N|n|\#)_?\(?(?:conv|CONV)\)?",),
-              words=(r"conv",), parts=("b",), kind="numeric", words_not=_ONE_LAYER),
-        Alias("vgg16.receptive_field", names=(r"r", r"r_?(?:out|final|\d+|L|pool5|5)", r"RF", r"FOV", r"receptivefield"),
-              words=(r"receptive", r"\bfov\b", r"field of view", r"\brf\b"), parts=("a",), kind="numeric",
-              transform="square_size"),
-    ),
-    "cnn": (
-        Alias("cnn.loss", names=(r"L", r"L\(.*\)", r"loss", r"E"), parts=("a",), kind="symbolic"),
-        Alias("cnn.U", names=(r"U",), parts=("b",), kind="numeric"),
-        Alias("cnn.U", names=(r"U_\(?(?P<i>\d),?(?P<j>\d)\)?",), parts=("b",), kind="numeric"),
-        Alias("cnn.V", names=(r"V",), parts=("b",), kind="numeric"),
-        Alias("cnn.V", names=(r"V_\(?(?P<i>\d),?(?P<j>\d)\)?",), parts=("b",), kind="numeric"),
-        Alias("cnn.y", names=(r"y", r"hat\(y\)"), parts=("b",), kind="numeric"),
-        Alias("cnn.dL_dy", names=(r"dL/dy", r"bar\(y\)", r"delta_?y", r"dL/dhat\(y\)"), parts=("c",), kind="numeric"),
-        Alias("cnn.dL_dV", names=(r"dL/dV", r"bar\(V\)"), parts=("c",), kind="numeric"),
-        Alias("cnn.dL_dV", names=(r"dL/dV_\(?(?P<i>\d),?(?P<j>\d)\)?",), parts=("c",), kind="numeric"),
-        Alias("cnn.dL_dU", names=(r"dL/dU", r"bar\(U\)"), parts=("c",), kind="numeric"),
-        Alias("cnn.dL_dU", names=(r"dL/dU_\(?(?P<i>\d),?(?P<j>\d)\)?",), parts=("c",), kind="numeric"),
-        Alias("cnn.dL_dX", names=(r"dL/dX", r"bar\(X\)"), parts=("c",), kind="numeric"),
-        Alias("cnn.dL_dX", names=(r"dL/dX_\(?(?P<i>\d),?(?P<j>\d)\)?",), parts=("c",), kind="numeric"),
-        Alias("cnn.dL_dalpha", names=(r"dL/dalpha", r"bar\(alpha\)", r"dL/da"), parts=("d",), kind="numeric"),
-    ),
-    "softmax": (
-        Alias("softmax.shift_invariance", names=(r"softmax\(z-c.*\)_?i?", r"softmax_?i?\(z-c.*\)", r"p_?i?\(z-c.*\)"),
-              parts=("a",)),
-        Alias("softmax.naive_example", words=(r"naive", r"overflow"), parts=("b",), kind="text"),
-        Alias("softmax.stable_example", names=(r"softmax\(z\)", r"p", r"sigma\(z\)", r"softmax\(.*\)", r"hat\(p\)"),
-              parts=("b",), kind="numeric"),
-        Alias("ce.loss_onehot", names=(r"L", r"H\(q,p\)", r"L_?CE", r"H", r"CE", r"L\(.*\)"), parts=("c",),
-              kind="symbolic"),
-        Alias("ce.dL_dz_other", names=(r"dL/dz_(?:y'|j|k|i|\(y'\)|yprime|y\^?prime)", r"dL/dz_\(?j\)?\(j!=y\)"),
-              parts=("d",), kind="symbolic"),
-        Alias("ce.dL_dz_y", names=(r"dL/dz_\(?y\)?", r"dL/dz_\(?c\)?", r"dL/dz_\(?t\)?"), parts=("d",), kind="symbolic"),
-    ),
-    "autograd": (
-        Alias("autograd.dy_dx_symbolic", names=(r"dy/dx(?:_i)?", r"dy_?/dx_i", r"dy/dx_\(?i\)?"), parts=("a",),
-              kind="symbolic"),
-        Alias("autograd.y", names=(r"y",), parts=("b",), kind="numeric", scope="part"),
-        Alias("autograd.x_grad", names=(r"x\.grad", r"dy/dx", r"bar\(x\)", r"grad.*", r"nabla_?x.*"),
-              words=(r"x\.grad",), parts=("b",), kind="numeric"),
-        Alias("autograd.x_grad", names=(r"dy/dx_\(?(?P<i>\d)\)?", r"bar\(x\)_(?P<i>\d)"), parts=("b",), kind="numeric"),
-        Alias("autograd.x_grad", names=(r"x\.grad\[(?P<i>\d)\]",), parts=("b",), kind="numeric", index_base=0),
-    ),
-    "delta_rule": (
-        Alias("delta_rule.dTSS_do", names=(r"dTSS/do_?1?", r"dE/do_?1?", r"d\(?TSS\)?/do_?\(?1\)?"), parts=("a",)),
-        Alias("delta_rule.do_dnet", names=(r"do_?1?/dnet_?1?", r"do_?1?/dnet_?\(?1\)?"), parts=("a",)),
-        Alias("delta_rule.dnet_dw", names=(r"dnet_?1?/dw_?(?:j1|1j|j|\(j,?1\))?",), parts=("a",)),
-        Alias("delta_rule.delta_w", names=(r"Delta ?w_?(?:j1|1j|j|\(j,?1\))?",), parts=("a",), kind="symbolic"),
-        Alias("delta_rule.o", names=(r"o_?1?", r"o_?\(1\)", r"sigma\(net_?1?\)"), parts=("b",), kind="numeric",
-              scope="part"),
-        Alias("delta_rule.delta_w_values", names=(r"Delta ?w", r"Delta ?w_?(?:j1|\(j,?1\))"), parts=("b",), kind="numeric"),
-        Alias("delta_rule.delta_w_values", names=(r"Delta ?w_\(?(?P<i>\d),?1\)?",), parts=("b",), kind="numeric"),
-        Alias("delta_rule.sigmoid_grad_max", names=(r"max.*", r"sigma'\(0\)", r"sigma'_?max"),
-              words=(r"maximum", r"\bmax\b"), parts=("c",), kind="numeric"),
-    ),
-}
-
-#: Answer ids that are the same quantity under two names (the adjoint of x is
-#: df/dx): a student's value of one is the student's value of the other.
-SAME_QUANTITY: dict[str, str] = {
-    "autodiff.df_dx": "autodiff.adjoint.v0",
-    "autodiff.df_dc": "autodiff.adjoint.v_-1",
-    "autodiff.f": "autodiff.trace.v6",
-}
-
-
-@dataclass(frozen=True)
-class NameMatch:
-    """A chain element names answer ``alias.answer_id`` (entry ``index`` of it
-    for an entrywise alias); strength: 3 math name in the right part, 2 math
-    name elsewhere in the question or words on the same line, 1 words before."""
-
-    alias: Alias
-    element: int
-    strength: int
-    index: tuple[int, ...] | None = None
-
-
-def match_name(key: str, problem: str | None, part: str | None,
-               problems: tuple[str, ...] | None = None) -> list[tuple[Alias, tuple[int, ...] | None]]:
-    """Aliases of ``problem`` (when None: of ``problems``, or every problem)
-    whose names match ``key``."""
-    hits = []
-    for pid, aliases in ALIASES.items():
-        if problem is not None and pid != problem or problem is None and problems and pid not in problems:
-            continue
-        for alias in aliases:
-            for pattern in alias.names:
-                m = re.fullmatch(pattern, key)
-                if m:
-                    index = None
-                    if "i" in m.groupdict():
-                        index = tuple(int(m.group(g)) - alias.index_base for g in ("i", "j") if m.groupdict().get(g))
-                    hits.append((alias, index))
-                    break
-    return hits
-
-
-def match_words(words: str, problem: str | None, problems: tuple[str, ...] | None = None) -> list[Alias]:
-    """Aliases of ``problem`` (when None: of ``problems``, or every problem)
-    whose words occur in ``words``, in the order of the table (the first is
-    the most specific: "ratio" before "conv")."""
-    low = words.lower()
-    hits = []
-    for pid, aliases in ALIASES.items():
-        if problem is not None and pid != problem or problem is None and problems and pid not in problems:
-            continue
-        for alias in aliases:
-            if any(re.search(w, low) for w in alias.words) and not any(re.search(w, low) for w in alias.words_not):
-                hits.append(alias)
-    return hits
-
-
-def name_matches(chain: Chain, problems: tuple[str, ...] | None = None) -> list[NameMatch]:
-    """Answer ids a chain names, by the leading name elements (math) and by
-    the prose that announces it. Leading elements are those before the first
-    element that is not a name (``y = N_6 = 1272.6`` names both f and v6)."""
-    found: list[NameMatch] = []
-    for idx, element in enumerate(chain.elements[:-1] if len(chain.elements) > 1 else []):
-        if element.is_text:
-            for alias in match_words(element.text_name, chain.problem, problems)[:1]:
-                found.append(NameMatch(alias, idx, 2 if chain.words_strong else 1))
-            continue
-        if idx > 0 and element.relation not in ("equal", ""):
-            break
-        key = quantity_key(element.source)
-        if not element.source:
-            break
-        if not is_name(element.source):
-            # an expression on the left names a quantity only as the first
-            # element and only through an alias (``\frac{\hat m_2}{\sqrt{\hat v_2}+\epsilon}``)
-            if idx == 0 or idx == 1 and chain.elements[0].is_text:
-                for alias, index in match_name(key, chain.problem, chain.part, problems):
-                    in_part = not alias.parts or chain.part in alias.parts or chain.part is None
-                    found.append(NameMatch(alias, idx, 3 if in_part else 2, index))
-            break
-        for alias, index in match_name(key, chain.problem, chain.part, problems):
-            in_part = not alias.parts or chain.part in alias.parts or chain.part is None
-            found.append(NameMatch(alias, idx, 3 if in_part else 2, index))
-    if not found and chain.words and chain.origin == "math":
-        for alias in match_words(chain.words, chain.problem, problems)[:1]:
-            found.append(NameMatch(alias, 0, 2 if chain.words_strong else 1))
-    return _prefer_part(found, chain.part, f"{chain.words} {chain.context}")
-
-
-def _prefer_part(found: list[NameMatch], part: str | None, words: str = "") -> list[NameMatch]:
-    """Of the answers one element names, those asked in the chain's part
-    when there are any (``w_{t+1}`` in part (a) is the update rule, not the
-    AdamW update of part (e)); of those, the ones whose words the prose
-    around the chain uses ("decoupled weight decay" for AdamW)."""
-    out = []
-    low = words.lower()
-    for element in sorted({m.element for m in found}):
-        mine = [m for m in found if m.element == element]
-        if part is not None:
-            mine = [m for m in mine if not m.alias.parts or part in m.alias.parts] or mine
-        worded = {m.alias.answer_id for m in mine if m.alias.words}
-        if len(worded) > 1:
-            said = [m for m in mine if any(re.search(w, low) for w in m.alias.words)]
-            mine = said[:1] if said else mine
-        out += mine
-    return out
 
 
 def key_of(source: str) -> str:

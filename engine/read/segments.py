@@ -30,125 +30,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.errors import UsageError
+from engine.read.layout import (  # noqa: F401 - match_header and table_rows_as_chains are read here
+    Questions, match_header, problem_from_title, sheet_letters, sheet_questions, table_rows_as_chains,
+)
 
 #: Largest submission read, in bytes (a photo's OCR is a few kB; 4 MB is
 #: far beyond any real one and still read in well under a second).
 MAX_BYTES = 4 * 1024 * 1024
 #: Longest math fragment kept whole; longer ones are cut (and reported).
 MAX_FRAGMENT = 20_000
-
-#: Sheets and their questions, in order: question number -> problem id.
-SHEETS: dict[str, tuple[str, ...]] = {
-    "A": ("autodiff", "adam", "vgg16"),
-    "B": ("cnn", "softmax"),
-    "C": ("autograd", "delta_rule"),
-}
-
-#: Words in a header that name a problem when the number is missing or off
-#: (lower case, searched in the header line). Data: extend freely.
-TITLE_KEYWORDS: tuple[tuple[str, str], ...] = (
-    (r"auto-?diff|automatic differentiation|primal trace|adjoint|evaluation trace", "autodiff"),
-    (r"\badam(?!w)\b|optimi[sz]er", "adam"),
-    (r"vgg|receptive field|field of view|\bfov\b", "vgg16"),
-    (r"max-?pool|leaky ?relu|prelu|\bcnn\b|convolutional network", "cnn"),
-    (r"soft-?max|cross-?entropy", "softmax"),
-    (r"autograd|pytorch|torch|backward\(\)", "autograd"),
-    (r"delta rule|sigmoid unit|vanishing gradient", "delta_rule"),
-)
-
-# --------------------------------------------------------------------------- headers
-
-#: The Markdown decoration before a header (``###``, ``**``) is matched
-#: possessively (``*+``): a line of many ``#`` is read in linear time, not
-#: split in every way before failing (catastrophic backtracking).
-#: A question header at the start of a line (after Markdown decoration):
-#: ``1.``, ``1)``, ``Q3``, ``Question 2:``, ``A3``, ``3 Receptive Field``,
-#: ``3.(a)``. Group ``q``: the number; ``part``: a part letter right after it.
-QUESTION_HEADER = re.compile(
-    r"""^(?:\#{1,6}[ \t]*|\*\*|__|[ \t])*+            # markdown heading / bold
-    (?:(?:Q|Question|Problem|Exercise|Aufgabe|Task|Ex\.?|Nr\.?)[ \t]*
-        |(?P<sheet>[ABC])(?=\d))?
-    (?P<q>[1-9])
-    (?:
-        [ \t]*[.):][ \t]*(?:\((?P<part1>[a-h])\)|(?P<part1b>[a-h])\))?(?![\d.,])
-      | [ \t]+\((?P<part2>[a-h])\)
-      | [ \t]+(?=[A-Z][a-z])                     # 3 Receptive Field
-      | (?=\*\*|__|[ \t]*$)
-    )""",
-    re.VERBOSE,
-)
-#: A question header written with its keyword (``Q3``, ``Question 3``) may
-#: stand anywhere on its own short line; the bare forms need the line start.
-KEYWORD_HEADER = re.compile(r"^(?:\#{1,6}[ \t]*|\*\*|__|[ \t])*+(?:(?:Q|Question|Problem|Exercise|Task|Aufgabe)[ \t]*"
-                            r"|[ABC](?=\d)|[ABC][ \t]+(?=[1-9][.)]))"
-                            r"(?P<q>[1-9])\b(?:\*\*|__)?")
-#: A part header at the start of a line: ``(b)``, ``b)``, ``**(c)**``, ``Part (d)``.
-PART_HEADER = re.compile(
-    r"^(?:\#{1,6}[ \t]*|\*\*|__|[ \t])*+(?:Part[ \t]*)?(?:\((?P<p1>[a-h]|iii|ii|iv|i|v)\)"
-    r"|(?P<p2>[a-h]|iii|ii|iv|i|v)\)(?=[ \t]|$))"
-)
-#: Parts numbered in roman numerals: (i) is part (a).
-ROMAN_PARTS = {"i": "a", "ii": "b", "iii": "c", "iv": "d", "v": "e"}
-
-
-@dataclass(frozen=True)
-class Header:
-    """A header found at the start of a line (or of a math fragment).
-
-    question: the number as written (``"3"``) or None; part: ``"a"`` or None;
-    length: characters of the header, to strip from the line."""
-
-    question: str | None
-    part: str | None
-    length: int
-    title: str = ""
-
-
-def match_header(text: str) -> Header | None:
-    """The question/part header at the start of ``text``, or None.
-
-    >>> match_header("3.(a) A perceptron in ...")
-    Header(question='3', part='a', length=5, title='A perceptron in ...')
-    >>> match_header("(b) Forward trace:").part
-    'b'
-    >>> match_header("3 x 3 x 64 + 1") is None
-    True
-    """
-    keyword = KEYWORD_HEADER.match(text)
-    m = QUESTION_HEADER.match(text) or keyword
-    if m:
-        part = None
-        for g in ("part1", "part1b", "part2"):
-            if g in m.groupdict() and m.group(g):
-                part = m.group(g)
-        rest = text[m.end():]
-        bold = re.match(r"(?:\*\*|__)", rest)
-        if bold:
-            rest = rest[bold.end():]
-        # ``3 x 3`` or ``2 \times 2`` is arithmetic, not a header (``Problem 2 -- Adam`` is one)
-        if not keyword and re.match(r"[ \t]*(?:x\b|X\b|\\times|\*|\+|-|=|\\cdot|×)", rest):
-            return None
-        pm = PART_HEADER.match(rest) if part is None else None
-        length = m.end()
-        if pm:
-            part = _part_letter(pm.group("p1") or pm.group("p2"))
-            length += pm.end()
-        return Header(m.group("q"), part, length, _clean_title(text[length:]))
-    m = PART_HEADER.match(text)
-    if m:
-        return Header(None, _part_letter(m.group("p1") or m.group("p2")), m.end(), _clean_title(text[m.end():]))
-    return None
-
-
-def _part_letter(label: str) -> str:
-    """A part label as a letter: ``b`` stays, roman ``ii`` is ``b`` (a
-    one-letter ``i`` or ``v`` is taken as roman: sheets have parts a-e)."""
-    return ROMAN_PARTS.get(label, label)
-
-
-def _clean_title(rest: str) -> str:
-    return rest.strip().strip("*_#").strip()[:120]
-
 
 # --------------------------------------------------------------------------- data
 
@@ -241,13 +131,12 @@ def decode(data: bytes) -> tuple[str, list[str]]:
 
 
 def read_submission(path: str | Path, sheet: str) -> Submission:
-    """Read and segment the submission at ``path`` for ``sheet`` (A, B, C).
+    """Read and segment the submission at ``path`` for ``sheet`` (a sheet of
+    the catalog).
 
     Raises UsageError when the file cannot be read (missing, a directory,
     no permission) or the sheet is unknown."""
-    sheet = sheet.upper()
-    if sheet not in SHEETS:
-        raise UsageError(f"unknown sheet {sheet!r}; use --sheet A, B or C")
+    sheet_questions(sheet)  # an unknown sheet: UsageError before the file is read
     p = Path(path)
     try:
         with open(p, "rb") as fh:
@@ -263,13 +152,15 @@ def read_submission(path: str | Path, sheet: str) -> Submission:
     return parse_submission(data, sheet, str(path))
 
 
-def parse_submission(data: bytes | str, sheet: str, path: str = "<text>") -> Submission:
-    """Segment a submission given as bytes or text (see :func:`read_submission`)."""
+def parse_submission(data: bytes | str, sheet: str, path: str = "<text>",
+                     questions: Questions | None = None) -> Submission:
+    """Segment a submission given as bytes or text (see :func:`read_submission`).
+    ``questions``: the sheet's questions (default: the catalog's)."""
     if isinstance(data, str):
         data = data.encode("utf-8", errors="replace")
     text, warnings = decode(data)
     sub = Submission(path=path, sheet=sheet.upper(), text=text, lines=text.split("\n"), warnings=warnings)
-    _Segmenter(sub).run()
+    _Segmenter(sub, tuple(questions) if questions is not None else sheet_questions(sheet), sheet_letters()).run()
     return sub
 
 
@@ -536,9 +427,11 @@ def split_rows(source: str) -> list[tuple[int, str]]:
 class _Segmenter:
     """Walks the pieces of a submission and assigns segments."""
 
-    def __init__(self, sub: Submission):
+    def __init__(self, sub: Submission, questions: tuple[tuple[str, str], ...], letters: str):
         self.sub = sub
-        self.questions = SHEETS[sub.sheet]
+        self.questions = tuple(pid for pid, _ in questions)
+        self.titles = questions
+        self.letters = letters
         self.question: str | None = None
         self.part: str | None = None
         self.problem: str | None = None
@@ -591,7 +484,7 @@ class _Segmenter:
                     before_map.pop(ln, None)
                 continue
             if starts_line:
-                header = match_header(stripped)
+                header = match_header(stripped, self.letters)
                 if header and self._header(header, ln, stripped):
                     stripped = stripped[header.length:].strip()
             if not stripped:
@@ -611,7 +504,7 @@ class _Segmenter:
         problem = None
         if header.question is not None:
             q = int(header.question)
-            by_title = _problem_from_title(text, self.questions)
+            by_title = problem_from_title(text, self.titles)
             if 1 <= q <= len(self.questions):
                 problem = self.questions[q - 1]
             elif by_title:
@@ -623,7 +516,7 @@ class _Segmenter:
             self.problem = problem
         else:
             if self.question is None and self.problem is None:
-                by_title = _problem_from_title(text, self.questions)
+                by_title = problem_from_title(text, self.titles)
                 if by_title:
                     self.problem = by_title
             self.part = header.part
@@ -644,7 +537,7 @@ class _Segmenter:
         for row_offset, row in split_rows(content):
             line = self.line_of(offset + row_offset)
             if first:
-                header = match_header(row)
+                header = match_header(row, self.letters)
                 start_of_line = not before.strip()
                 if header and (start_of_line or header.question is None and display):
                     if self._header(header, line, row):
@@ -662,36 +555,6 @@ class _Segmenter:
             first = False
             self.saw_prose = False
         self.context = []
-
-
-#: A Markdown table row and its cells.
-_TABLE_ROW = re.compile(r"[ \t]*\|(?P<cells>[^\n]*)\|[ \t]*")
-_MATH_CELL = re.compile(r"\$(?P<math>[^$=]+)\$")
-_NUMBER_CELL = re.compile(r"[-+]?\d[\d.,]*")
-
-
-def table_rows_as_chains(text: str) -> str:
-    r"""A row of an evaluation-trace table, ``| $v_1$ | $v_0^2$ | 9 |`` (name,
-    definition, value; Baydin et al. 2018, Table 2) or ``| $\bar v_3$ | 16.38 |``,
-    rewritten as the chain ``$$v_1 = v_0^2 = 9$$`` on the same line. Only rows of
-    two or three cells whose first cell is math, whose middle cell is math and
-    whose last is math or a number, none holding ``=``: a header row (words),
-    a per-layer row (``| conv1_1 | 1792 |``) or a wider table stays as it is."""
-    lines = text.split("\n")
-    for k, line in enumerate(lines):
-        m = _TABLE_ROW.fullmatch(line)
-        if not m:
-            continue
-        cells = [c.strip() for c in m.group("cells").split("|")]
-        if not 2 <= len(cells) <= 3:
-            continue
-        math = [_MATH_CELL.fullmatch(c) for c in cells]
-        last = cells[-1]
-        if not (math[0] and all(math[1:-1]) and (math[-1] or _NUMBER_CELL.fullmatch(last))):
-            continue
-        parts = [mm.group("math").strip() for mm in math[:-1]] + [math[-1].group("math").strip() if math[-1] else last]
-        lines[k] = "$$" + " = ".join(parts) + "$$"
-    return "\n".join(lines)
 
 
 def _blank_struck(text: str) -> str:
@@ -720,11 +583,3 @@ def _blank_struck(text: str) -> str:
                 chars[k] = " "
         done = max(done, e)
     return "".join(chars)
-
-
-def _problem_from_title(text: str, questions: tuple[str, ...]) -> str | None:
-    low = text.lower()
-    for pattern, problem in TITLE_KEYWORDS:
-        if problem in questions and re.search(pattern, low):
-            return problem
-    return None
