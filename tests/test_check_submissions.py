@@ -111,7 +111,8 @@ def test_report_schema(sidecar, pool):
     ids = [a["id"] for a in report["answers"]]
     assert ids == list(sheet_ref(expected["sheet"]).answers)  # every id once, in sheet order
     for a in report["answers"]:
-        assert set(a) == {"id", "verdict", "claimed", "expected", "line", "diagnosis", "points", "max_points", "credit"}
+        assert set(a) == {"id", "verdict", "claimed", "expected", "line", "diagnosis", "mistakes", "points", "max_points",
+                          "credit"}
         assert a["verdict"] in check.ANSWER_VERDICTS
         assert (a["claimed"] is None) == (a["verdict"] == "missing" and a["line"] is None) or a["verdict"] != "missing"
     for s in report["steps"]:
@@ -340,3 +341,40 @@ def test_cli_progress_bar_only_on_a_terminal(tmp_path):
     terminal = b"".join(chunks).decode("utf-8", "replace")
     assert proc.returncode == 0
     assert "\r" in terminal and "0/2" in terminal and "2/2" in terminal and "left" in terminal
+
+
+def test_example_answers_name_their_mistakes(example):
+    """Each incorrect answer carries the names of the mistakes its diagnosis
+    names, from the question module's table (and the generic log10/sign)."""
+    from engine.check import diagnose
+    from engine.model import catalog
+
+    answers = _answers(example)
+    assert answers["autodiff.trace.v_-1"]["mistakes"] == ["swap_inputs"]       # c = 3: x and c exchanged
+    assert answers["autodiff.trace.v2"]["mistakes"] == ["swap_inputs", "log10"]  # log10 5 = 0.699
+    assert answers["vgg16.params_total"]["mistakes"] == []                    # correct: none
+    for a in example["answers"]:
+        labels = {m.name: m.label for m in catalog.find_answer(a["id"]).checking.mistakes}
+        labels.update({m.name: m.label for m in diagnose.GENERIC.values()})
+        for name in a["mistakes"]:
+            assert a["verdict"] == "incorrect" and labels[name] in a["diagnosis"]
+
+
+def test_partial_credit_by_mistake_name_on_the_example(example):
+    """A rubric giving half marks for the swapped inputs: only the answers that
+    swap alone explains get it; a pair (swap, then log base 10) gets none."""
+    import copy
+
+    from engine.check import grading
+    from engine.model.checking import Checking, Mistake
+    from engine.model import catalog
+
+    own = catalog.get("autodiff").checking.mistakes
+    rubric = Checking(mistakes=tuple(Mistake(m.name, m.label, credit=0.5 if m.name == "swap_inputs" else 0)
+                                     for m in own))
+    report = copy.deepcopy(example)
+    grading.grade(report, {"autodiff": rubric})
+    answers = _answers(report)
+    assert answers["autodiff.trace.v_-1"]["points"] == 0.5
+    assert answers["autodiff.trace.v2"]["points"] == 0
+    assert answers["vgg16.params_total"]["points"] == 1

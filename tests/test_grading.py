@@ -84,3 +84,53 @@ def test_catalog_rubric_is_read_from_the_question_module():
     grading.grade(report)
     assert report["summary"]["max_score"] == sum(problem.checking.points_of(i) for i in problem.answer_ids)
     assert report["summary"]["score"] == report["summary"]["max_score"]
+
+
+# --------------------------------------------------------------------------- mistake names from the diagnosis table
+
+
+def _variant(names: tuple[str, ...], labels: tuple[str, ...]):
+    from engine.check.diagnose import Variant
+
+    return Variant(names, labels, {"q.a": 0})
+
+
+TABLE = [_variant(("swap",), ("inputs swapped",)), _variant(("log10",), ("log base 10 instead of the natural log",)),
+         _variant(("swap", "log10"), ("inputs swapped", "log base 10 instead of the natural log"))]
+
+
+@pytest.mark.parametrize("diagnosis, names", [
+    ("inputs swapped", ("swap",)),
+    ("inputs swapped; the error enters at line 4: c = 3: differs", ("swap",)),
+    # a pair's label begins with its first model's: the longest label wins
+    ("inputs swapped; log base 10 instead of the natural log", ("swap", "log10")),
+    ("inputs swapped; log base 10 instead of the natural log, with the intermediate values rounded to 3 digits "
+     "(rounding of intermediates)", ("swap", "log10")),
+    ("log base 10 instead of the natural log; follows correctly from x (line 2): error carried forward", ("log10",)),
+    ("no error model reproduces this value", ()),
+    ("inputs swapped twice", ()),  # a label only as the start of a word: not named
+    (None, ()),
+])
+def test_mistakes_of_a_diagnosis(diagnosis, names):
+    from engine.check.diagnose import mistakes_of
+
+    assert mistakes_of(diagnosis, TABLE) == names
+
+
+def test_a_module_mistake_named_like_a_generic_one_gives_credit_and_is_no_extra_model():
+    from types import SimpleNamespace
+
+    from engine.check import diagnose
+
+    problem = SimpleNamespace(checking=Checking(mistakes=(LOG, Mistake("own", "its own mistake", choices={"c": 1}))))
+    names = [m.name for m in diagnose.models(problem)]
+    assert names == ["log10", "own", "sign"]  # the module's "log10" adds no second log-base model
+    report = _report(("q.a", "incorrect", "log base 10 instead of the natural log"))
+    report["answers"][0]["mistakes"] = ["log10"]
+    assert grading.grade(report, {"q": problem.checking})["answers"][0]["points"] == 0.5
+
+
+def test_an_empty_list_of_names_gives_no_mistake_credit_whatever_the_words():
+    report = _report(("q.a", "incorrect", "log base 10 instead of the natural log"))
+    report["answers"][0]["mistakes"] = []
+    assert grading.grade(report, {"q": RUBRIC})["answers"][0]["credit"] == "none"

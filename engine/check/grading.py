@@ -17,9 +17,14 @@ and diagnoses only:
 
 A verdict other than "correct" or "incorrect" earns nothing: "unparsed" and
 "missing" answers are for the grader to read. Partial credit goes only to an
-"incorrect" answer whose diagnosis names one mistake of the module (matched
-by its label; an answer entry carrying ``"mistakes": [name, ...]`` is matched
-by name) or an error carried forward; the larger fraction applies.
+"incorrect" answer whose diagnosis names one mistake of the module or an
+error carried forward; the larger fraction applies. The mistakes are matched
+by name: :mod:`engine.check.run` gives every answer entry ``"mistakes":
+[name, ...]``, the names of the diagnosis table's variant that reproduces the
+student's value (:func:`engine.check.diagnose.mistakes_of`). A module gives
+the engine's generic mistakes credit by a :class:`Mistake` of the same name
+(``Mistake("log10", ..., credit=0.5)``; ``"sign"``). A report without names
+(an older JSON) is matched by the mistakes' labels.
 """
 from __future__ import annotations
 

@@ -17,11 +17,14 @@ ANSWER_VERDICTS = ("correct", "incorrect", "missing", "unparsed")
 STEP_VERDICTS = ("consistent", "inconsistent", "unparsed", "unchecked")
 
 
-def entry(a, verdict: str, claimed: str | None, line: int | None, diagnosis: str | None) -> dict:
-    """One answer of the report: its id, verdict, the student's claim and the expected value."""
+def entry(a, verdict: str, claimed: str | None, line: int | None, diagnosis: str | None,
+          mistakes: tuple[str, ...] = ()) -> dict:
+    """One answer of the report: its id, verdict, the student's claim and the expected value;
+    ``mistakes``: the names of the mistakes (:class:`engine.model.checking.Mistake`, or the
+    generic ``log10``/``sign``) that reproduce the student's value, as the diagnosis names them."""
     expected = a.latex or (a.text or "")
     return {"id": a.id, "verdict": verdict, "claimed": claimed, "expected": expected, "line": line,
-            "diagnosis": diagnosis}
+            "diagnosis": diagnosis, "mistakes": list(mistakes)}
 
 
 
