@@ -275,8 +275,9 @@ def _part_loss(sol: Solution) -> None:
         )
         part.answer(
             "cnn.loss", (y_s - t_s) ** 2 / 2, label="L",
-            text="A squared error: y is a real-valued regression output, and L = (y - t)^2/2 is the Gaussian "
-                 "negative log-likelihood up to constants, with gradient dL/dy = y - t (the residual).",
+            text=r"A squared error: $y$ is a real-valued regression output, and $L = \frac{1}{2}(y - t)^2$ is "
+                 r"the Gaussian negative log-likelihood up to constants, with gradient $\frac{dL}{dy} = y - t$ "
+                 "(the residual).",
         )
 
 

@@ -105,26 +105,36 @@ def _float_text(x: float) -> str:
     return f"{x:.6g}"
 
 
+def _math_float(x: float) -> str:
+    """A float64 value as LaTeX math: ``\\mathrm{inf}``, ``\\mathrm{nan}``, or 6 digits."""
+    if math.isnan(x) or math.isinf(x):
+        return ("-" if x < 0 else "") + r"\mathrm{" + ("nan" if math.isnan(x) else "inf") + "}"
+    return numbers.latex_number(sp.Float(x, 17)) if x != 0 else "0"
+
+
 def naive_explanation(logits: Sequence[sp.Basic]) -> str:
-    """One paragraph saying what the naive formula gives in float64 at these logits."""
+    """One paragraph saying what the naive formula gives in float64 at these logits
+    (prose with ``$...$`` math)."""
     exps, total, probs = naive_softmax_float64(logits)
     limit = numbers.format_number(sp.log(sp.Float(FLOAT64_MAX, 30)))
-    shown = ", ".join(f"exp({numbers.format_number(v, 15)}) = {_float_text(e)}" for v, e in zip(logits, exps))
-    result = "(" + ", ".join(_float_text(v) for v in probs) + ")"
+    shown = ", ".join(f"$\\exp({numbers.latex_number(v, 15)}) = {_math_float(e)}$" for v, e in zip(logits, exps))
+    result = r"$\left(" + ", ".join(_math_float(v) for v in probs) + r"\right)$"
+    nan = r"\mathrm{nan}"
     if any(math.isinf(e) for e in exps):
         return (
-            f"In float64, exp overflows to inf above log(1.797693e308) = {limit}: {shown}. The sum is "
-            f"{_float_text(total)}, and the naive formula returns {result}: inf/inf = nan."
+            rf"In float64, $\exp$ overflows to $\mathrm{{inf}}$ above $\log(1.797693 \times 10^{{308}}) = {limit}$: "
+            f"{shown}. The sum is ${_math_float(total)}$, and the naive formula returns {result}: "
+            rf"$\mathrm{{inf}}/\mathrm{{inf}} = {nan}$."
         )
     if total == 0.0:
         return (
-            f"In float64, exp underflows to 0 for every logit: {shown}. The sum is 0, and the naive "
-            f"formula returns {result}: 0/0 = nan."
+            rf"In float64, $\exp$ underflows to 0 for every logit: {shown}. The sum is 0, and the naive "
+            f"formula returns {result}: $0/0 = {nan}$."
         )
     return (
         f"At these logits nothing overflows in float64 ({shown}); the naive formula returns {result}, "
         "the shifted values up to rounding. It fails as soon as a logit exceeds "
-        f"{limit} (exp overflows to inf, and inf/inf = nan)."
+        rf"${limit}$ ($\exp$ overflows to $\mathrm{{inf}}$, and $\mathrm{{inf}}/\mathrm{{inf}} = {nan}$)."
     )
 
 
@@ -277,7 +287,7 @@ def _part_cross_entropy(sol: Solution) -> None:
         ce.step(-sp.Sum(sp.KroneckerDelta(i, y) * sp.log(p[i]), (i, 1, K)), r"one-hot target $q_i = \delta_{iy}$")
         ce.step(-sp.log(p[y]), r"only the term $i = y$ survives")
         part.answer("ce.loss_onehot", -sp.log(p[y]), label="L",
-                    text="L = -log p_y: the negative log-probability of the true class.")
+                    text=r"$L = -\log p_y$: the negative log-probability of the true class.")
         logits = part.derivation(-sp.log(p[y]), title="In terms of the logits")
         logits.step(-sp.log(sp.exp(z[y]) / S), r"$p_y = \operatorname{softmax}(\mathbf{z})_y$")
         logits.step(LOSS, r"$\log$ of a quotient and $\log e^{z_y} = z_y$: the log-sum-exp form")
@@ -309,7 +319,7 @@ def _part_gradients(sol: Solution) -> None:
 
         part.define(K, y_other + m)
         part.define(y, y_other + d)
-        other = part.derivation(sp.Derivative(LOSS, z[y_other]), title="Another class y' != y")
+        other = part.derivation(sp.Derivative(LOSS, z[y_other]), title=r"Another class $y' \neq y$")
         part.definitions.pop(y)
         other.step(-sp.Derivative(z[y], z[y_other]) + sp.Derivative(sp.log(S), z[y_other]), "linearity")
         other.step(-sp.KroneckerDelta(y, y_other) + sp.Derivative(S, z[y_other]) / S,

@@ -36,6 +36,8 @@ COMMANDS = (
      "Forward primal trace and reverse adjoint trace (Baydin et al. 2018, Table 2) of a LaTeX expression."),
     ("check", "engine.commands.check", "check a student's OCR'd solution, step by step",
      "Check handwritten solutions (OCR'd Markdown with LaTeX) against a sheet: answers and steps."),
+    ("gradescope", "engine.commands.gradescope", "the Gradescope autograder bundle of a sheet",
+     "Build the autograder zip that Gradescope runs on each student's OCR'd solution (setup.sh, run_autograder)."),
     ("equiv", "engine.commands.equiv", "are two LaTeX expressions equal?",
      "Decide whether a student's LaTeX equals a reference: equal, different or undecided, with the reason."),
 )
@@ -48,8 +50,9 @@ examples:
   derive render adam --format md -o adam.md
   derive pdf                       # build/solutions.pdf of the whole catalog
   derive diff '\\frac{x^2}{\\log x}' --wrt x --at x=3
-  derive trace '(x^2/\\log x + c)(x^2/\\log x - c)' --at x=3,c=5
-  derive check solution.md --sheet A
+  derive trace '(x^2/\\log x + c)(x^2/\\log x - c)' --at c=5,x=3
+  derive check ../shared/submissions/sheet-a-ocr-example.md --sheet A
+  derive gradescope --sheet A -o autograder.zip
   derive equiv '\\frac{1}{4}' '0.25'
   derive list --questions ~/course/questions   # the catalog plus a course's own questions
 

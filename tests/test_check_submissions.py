@@ -6,6 +6,9 @@ OCR'd example of shared/submissions, the command line, and safety."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import re
 import shutil
 import time
@@ -128,7 +131,8 @@ def test_report_schema(sidecar, pool):
     ids = [a["id"] for a in report["answers"]]
     assert ids == list(sheet_ref(expected["sheet"]).answers)  # every id once, in sheet order
     for a in report["answers"]:
-        assert set(a) == {"id", "verdict", "claimed", "expected", "line", "diagnosis"}
+        assert set(a) == {"id", "verdict", "claimed", "expected", "line", "diagnosis", "mistakes", "points", "max_points",
+                          "credit"}
         assert a["verdict"] in check.ANSWER_VERDICTS
         assert (a["claimed"] is None) == (a["verdict"] == "missing" and a["line"] is None) or a["verdict"] != "missing"
     for s in report["steps"]:
@@ -196,7 +200,7 @@ def test_cli_json_for_one_submission(derive):
     result = derive("check", str(DATA / "C-clean.md"), "--sheet", "C", "--format", "json")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
-    assert report["sheet"] == "C" and report["summary"]["score"] == "10/10"
+    assert report["sheet"] == "C" and (report["summary"]["score"], report["summary"]["max_score"]) == (10, 10)
 
 
 @pytest.mark.parametrize("args, message", [
@@ -237,11 +241,12 @@ def test_cli_many_submissions_write_a_summary(derive, tmp_path):
     result = derive("check", *map(str, files), "--sheet", "C", "--jobs", "2", "-o", str(tmp_path / "out"),
                     "--format", "md")
     assert result.returncode == 0, result.stderr
-    assert "3/3" in result.stderr  # the progress bar
+    assert "3/3" not in result.stderr  # no progress bar when stderr is not a terminal
     rows = json.loads((tmp_path / "out" / "summary.json").read_text())
-    assert [r["score"] for r in rows] == ["10/10", "2/10", "5/10"]
+    assert [(r["score"], r["max_score"]) for r in rows] == [(10, 10), (2, 10), (5, 10)]
     csv_lines = (tmp_path / "out" / "summary.csv").read_text().splitlines()
-    assert csv_lines[0].startswith("submission,score,") and len(csv_lines) == 4
+    assert csv_lines[0].startswith("submission,score,max_score,") and len(csv_lines) == 4
+    assert csv_lines[2].startswith(f"{files[1]},2,10,")
     assert (tmp_path / "out" / "C-wrong.md").read_text().startswith("# Check of")
 
 
@@ -345,3 +350,66 @@ def test_no_eval_on_student_text():
         name = path.name
         source = path.read_text()
         assert not re.search(r"\b(?:eval|exec|sympify|parse_expr)\(", source), name
+
+
+def test_cli_progress_bar_only_on_a_terminal(tmp_path):
+    import pty
+
+    from conftest import ROOT
+
+    master, slave = pty.openpty()
+    files = [str(DATA / "C-clean.md"), str(DATA / "C-wrong.md")]
+    proc = subprocess.Popen([sys.executable, "-m", "engine.cli", "check", *files, "--sheet", "C", "--jobs", "2",
+                             "-o", str(tmp_path / "out")], cwd=ROOT, stdout=subprocess.PIPE, stderr=slave)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    proc.wait(timeout=300)
+    os.close(master)
+    terminal = b"".join(chunks).decode("utf-8", "replace")
+    assert proc.returncode == 0
+    assert "\r" in terminal and "0/2" in terminal and "2/2" in terminal and "left" in terminal
+
+
+def test_example_answers_name_their_mistakes(example):
+    """Each incorrect answer carries the names of the mistakes its diagnosis
+    names, from the question module's table (and the generic log10/sign)."""
+    from engine.check import diagnose
+    from engine.model import catalog
+
+    answers = _answers(example)
+    assert answers["autodiff.trace.v_-1"]["mistakes"] == ["swap_inputs"]       # c = 3: x and c exchanged
+    assert answers["autodiff.trace.v2"]["mistakes"] == ["swap_inputs", "log10"]  # log10 5 = 0.699
+    assert answers["vgg16.params_total"]["mistakes"] == []                    # correct: none
+    for a in example["answers"]:
+        labels = {m.name: m.label for m in catalog.find_answer(a["id"]).checking.mistakes}
+        labels.update({m.name: m.label for m in diagnose.GENERIC.values()})
+        for name in a["mistakes"]:
+            assert a["verdict"] == "incorrect" and labels[name] in a["diagnosis"]
+
+
+def test_partial_credit_by_mistake_name_on_the_example(example):
+    """A rubric giving half marks for the swapped inputs: only the answers that
+    swap alone explains get it; a pair (swap, then log base 10) gets none."""
+    import copy
+
+    from engine.check import grading
+    from engine.model.checking import Checking, Mistake
+    from engine.model import catalog
+
+    own = catalog.get("autodiff").checking.mistakes
+    rubric = Checking(mistakes=tuple(Mistake(m.name, m.label, credit=0.5 if m.name == "swap_inputs" else 0)
+                                     for m in own))
+    report = copy.deepcopy(example)
+    grading.grade(report, {"autodiff": rubric})
+    answers = _answers(report)
+    assert answers["autodiff.trace.v_-1"]["points"] == 0.5
+    assert answers["autodiff.trace.v2"]["points"] == 0
+    assert answers["vgg16.params_total"]["points"] == 1

@@ -6,10 +6,10 @@ VGG16's configuration D)."""
 from __future__ import annotations
 
 import re
-from fractions import Fraction
-
 import subprocess
 import sys
+from decimal import Decimal
+from fractions import Fraction
 
 import mpmath
 import pytest
@@ -66,8 +66,8 @@ def test_problem_display_boxes_the_independent_answers(shown):
     receptive_field, conv, total = vgg16_counts()
     vgg = [b.replace(" ", "") for b in boxed(shown["vgg16"])]
     assert f"r={receptive_field}" in vgg
-    assert f"P_{{\\mathrm{{conv}}}}={conv}" in vgg
-    assert f"P={total}" in vgg
+    assert f"P_{{\\mathrm{{conv}}}}={conv:,}".replace(",", "{,}") in vgg  # grouped in threes
+    assert f"P={total:,}".replace(",", "{,}") in vgg
     df_dx = mpmath.diff(lambda t: (t**2 / mpmath.log(t) + 5) * (t**2 / mpmath.log(t) - 5), 3)
     assert any(b.startswith(r"\frac{\partial f}{\partial x}") and b.endswith(rf"\approx {mpmath.nstr(df_dx, 6)}")
                for b in boxed(shown["autodiff"]))
@@ -82,13 +82,26 @@ def test_solution_of_a_variant_displays_its_values_and_answers():
     assert f"$x = {float(values['x']):g}$" in markdown
     with mpmath.workdps(30):
         df_dc = mpmath.diff(lambda s: (x0**2 / mpmath.log(x0) + s) * (x0**2 / mpmath.log(x0) - s), c0)
-    exact = Fraction(mpmath.nstr(df_dc, 15))  # a short fraction is boxed exactly: -2c = 34/5 at c = -3.4
-    sign = "-" if exact < 0 else ""
-    fraction = rf"{sign}\frac{{{abs(exact.numerator)}}}{{{exact.denominator}}}"
-    assert rf"\frac{{\partial f}}{{\partial c}} = {fraction}" in boxed(markdown)
+    exact = Fraction(mpmath.nstr(df_dc, 15))  # -2c = 34/5 at c = -3.4: boxed as the sheet writes it, 6.8
+    decimal = format(Decimal(exact.numerator) / Decimal(exact.denominator), "f")
+    assert rf"\frac{{\partial f}}{{\partial c}} = {decimal}" in boxed(markdown)
     latex = sol._repr_latex_()
     assert latex.startswith("% derive: worked solution of problem autodiff [A1]")
     assert latex.count(r"\DeriveAnswer") >= 2
+
+
+def test_derive_diff_result_has_a_rich_display():
+    import sympy as sp
+
+    from engine.calculus.differentiate import differentiate
+
+    x = sp.Symbol("x", positive=True)
+    result = differentiate(x**2 / sp.log(x), x, [(x, sp.Integer(3))])
+    markdown = result._repr_markdown_()
+    assert display_blocks(markdown) and boxed(markdown)
+    value = mpmath.diff(lambda t: t**2 / mpmath.log(t), 3)  # the derivative at 3, by finite differences
+    assert any(b.endswith(rf"\approx {mpmath.nstr(value, 6)}") for b in boxed(markdown))
+    assert result._repr_latex_().startswith("% derive: worked solution")
 
 
 def test_the_model_does_not_import_the_render_stage():

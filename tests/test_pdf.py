@@ -69,8 +69,8 @@ def test_catalog_pdf_holds_the_key_answers(catalog_pdf):
     flat = " ".join(text.split())
     receptive_field, conv, total = vgg16_counts()
     assert f"r = {receptive_field}" in flat
-    assert f"= {conv}" in flat
-    assert f"P = {total}" in flat
+    assert f"= {conv:,}" in flat  # boxed integers are grouped in threes (138,357,544)
+    assert f"P = {total:,}" in flat
     x0, c0 = 3, 5
     df_dx = mpmath.diff(lambda t: (t**2 / mpmath.log(t) + c0) * (t**2 / mpmath.log(t) - c0), x0)
     f = (mpmath.mpf(x0) ** 2 / mpmath.log(x0)) ** 2 - c0**2
@@ -127,7 +127,7 @@ def test_derive_pdf_command(tmp_path, capsys):
     assert lines[:2] == ["derive: solving vgg16 ...", lines[1]]
     assert lines[1].startswith("derive: solved vgg16 in ")
     assert lines[2].startswith("derive: running latexmk (pdflatex) in ")
-    assert "138357544" in pdf_text(out)
+    assert "138,357,544" in pdf_text(out)
 
 
 def test_hostile_text_compiles_inert(tmp_path):
@@ -206,3 +206,15 @@ def test_derive_pdf_reports_a_latex_failure_in_one_line(tmp_path, monkeypatch, c
     err = capsys.readouterr().err.splitlines()
     assert err[-1] == (f"derive pdf: pdflatex failed: ! Undefined control sequence. (l.3); "
                        f"see the log {tmp_path / 'vgg16.log'}")
+
+
+def test_catalog_pdf_keeps_part_headings_with_what_follows(catalog_pdf):
+    # no page ends with a part heading "(b) Forward pass" (the page number aside)
+    import re
+
+    _, text = catalog_pdf
+    for number, page in enumerate(text.split("\f"), start=1):
+        lines = [line.strip() for line in page.splitlines() if line.strip()]
+        if lines and lines[-1].isdigit():
+            lines = lines[:-1]
+        assert not (lines and re.fullmatch(r"\([a-h]\)\s+[A-Z].{0,60}", lines[-1])), (number, lines[-1])

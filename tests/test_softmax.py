@@ -59,10 +59,12 @@ def test_naive_float64_emulation_matches_torch(logits):
 
 
 @pytest.mark.parametrize("overrides, fragments", [
-    ({}, ["exp(1000) = inf, exp(1001) = inf, exp(1002) = inf", "(nan, nan, nan): inf/inf = nan"]),
-    ({"z": "[1, 1000]"}, ["exp(1) = 2.71828, exp(1000) = inf", "returns (0, nan)"]),
-    ({"z": "[-1000, -1001]"}, ["exp underflows to 0 for every logit", "(nan, nan): 0/0 = nan"]),
-    ({"z": "[1, 2, 3]"}, ["nothing overflows in float64", "returns (0.0900306, 0.244728, 0.665241)"]),
+    ({}, [r"$\exp(1000) = \mathrm{inf}$, $\exp(1001) = \mathrm{inf}$, $\exp(1002) = \mathrm{inf}$",
+          r"$\left(\mathrm{nan}, \mathrm{nan}, \mathrm{nan}\right)$: $\mathrm{inf}/\mathrm{inf} = \mathrm{nan}$"]),
+    ({"z": "[1, 1000]"}, [r"$\exp(1) = 2.71828$, $\exp(1000) = \mathrm{inf}$", r"returns $\left(0, \mathrm{nan}\right)$"]),
+    ({"z": "[-1000, -1001]"}, [r"$\exp$ underflows to 0 for every logit",
+                               r"$\left(\mathrm{nan}, \mathrm{nan}\right)$: $0/0 = \mathrm{nan}$"]),
+    ({"z": "[1, 2, 3]"}, ["nothing overflows in float64", r"returns $\left(0.0900306, 0.244728, 0.665241\right)$"]),
 ])
 def test_naive_example_text_follows_the_logits(overrides, fragments):
     answer = softmax.PROBLEM.solve(overrides).answers["softmax.naive_example"]
@@ -183,7 +185,7 @@ def test_answers_json_has_every_id(derive):
     answers = json.loads(result.stdout)["softmax"]["answers"]
     assert list(answers) == list(softmax.PROBLEM.answer_ids)
     assert answers["softmax.naive_example"]["value"] is None
-    assert "inf/inf = nan" in answers["softmax.naive_example"]["text"]
+    assert r"$\mathrm{inf}/\mathrm{inf} = \mathrm{nan}$" in answers["softmax.naive_example"]["text"]
     assert len(answers["softmax.stable_example"]["value"]) == 3
 
 
@@ -193,4 +195,4 @@ def test_exam_variants_match_torch(seed):
     answers = softmax.PROBLEM.solve(values).answers
     logits = torch.tensor([float(v) for v in values["z"]], dtype=torch.float64)
     assert answers["softmax.stable_example"].json_value == pytest.approx(torch.softmax(logits, 0).tolist(), rel=1e-14)
-    assert "inf/inf = nan" in answers["softmax.naive_example"].text
+    assert r"$\mathrm{inf}/\mathrm{inf} = \mathrm{nan}$" in answers["softmax.naive_example"].text

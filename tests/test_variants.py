@@ -248,7 +248,7 @@ def check_softmax(sol, v):
                                                                              rel=1e-14)
     naive = torch.exp(logits) / torch.exp(logits).sum()
     assert all(math.isnan(p) for p in naive.tolist())  # the drawn logits overflow exp in float64
-    assert "inf/inf = nan" in sol.answers["softmax.naive_example"].text
+    assert r"$\mathrm{inf}/\mathrm{inf} = \mathrm{nan}$" in sol.answers["softmax.naive_example"].text
 
 
 def check_autograd(sol, v):

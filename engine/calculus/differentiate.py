@@ -438,6 +438,14 @@ class Differentiation:
             "steps": [{"rule": s.rule, "latex": s.latex} for s in self.derivation.steps],
         }
 
+    def _repr_markdown_(self) -> str:
+        """Jupyter: the derivation as Markdown with ``$$`` math and the boxed result."""
+        return self.solution._repr_markdown_()
+
+    def _repr_latex_(self) -> str:
+        """nbconvert: the derivation as a LaTeX fragment."""
+        return self.solution._repr_latex_()
+
 
 #: Cheap rewritings tried on the last line (sympy's simplify only on short lines: it can take minutes).
 SIMPLIFIERS = (sp.together, sp.factor_terms, sp.factor)

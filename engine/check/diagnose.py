@@ -117,6 +117,9 @@ def _nonzero(v: Any) -> bool:
 #: The generic models: they name no question.
 LOG10 = Model("log10", "log base 10 instead of the natural log", transform=log10)
 SIGN = Model("sign", "a sign error", transform=flipped_sign, max_partners=0)
+#: The generic models by name: a question module gives one of them partial
+#: credit by a :class:`Mistake` of the same name (``Mistake("log10", ..., credit=0.5)``).
+GENERIC = {m.name: m for m in (LOG10, SIGN)}
 
 #: Added to a diagnosis when the value matches only within the rounding of
 #: the student's own intermediate values.
@@ -126,7 +129,8 @@ ROUNDING_LABEL = "rounding of intermediates"
 def models(problem: Any) -> list[Model]:
     """The table of ``problem``, in the order models are tried: its override
     mistakes, log base 10, its other mistakes, the sign error."""
-    own = [Model(m.name, m.label, mistake=m, max_partners=m.max_partners) for m in problem.checking.mistakes]
+    own = [Model(m.name, m.label, mistake=m, max_partners=m.max_partners) for m in problem.checking.mistakes
+           if m.name not in GENERIC]  # a module's Mistake named "log10" or "sign" only gives its credit
     return [m for m in own if m.overrides] + [LOG10] + [m for m in own if not m.overrides] + [SIGN]
 
 
@@ -229,3 +233,20 @@ def is_finite_number(value: Any) -> bool:
     except (TypeError, ValueError):
         return False
     return math.isfinite(f)
+
+
+def mistakes_of(diagnosis: str | None, table: Iterable[Variant]) -> tuple[str, ...]:
+    """The names of the models (module :class:`Mistake` names, ``log10``,
+    ``sign``) of the variant whose label begins ``diagnosis``, as the answer
+    check writes it (the label, maybe followed by ", with the intermediate
+    values ..." or "; " and a note); () when no variant of ``table`` is named.
+    The longest matching label wins (a pair's label begins with its first)."""
+    if not diagnosis:
+        return ()
+    best: Variant | None = None
+    for variant in table:
+        label = variant.label
+        if diagnosis == label or diagnosis.startswith((label + ", with ", label + "; ")):
+            if best is None or len(label) > len(best.label):
+                best = variant
+    return best.models if best is not None else ()

@@ -92,15 +92,17 @@ def _crashed_report(sheet: str, path: str, reason: str) -> dict:
 
 
 def summary_rows(reports: list[dict]) -> list[dict]:
-    """One row per student: file, score, counts, first error line, seconds."""
+    """One row per student: file, score and max_score (points), counts, first error line, seconds,
+    then each answer's verdict and points."""
     rows = []
     for r in reports:
         s = r["summary"]
-        row = {"submission": s["submission"], "score": s["score"]}
+        row = {"submission": s["submission"], "score": s["score"], "max_score": s.get("max_score")}
         row.update({f"answers_{k}": v for k, v in s["answers"].items()})
         row.update({f"steps_{k}": v for k, v in s["steps"].items()})
         row["first_error_line"] = s.get("first_error_line")
         row["seconds"] = s.get("seconds")
         row.update({a["id"]: a["verdict"] for a in r["answers"]})
+        row.update({f"{a['id']} points": a.get("points") for a in r["answers"]})
         rows.append(row)
     return rows

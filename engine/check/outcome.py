@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from engine.check import grading
 from engine.read.chains import Chain
 
 #: Answer verdicts and step verdicts, in the order the summary lists them.
@@ -16,11 +17,14 @@ ANSWER_VERDICTS = ("correct", "incorrect", "missing", "unparsed")
 STEP_VERDICTS = ("consistent", "inconsistent", "unparsed", "unchecked")
 
 
-def entry(a, verdict: str, claimed: str | None, line: int | None, diagnosis: str | None) -> dict:
-    """One answer of the report: its id, verdict, the student's claim and the expected value."""
+def entry(a, verdict: str, claimed: str | None, line: int | None, diagnosis: str | None,
+          mistakes: tuple[str, ...] = ()) -> dict:
+    """One answer of the report: its id, verdict, the student's claim and the expected value;
+    ``mistakes``: the names of the mistakes (:class:`engine.model.checking.Mistake`, or the
+    generic ``log10``/``sign``) that reproduce the student's value, as the diagnosis names them."""
     expected = a.latex or (a.text or "")
     return {"id": a.id, "verdict": verdict, "claimed": claimed, "expected": expected, "line": line,
-            "diagnosis": diagnosis}
+            "diagnosis": diagnosis, "mistakes": list(mistakes)}
 
 
 
@@ -76,7 +80,7 @@ def report_of(ref, sheet: str, path: str, plan: Any, answers: dict[str, dict], s
               "summary": _summary(path, answer_list, steps, list(plan.warnings))}
     report["lines"] = plan.lines
     report["_text_answers"] = [a.id for a in ref.answers.values() if a.kind == "text"]
-    return report
+    return grading.grade(report)
 
 
 def failed_report(ref, sheet: str, path: str, reason: str) -> dict:
@@ -85,4 +89,4 @@ def failed_report(ref, sheet: str, path: str, reason: str) -> dict:
     report = {"sheet": sheet, "answers": answers, "steps": [], "summary": _summary(path, answers, [], [reason])}
     report["lines"] = []
     report["_text_answers"] = [a.id for a in ref.answers.values() if a.kind == "text"]
-    return report
+    return grading.grade(report)

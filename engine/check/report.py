@@ -74,6 +74,7 @@ class AnswerRow:
     expected_is_math: bool
     line: str
     diagnosis: str
+    points: str = ""
 
 
 @dataclass
@@ -98,6 +99,13 @@ def _clip(text: str, limit: int = MAX_LINE) -> str:
     return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
+def _points(answer: dict) -> str:
+    """``"0.5/1 pt"`` of a graded answer (engine.check.grading), or ""."""
+    if answer.get("points") is None or answer.get("max_points") is None:
+        return ""
+    return f"{answer['points']:g}/{answer['max_points']:g} pt"
+
+
 def view(report: dict, lines: list[str] | None = None) -> ReportView:
     """The view of a JSON report (and the submission's lines)."""
     lines = lines if lines is not None else report.get("lines", [])
@@ -117,7 +125,8 @@ def view(report: dict, lines: list[str] | None = None) -> ReportView:
         m = MARKS[a["verdict"]]
         expected_math = a["id"] not in text_answers
         rows.append(AnswerRow(a["id"], a["verdict"], m[0], m[1], _clip(a["claimed"] or "", 160), a["expected"] or "",
-                              expected_math, str(a["line"]) if a["line"] else "", a["diagnosis"] or ""))
+                              expected_math, str(a["line"]) if a["line"] else "", a["diagnosis"] or "",
+                              _points(a)))
         if a["line"]:
             notes.setdefault(a["line"], []).append(NoteView(
                 "answer", a["verdict"], m[0], m[1], a["diagnosis"] or "", a["id"], a["expected"] or "",
@@ -133,7 +142,7 @@ def view(report: dict, lines: list[str] | None = None) -> ReportView:
         line_views.append(LineView(number, _clip(text), verdict, m[0], m[1], here))
     return ReportView(
         title=f"Check of {summary['submission']}", sheet=report["sheet"], submission=summary["submission"],
-        score=summary["score"], answer_counts=list(summary["answers"].items()),
+        score=summary.get("score_text") or str(summary["score"]), answer_counts=list(summary["answers"].items()),
         step_counts=list(summary["steps"].items()), answers=rows, lines=line_views,
         warnings=list(summary.get("warnings", [])), seconds=f"{summary.get('seconds', 0):.1f}",
     )
@@ -178,12 +187,13 @@ def render_text(report: dict, lines: list[str] | None = None, colour: bool = Fal
 
     out = [paint("1", f"{_plain(v.title)} (sheet {v.sheet})"),
            f"score {v.score}   answers: " + ", ".join(f"{k} {n}" for k, n in v.answer_counts)
-           + "   steps: " + ", ".join(f"{k} {n}" for k, n in v.step_counts), ""]
+           + "   steps: " + ", ".join(f"{k} {n}" for k, n in v.step_counts)]
+    out += [paint("33", f"warning: {_plain(w)}") for w in v.warnings] + [""]
     width = max((len(a.id) for a in v.answers), default=10)
     out.append(paint("1", "Answers"))
     for a in v.answers:
         code = MARKS[a.verdict][2]
-        head = f"  {paint(code, a.mark)} {a.id.ljust(width)}  {paint(code, a.verdict.ljust(9))}"
+        head = f"  {paint(code, a.mark)} {a.id.ljust(width)}  {paint(code, a.verdict.ljust(9))} {a.points:>10}"
         where = f" line {a.line}" if a.line else ""
         claimed = f"  wrote {_plain(_clip(a.claimed, 60))}" if a.claimed else ""
         out.append(f"{head}{where}{claimed}")
@@ -202,8 +212,6 @@ def render_text(report: dict, lines: list[str] | None = None, colour: bool = Fal
             elif n.kind == "answer" and n.verdict != "correct":
                 out.append(f"         {paint(MARKS[n.verdict][2], n.mark)} {n.answer_id}: expected "
                            f"{_plain(_clip(n.expected, 80))}" + (f"; {_plain(n.text)}" if n.text else ""))
-    if v.warnings:
-        out += ["", "warnings: " + "; ".join(_plain(w) for w in v.warnings)]
     out.append(f"checked in {v.seconds} s")
     return visible("\n".join(out)) + "\n"
 
@@ -229,8 +237,33 @@ def _md_text_cell(text: str) -> str:
     return escape_md(" ".join(_plain(text).split()), False)
 
 
+#: A piece of a diagnosis that quotes LaTeX (the student's or ours): a command, a sub- or superscript, braces.
+_LATEXISH = re.compile(r"\\[A-Za-z]|[\^_{}]")
+
+
+def _md_diagnosis(text: str) -> str:
+    """A diagnosis in Markdown: its pieces (split at ": " and "; ") that quote LaTeX
+    in code spans, the prose escaped (inline): readable raw and rendered."""
+    from engine.render.escape import escape_md
+
+    out = []
+    for piece in re.split(r"(: |; )", " ".join(_plain(text).split())):
+        if piece in (": ", "; "):
+            out.append(piece)
+        elif _LATEXISH.search(piece):
+            out.append(_md_student(piece))
+        else:
+            out.append(escape_md(piece, False))
+    return "".join(out)
+
+
+def _md_diagnosis_cell(text: str) -> str:
+    return _md_diagnosis(text).replace("|", "\\|")
+
+
 #: Filters of the report templates, added to the environment of engine.render.views.
-REPORT_FILTERS = {"md_student": _md_student, "md_student_cell": _md_student_cell, "md_text_cell": _md_text_cell}
+REPORT_FILTERS = {"md_student": _md_student, "md_student_cell": _md_student_cell, "md_text_cell": _md_text_cell,
+                  "md_diagnosis": _md_diagnosis, "md_diagnosis_cell": _md_diagnosis_cell}
 
 
 def _environment():

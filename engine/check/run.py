@@ -34,6 +34,7 @@ from typing import Any, Callable
 
 from engine.read import chains as align
 from engine.model.checking import Alias
+from engine.check.notices import notices
 from engine.check.outcome import entry, failed_report, report_of, steps_of
 from engine.errors import UsageError
 
@@ -134,6 +135,8 @@ def check_bytes(data: bytes, sheet: str, path: str = "<submission>", pool=None, 
         if own:
             pool.close()
     report["summary"]["seconds"] = round(time.perf_counter() - start, 3)
+    answered = sum(1 for a in report["answers"] if a["verdict"] != "missing")
+    report["summary"]["warnings"][:0] = notices(data, sheet, answered)
     return report
 
 
@@ -424,9 +427,13 @@ def _answers(runner: _Runner, state: _State, ref, claims: dict[str, _Claim], she
         verdict, diagnosis = outcome.value
         if verdict == "correct" and is_proof(answer_id):
             verdict, diagnosis = _proof_verdict(chain, claim, result)
+        mistakes: tuple[str, ...] = ()
         if verdict == "incorrect":
+            from engine.check.diagnose import mistakes_of
+
+            mistakes = mistakes_of(diagnosis, ref.variants.get(a.problem, ()))
             diagnosis = _carried_forward(state, a, claim, result, diagnosis, verdicts)
-        out[answer_id] = entry(a, verdict, source, line, diagnosis)
+        out[answer_id] = entry(a, verdict, source, line, diagnosis, mistakes)
         verdicts[answer_id] = verdict
     return {answer_id: out[answer_id] for answer_id in ref.answers}
 
@@ -519,7 +526,13 @@ def _entrywise(runner: _Runner, state: _State, a, claim: _Claim, sheet: str, ver
     claimed = "; ".join(state.plan.chains[k].source() for _, (k, _) in sorted(claim.entries.items()))
     if wrong:
         details = "; ".join(f"entry {label(i)}: {d or 'wrong'}" for i, d in wrong)
-        return entry(a, "incorrect", claimed, first_line, details)
+        from engine.check.diagnose import mistakes_of
+        from engine.check.reference import sheet_ref
+
+        table = sheet_ref(sheet).variants.get(a.problem, ())
+        named = [mistakes_of(d, table) for _, d in wrong]
+        mistakes = tuple(dict.fromkeys(n for ns in named for n in ns)) if all(named) else ()
+        return entry(a, "incorrect", claimed, first_line, details, mistakes)
     if unread:
         return entry(a, "unparsed", claimed, first_line, f"{len(unread)} entries could not be read or compared")
     total = _entry_count(a)

@@ -2,7 +2,7 @@
 
 ``derive diff EXPR --wrt x [--at x=0.7,y=1.3]`` differentiates step by step
 with named rules (:mod:`engine.calculus.differentiate`); ``derive trace EXPR --at
-x=3,c=5`` prints the forward primal and reverse adjoint traces
+c=5,x=3`` prints the forward primal and reverse adjoint traces
 (:mod:`engine.calculus.evaltrace`, Baydin et al. 2018, Table 2). Both print text
 (default), a LaTeX fragment or Markdown through the catalog's templates,
 or JSON.
@@ -160,35 +160,22 @@ def _render(solution, fmt: str) -> str:
 # --------------------------------------------------------------------------- plain text
 
 
-def _plain(expr) -> str:
-    """One-line plain text of an expression: ``d/dx(x**2)`` for a derivative."""
-    import sympy as sp
-    from sympy.printing.str import StrPrinter
-
-    class Plain(StrPrinter):
-        def _print_Derivative(self, e):
-            variables = "".join(f"d{self._print(v)}" + (f"^{n}" if n > 1 else "") for v, n in e.variable_count)
-            return f"d/{variables}({self._print(e.expr)})"
-
-        def _print_Heaviside(self, e):
-            return f"H({self._print(e.args[0])})" if len(e.args) == 1 else f"H({self._print(e.args[0])}; H(0)={self._print(e.args[1])})"
-
-    return Plain({"order": None}).doprint(expr) if isinstance(expr, sp.Basic) else str(expr)
-
-
 def diff_text(result) -> str:
     """The terminal view of a :class:`~engine.calculus.differentiate.Differentiation`:
     rules left-aligned in a column, each line ``= expression``."""
     from engine.math import numbers
 
+    from engine.render.terminal import pretty_block
+
     steps = result.derivation.steps
     width = min(RULE_WIDTH, max([len(s.rule) for s in steps] + [0]))
-    lines = [f"f = {_plain(result.expr)}", f"{_plain(result.derivation.lhs)}"]
+    lines = pretty_block("f = ", result.expr) + [""] + pretty_block("", result.derivation.lhs)
     for s in steps:
+        lines.append("")
         if len(s.rule) > width:  # a long rule on its own line, the expression below it
-            lines += [f"  {s.rule}", f"  {' ' * width}  = {_plain(s.expr)}"]
+            lines += [f"  {s.rule}"] + pretty_block(f"  {' ' * width}  = ", s.expr)
         else:
-            lines.append(f"  {s.rule.ljust(width)}  = {_plain(s.expr)}")
+            lines += pretty_block(f"  {s.rule.ljust(width)}  = ", s.expr)
     if result.value is not None:
         at = ", ".join(f"{sym} = {numbers.format_number(v, 15)}" for sym, v in result.point)
         lines.append(f"at {at}: {numbers.format_number(result.value)}")
@@ -200,16 +187,31 @@ def trace_text(trace) -> str:
     two aligned tables, values by the display policy."""
     from engine.math import numbers
 
+    from engine.render.terminal import columns, pad
+
     def table(title: str, rows: list[tuple[str, str]]) -> list[str]:
         split = [(left.split(" = ", 1), value) for left, value in rows]
-        name_w = max(len(n) for (n, _), _ in split)
-        def_w = max(len(d) for (_, d), _ in split)
-        return [title] + [f"  {n.ljust(name_w)} = {d.ljust(def_w)}  {value}" for (n, d), value in split]
+        name_w = max(columns(n) for (n, _), _ in split)
+        def_w = max(columns(d) for (_, d), _ in split)
+        return [title] + [f"  {pad(n, name_w)} = {pad(d, def_w)}  {value}" for (n, d), value in split]
 
-    primal = [(p.text, numbers.format_number(p.value)) for p in trace.primal]
-    primal.append((f"f = {trace.output_name}", numbers.format_number(trace.value)))
-    adjoint = [(a.text, numbers.format_number(a.value)) for a in trace.adjoint]
-    grad = ", ".join(f"df/d{name} = {numbers.format_number(v)}" for name, v in trace.gradient.items())
+    from engine.render.terminal import one_line, trace_name
+
+    def adjoint_text(a) -> str:
+        bar = trace_name(a.name)
+        if not a.terms:
+            return f"{bar} = f̄ = 1"
+        sums = " + ".join(f"{trace_name(f'vbar{k}' if k >= 0 else f'vbar_{k}')}·∂{trace_name(f'v{k}' if k >= 0 else f'v_{k}')}"
+                          f"/∂{trace_name(p_name(a.index))}" for k, _ in a.terms)
+        return f"{bar} = {sums} = {one_line(a.symbolic)}"
+
+    def p_name(i: int) -> str:
+        return f"v{i}" if i >= 0 else f"v_{i}"
+
+    primal = [(f"{trace_name(p.name)} = {one_line(p.operation)}", numbers.format_number(p.value)) for p in trace.primal]
+    primal.append((f"f = {trace_name(trace.output_name)}", numbers.format_number(trace.value)))
+    adjoint = [(adjoint_text(a), numbers.format_number(a.value)) for a in trace.adjoint]
+    grad = ", ".join(f"∂f/∂{name} = {numbers.format_number(v)}" for name, v in trace.gradient.items())
     lines = table("Forward primal trace", primal) + [""] + table("Reverse adjoint trace", adjoint)
     lines += ["", f"f = {numbers.format_number(trace.value)}; {grad}"]
     return "\n".join(lines) + "\n"

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import shutil
 import sys
 import textwrap
@@ -63,28 +62,15 @@ def _plain_value(v) -> str:
         return str(v)
 
 
-#: LaTeX accents in symbol names and the Unicode combining marks that replace them.
-_ACCENTS = {"hat": "\u0302", "bar": "\u0304", "tilde": "\u0303", "dot": "\u0307", "vec": "\u20d7"}
-_ACCENT = re.compile(r"\\(hat|bar|tilde|dot|vec)\{([^{}]+)\}")
-_COMMAND = re.compile(r"\\(?:operatorname|mathrm|mathbf|text)\{([^{}]+)\}|\\([A-Za-z]+)")
-
-
-def _plain_name(name: str) -> str:
-    """A symbol name without LaTeX markup: ``\\hat{m}_{t}`` -> ``m̂_t``,
-    ``\\eta`` -> ``η`` (sympy's pretty printer then sets Greek and indices)."""
-    name = _ACCENT.sub(lambda m: m.group(2) + _ACCENTS[m.group(1)], name)
-    name = _COMMAND.sub(lambda m: m.group(1) or m.group(2), name)
-    return re.sub(r"\{([^{}]*)\}", r"\1", name)
-
-
 def terminal_form(expr) -> str:
     """``expr`` in sympy's 2-D Unicode notation for a terminal (fractions,
-    roots, Greek letters), symbol names stripped of their LaTeX markup."""
+    roots, Greek letters), symbol names stripped of their LaTeX markup
+    (:func:`engine.render.terminal.plain_symbols`)."""
     import sympy as sp
 
-    plain = {s: sp.Symbol(_plain_name(s.name)) for s in expr.free_symbols
-             if isinstance(s, sp.Symbol) and ("\\" in s.name or "{" in s.name)}
-    return sp.pretty(expr.xreplace(plain) if plain else expr, use_unicode=True, wrap_line=False)
+    from engine.render.terminal import plain_symbols
+
+    return sp.pretty(plain_symbols(expr), use_unicode=True, wrap_line=False)
 
 
 def answer_text(answer, numbers) -> tuple[str, str]:
@@ -105,7 +91,9 @@ def answer_text(answer, numbers) -> tuple[str, str]:
             shown = numbers.format_number(value)
         else:
             shown = terminal_form(value)
-    return shown, answer.text or ""
+    from engine.render.terminal import prose_text
+
+    return shown, prose_text(answer.text or "")
 
 
 def configure_answers(parser: argparse.ArgumentParser) -> None:

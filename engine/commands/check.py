@@ -14,8 +14,9 @@ from pathlib import Path
 
 from engine.commands.options import bounded
 
-FORMATS = ("text", "json", "md", "tex", "pdf")
-SUFFIX = {"text": ".txt", "json": ".json", "md": ".md", "tex": ".tex", "pdf": ".pdf"}
+FORMATS = ("text", "json", "md", "tex", "pdf", "gradescope", "html")
+SUFFIX = {"text": ".txt", "json": ".json", "md": ".md", "tex": ".tex", "pdf": ".pdf",
+          "gradescope": ".gradescope.json"}
 
 
 def configure_check(parser: argparse.ArgumentParser) -> None:
@@ -25,14 +26,17 @@ def configure_check(parser: argparse.ArgumentParser) -> None:
                         help="the problem sheet the submissions answer: a sheet letter of 'derive list' "
                         "(the catalog's sheets, with --questions folders)")
     parser.add_argument("--format", choices=FORMATS, default="text",
-                        help="report format (default: text, coloured on a terminal)")
+                        help="report format (default: text, coloured on a terminal); gradescope: Gradescope's "
+                        "autograder results.json; html: one review page for the class (needs -o DIR)")
     parser.add_argument("-o", "--output", metavar="PATH",
                         help="write the report to PATH (one submission), or the reports and "
                         "summary.csv / summary.json into the directory PATH (several; default check-reports)")
     parser.add_argument("--jobs", type=bounded(int, 1, 64), default=1, metavar="N",
                         help="submissions checked at the same time, 1 to 64 (default 1)")
-    parser.epilog = ("examples:\n  derive check solution.md --sheet A\n"
+    parser.epilog = ("examples:\n  derive check ../shared/submissions/sheet-a-ocr-example.md --sheet A\n"
                      "  derive check solution.md --sheet A --format json\n"
+                     "  derive check solution.md --sheet A --format gradescope -o results.json\n"
+                     "  derive check class/*.md --sheet B --format html -o reports/\n"
                      "  derive check solution.md --sheet A --format pdf -o report.pdf\n"
                      "  derive check class/*.md --sheet B --jobs 2 -o reports/")
 
@@ -56,11 +60,16 @@ def run_check(args) -> int:
         check.read_bytes(path)
     if args.format == "pdf" and not args.output and len(args.submissions) == 1:
         raise UsageError("--format pdf writes a file: give -o PATH (e.g. -o report.pdf)")
+    if args.format == "html":
+        from engine.check import review
+
+        review.katex_dist()  # before any work: a missing KaTeX is a usage error
     check.prepare(args.sheet)
     terminate_like_interrupt()
-    if len(args.submissions) == 1:
+    if len(args.submissions) == 1 and args.format != "html":
         path = args.submissions[0]
         report = check.check_bytes(data[0], args.sheet, "<stdin>" if path == "-" else path)
+        _warn(path, report)
         _emit(report, args.format, args.output)
         return 0
     return _many(args, check)
@@ -97,6 +106,10 @@ def render(report: dict, fmt: str, colour: bool = False) -> str:
 
     if fmt == "json":
         return json.dumps(public(report), indent=2, ensure_ascii=False) + "\n"
+    if fmt == "gradescope":
+        from engine.check import gradescope
+
+        return json.dumps(gradescope.results(report), indent=2, ensure_ascii=False) + "\n"
     if fmt == "md":
         return checkreport.render_markdown(report)
     if fmt == "tex":
@@ -127,6 +140,12 @@ def _emit(report: dict, fmt: str, output: str | None) -> None:
     sys.stdout.write(render(report, fmt, colour=checkreport.use_colour(sys.stdout)))
 
 
+def _warn(path: str, report: dict) -> None:
+    """The report's warnings on stderr too, one line each."""
+    for warning in report["summary"].get("warnings", []):
+        print(f"derive check: {_plain_name(path)}: warning: {warning}", file=sys.stderr)
+
+
 def _utf(stream) -> bool:
     return (getattr(stream, "encoding", "") or "").lower().replace("-", "").replace("_", "") in ("utf8", "utf8sig")
 
@@ -154,17 +173,32 @@ def spreadsheet_cell(value):
 
 
 def _progress_bar(done: int, total: int, path: str) -> None:
+    """A progress bar of a batch on stderr, redrawn in place; only on a terminal
+    (a log file or a pipe gets no bar)."""
+    if not sys.stderr.isatty():
+        return
+    import time
+
+    start = _STARTED.setdefault("t", time.monotonic())
+    elapsed = time.monotonic() - start
     width = 30
     filled = int(width * done / max(total, 1))
-    bar = "#" * filled + "-" * (width - filled)
-    line = f"[{bar}] {done}/{total} {Path(path).name}"
-    if sys.stderr.isatty():
-        sys.stderr.write("\r" + line[:100].ljust(100))
-        if done == total:
-            sys.stderr.write("\n")
-    else:
-        sys.stderr.write(line + "\n")
+    bar = "█" * filled + "░" * (width - filled) if _utf(sys.stderr) else "#" * filled + "-" * (width - filled)
+    left = elapsed / done * (total - done) if done else 0
+    line = f"{bar} {done}/{total}  {elapsed:.0f} s, about {left:.0f} s left  {_plain_name(path)}"
+    sys.stderr.write("\r" + line[:100].ljust(100))
+    if done == total:
+        sys.stderr.write("\n")
     sys.stderr.flush()
+
+
+#: When the batch started (set when the first bar is drawn, before the first submission).
+_STARTED: dict[str, float] = {}
+
+
+def _plain_name(path: str) -> str:
+    """A file name for the terminal: control characters (escape sequences) dropped."""
+    return "".join(c for c in Path(path).name if c.isprintable())
 
 
 def _many(args, check) -> int:
@@ -176,15 +210,21 @@ def _many(args, check) -> int:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UsageError(f"cannot create the directory {out_dir}: {exc.strerror}") from None
+    _progress_bar(0, len(args.submissions), "")
     reports = many.check_many(args.submissions, args.sheet, jobs=args.jobs, progress=_progress_bar)
     used: set[str] = set()
+    names: list[str] = []
     for path, report in zip(args.submissions, reports):
+        _warn(path, report)
         stem = Path(path).stem
         name = stem
         n = 2
         while name in used:
             name, n = f"{stem}-{n}", n + 1
         used.add(name)
+        names.append(name)
+        if args.format == "html":
+            continue
         target = out_dir / (name + SUFFIX[args.format])
         _refuse_overwriting_inputs([target], args.submissions)
         if args.format == "pdf":
@@ -193,6 +233,11 @@ def _many(args, check) -> int:
             checkreport.render_pdf(report, str(target))
         else:
             target.write_text(render(report, args.format), encoding="utf-8")
+    if args.format == "html":
+        from engine.check import review
+
+        page = review.write_page(out_dir, list(args.submissions), reports, names)
+        print(f"wrote the review page {page}", file=sys.stderr)
     rows = many.summary_rows(reports)
     (out_dir / "summary.json").write_text(json.dumps(rows, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     columns = list(dict.fromkeys(k for row in rows for k in row))
@@ -201,14 +246,15 @@ def _many(args, check) -> int:
     writer.writeheader()
     writer.writerows([{spreadsheet_cell(k): spreadsheet_cell(v) for k, v in row.items()} for row in rows])
     (out_dir / "summary.csv").write_text(buffer.getvalue(), encoding="utf-8")
-    if args.format == "json":
+    if args.format in ("json", "gradescope"):
         json.dump(rows, sys.stdout, indent=2, ensure_ascii=not _utf(sys.stdout))
         print()
     else:
         width = max(len(r["submission"]) for r in rows)
         print(f"{'submission'.ljust(width)}  score   correct incorrect missing unparsed  first error")
         for r in rows:
-            print(f"{r['submission'].ljust(width)}  {r['score']:<7} {r['answers_correct']:>7} "
+            score = f"{r['score']:g}/{r['max_score']:g}"
+            print(f"{r['submission'].ljust(width)}  {score:<7} {r['answers_correct']:>7} "
                   f"{r['answers_incorrect']:>9} {r['answers_missing']:>7} {r['answers_unparsed']:>8}  "
                   f"{r['first_error_line'] or '-'}")
     print(f"reports and summary.csv, summary.json in {out_dir}", file=sys.stderr)

@@ -19,6 +19,9 @@ formats:
             comment lists the packages it needs (amsmath amssymb booktabs graphicx listings).
             With several problems, -o names a directory that receives ID.tex for each problem;
             without -o the fragments are printed one after another, each with its header.
+            --numbered makes each problem a numbered \\subsection, listed in the contents.
+            Fragments are for article-like classes (article, report, book), not beamer:
+            a part longer than a frame would overflow it.
   md        Markdown with $...$ and $$...$$ math (Jupyter, MyST): tables as Markdown tables,
             code fenced
 
@@ -27,6 +30,7 @@ Without -o the output goes to stdout.
 examples:
   derive render autodiff --format tex -o autodiff.tex
   derive render --all --format fragment -o notes/solutions/
+  derive render vgg16 --format fragment --numbered -o notes/vgg16.tex
   derive render adam --format md --set beta_1=0.8 -o adam.md
 """
 
@@ -86,6 +90,9 @@ def configure_render(parser: argparse.ArgumentParser) -> None:
                         help="tex (default), fragment or md; see below")
     parser.add_argument("-o", "--output", metavar="PATH",
                         help="write here instead of stdout (a directory for several fragments)")
+    parser.add_argument("--numbered", action="store_true",
+                        help="fragment: each problem a numbered \\subsection (in the document's contents) "
+                        "instead of \\subsection*")
     add_set_option(parser)
     parser.epilog = RENDER_EPILOG
 
@@ -111,11 +118,13 @@ def run_render(args) -> int:
     problems = catalog.select(args.problems, args.all)
     sets = parse_sets(args.sets, problems)
     labels = _labels()
-    parts = ("render", args.format, [p.id for p in problems], sets, labels)  # engine.render.cache: solved once per code
+    # engine.render.cache: solved once per code
+    parts = ("render", args.format, [p.id for p in problems], sets, labels, args.numbered)
     out = Path(args.output) if args.output else None
     if args.format == "fragment":
-        fragments = cache.memo(parts, lambda: {s.problem.id: render.render_fragment(s, labels.get(s.problem.id))
-                                               for s in _solve(problems, sets)})
+        fragments = cache.memo(parts, lambda: {
+            s.problem.id: render.render_fragment(s, labels.get(s.problem.id), numbered=args.numbered)
+            for s in _solve(problems, sets)})
         if out is None:
             sys.stdout.write("\n".join(fragments.values()))
             return 0

@@ -139,9 +139,11 @@ def table_view(t: Table) -> TableView:
 
 def answer_view(a: Answer) -> AnswerView:
     """``label = value`` (the value by the display policy), or the text."""
-    math = a.latex
+    from engine.render.boxed import boxed_latex
+
+    math = boxed_latex(a)
     if math and a.label:
-        math = f"{a.label} = {math}"
+        math = f"{a.label} {math}" if math.startswith(r"\approx") else f"{a.label} = {math}"
     return AnswerView(a.id, math, a.text)
 
 
@@ -366,11 +368,12 @@ def render_latex(solutions: Sequence[Solution], labels: Mapping[str, str] | None
     return _render("solutions.tex.j2", doc=document_view(solutions, labels))
 
 
-def render_fragment(solution: Solution, label: str | None = None) -> str:
+def render_fragment(solution: Solution, label: str | None = None, numbered: bool = False) -> str:
     """A LaTeX fragment of one problem for ``\\input`` into course notes: no
-    preamble; its header comment lists :data:`FRAGMENT_PACKAGES`."""
+    preamble; its header comment lists :data:`FRAGMENT_PACKAGES`. numbered: the
+    problem is a numbered ``\\subsection`` (in the document's contents), not ``\\subsection*``."""
     doc = document_view([solution], {solution.problem.id: label} if label else None)
-    return _render("fragment.tex.j2", doc=doc, problem=doc.problems[0])
+    return _render("fragment.tex.j2", doc=doc, problem=doc.problems[0], numbered=numbered)
 
 
 def render_markdown(solutions: Sequence[Solution], labels: Mapping[str, str] | None = None) -> str:
