@@ -136,6 +136,10 @@ def _text_argument(name: str, content: str, applied: bool = False) -> str:
     return " "  # prose
 
 
+#: A script right before a command: ``n_{\text{in}}``, ``W^\mathrm{T}``.
+_SCRIPT_BEFORE = re.compile(r"[_^]\s*\{?\s*$")
+
+
 def _rewrite_commands(text: str) -> str:
     """One pass over the commands: drop layout and struck-out work, unwrap
     fonts and boxes, turn text into names or drop it as prose, complete
@@ -173,6 +177,14 @@ def _rewrite_commands(text: str) -> str:
                 if j < len(text) and text[j] in "_^":
                     _, i, _ = read_argument(text, j + 1)
             out.append("{" + _rewrite_commands(content) + "}")
+            continue
+        if name in (TEXT_COMMANDS | FONT_COMMANDS) and _SCRIPT_BEFORE.search(text, 0, m.start()):
+            content, i, _ = read_argument(text, i)
+            if re.fullmatch(r"\s*[A-Za-z0-9]+\s*", content):  # n_{\text{in}}: a label of the name, not prose
+                braced = text[:m.start()].rstrip().endswith("{")
+                out.append(content.strip() if braced else "{" + content.strip() + "}")
+                continue
+            out.append(_text_argument(name, content) if name in TEXT_COMMANDS else _rewrite_commands(content))
             continue
         if name in TEXT_COMMANDS:
             content, i, _ = read_argument(text, i)
