@@ -220,10 +220,11 @@ def _matrix_candidates(answer_id: str, value) -> list[Candidate]:
             add(student, "different", "mutation-digit", f"entries to {sig} digits, entry {k + 1} wrong",
                 entrywise([rounded(e, w) for e, w in zip(entries, ws_bad)]))
     nonzero = [i for i, e in enumerate(entries) if e != 0]
-    k = nonzero[len(nonzero) // 2]
-    flipped = sp.Matrix(m)
-    flipped[k] = -flipped[k]
-    add(tex(flipped), "different", "mutation-sign", f"the sign of entry {k + 1} flipped", symbolic(m, flipped))
+    if nonzero:  # (a zero vector, such as the two zero sums of batch norm's dL/dx, has no sign to flip)
+        k = nonzero[len(nonzero) // 2]
+        flipped = sp.Matrix(m)
+        flipped[k] = -flipped[k]
+        add(tex(flipped), "different", "mutation-sign", f"the sign of entry {k + 1} flipped", symbolic(m, flipped))
     if m.rows == m.cols and m != m.T:
         add(tex(m.T), "different", "mutation-transpose", "transposed", symbolic(m, m.T))
     if m.rows > 1 or m.cols > 1:

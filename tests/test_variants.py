@@ -355,8 +355,8 @@ def _independent_answers(seed: int) -> dict[str, str]:
     counts = torch_counts(py_layers(v["layers"]), int(v["input_channels"]), int(v["input_size"]))
     return {
         "df_dx": _minus(f"≈ {mpmath.nstr(df_dx, 6)}"),
-        "params_total": f"P = {counts['conv'] + counts['fc']}",
-        "params_conv": f"= {counts['conv']}",
+        "params_total": f"P = {counts['conv'] + counts['fc']:,}",  # boxed with its digits grouped
+        "params_conv": f"= {counts['conv']:,}",
         "receptive_field": f"r = {recurrence_loop(py_layers(v['layers']))}",
     }
 
