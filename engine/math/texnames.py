@@ -29,7 +29,7 @@ ACCENTS = frozenset("hat widehat bar overline tilde widetilde vec dot ddot dddot
 FONTS = frozenset("mathrm mathit mathbf mathsf mathtt mathcal mathbb mathscr mathfrak boldsymbol text textrm operatorname"
                   .split())
 SYMBOLS = frozenset("prime ast star dagger ell hbar nabla partial infty top intercal cdot ldots langle rangle "
-                    "frac dfrac tfrac".split())
+                    "frac dfrac tfrac sum prod sqrt left right log ln exp".split())
 #: Control words a printed name may contain.
 NAME_COMMANDS = GREEK | ACCENTS | FONTS | SYMBOLS
 
