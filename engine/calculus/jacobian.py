@@ -19,6 +19,7 @@ from typing import Any, Sequence
 import sympy as sp
 
 from engine.errors import UsageError
+from engine.math.numbers import as_basic
 from engine.model.problem import Table, Tex
 
 
@@ -41,7 +42,7 @@ def softmax_rows(scores: Any) -> sp.Matrix:
 
 def softmax_jacobian(probabilities: Sequence[Any]) -> sp.Matrix:
     """diag(a) - a a^T: entry (i, j) is a_i (delta_ij - a_j), for a = softmax(s)."""
-    a = [sp.sympify(v) for v in probabilities]
+    a = [as_basic(v) for v in probabilities]
     n = len(a)
     return sp.Matrix(n, n, lambda i, j: a[i] * (sp.KroneckerDelta(i, j) - a[j]))
 

@@ -29,6 +29,7 @@ from typing import Mapping
 import sympy as sp
 
 from engine.errors import TooLarge
+from engine.math.numbers import as_basic
 
 #: Most decimal digits of a number (exact or estimated). CPython refuses to
 #: print an int of more than 4300 digits (sys.get_int_max_str_digits).
@@ -52,7 +53,7 @@ def check_size(expr, point: Mapping | None = None, what: str = "the expression")
     be computed quickly; ``point``: {symbol: value} where it is evaluated."""
     values = {}
     for symbol, value in dict(point or {}).items():
-        values[symbol] = _digits(sp.sympify(value) if isinstance(value, (int, float)) else value, {})
+        values[symbol] = _digits(as_basic(value) if isinstance(value, (int, float)) else value, {})
     nodes = 0
     for node in sp.preorder_traversal(expr):
         nodes += 1

@@ -34,6 +34,7 @@ from typing import Any, Callable
 import sympy as sp
 
 from engine.errors import NotSupported
+from engine.math.numbers import as_basic
 
 
 @dataclass(frozen=True)
@@ -55,11 +56,11 @@ class Law:
         if self.moments is not None:
             value = self.moments(k)
             if value is not None:
-                return sp.sympify(value)
+                return as_basic(value)
         if k == 1:
-            return sp.sympify(self.mean)
+            return as_basic(self.mean)
         if k == 2:
-            return sp.sympify(self.variance) + sp.sympify(self.mean) ** 2
+            return as_basic(self.variance) + as_basic(self.mean) ** 2
         if self.symmetric and k % 2 == 1:
             return sp.Integer(0)
         raise NotSupported(f"no moment E[X^{k}] is known for this random variable")
@@ -168,7 +169,7 @@ class Variance(sp.Function):
 
 def expectation(expr: Any) -> sp.Basic:
     """E[expr] by linearity, independence, the moments and symmetry (module docstring)."""
-    expr = sp.sympify(expr)
+    expr = as_basic(expr)
     if isinstance(expr, sp.Sum):
         return sp.Sum(expectation(expr.function), *expr.limits).doit()
     if not is_random(expr):
@@ -234,7 +235,7 @@ def _independent_terms(s: sp.Sum) -> bool:
 
 def variance(expr: Any) -> sp.Basic:
     """Var(expr) by the rules of the module docstring."""
-    expr = sp.sympify(expr)
+    expr = as_basic(expr)
     if not is_random(expr):
         return sp.Integer(0)
     if isinstance(expr, sp.Mul):
