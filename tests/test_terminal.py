@@ -66,3 +66,14 @@ def test_derive_show_prints_no_latex(derive):
     assert result.returncode == 0, result.stderr
     assert "$" not in result.stdout and "\\hat" not in result.stdout and "__(" not in result.stdout
     assert "m̂⁽ʷ⁾" in result.stdout
+
+
+def test_show_prints_indexed_entries_as_subscripts():
+    """``derive show softmax``: the cross-entropy answers name p_y, never sympy's ``p[y]``."""
+    from engine.model import catalog
+    from engine.render.terminal import one_line, plain_symbols
+
+    answers = catalog.get("softmax").solve().answers
+    texts = [one_line(plain_symbols(answers[i].value)) for i in ("ce.loss_onehot", "ce.dL_dz_y", "ce.dL_dz_other")]
+    assert all("[" not in t for t in texts), texts
+    assert "p_y" in texts[0] and texts[1].startswith("p_y")

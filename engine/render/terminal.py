@@ -72,9 +72,14 @@ def prose_text(text: str) -> str:
 
 
 def plain_symbols(expr: Any) -> Any:
-    """``expr`` with every symbol whose name holds LaTeX markup renamed by :func:`plain_name`."""
+    """``expr`` with every symbol whose name holds LaTeX markup renamed by
+    :func:`plain_name`, and every indexed entry ``p[y]`` printed as ``p_y``."""
     if not isinstance(expr, sp.Basic):
         return expr
+    indexed = {e: sp.Symbol(plain_name(f"{e.base.label}_{{{','.join(str(i) for i in e.indices)}}}"))
+               for e in expr.atoms(sp.Indexed)}
+    if indexed:
+        expr = expr.xreplace(indexed)
     plain = {s: sp.Symbol(plain_name(s.name)) for s in expr.free_symbols
              if isinstance(s, sp.Symbol) and ("\\" in s.name or "{" in s.name)}
     return expr.xreplace(plain) if plain else expr
