@@ -131,7 +131,7 @@ def _part_test(sol: Solution) -> None:
             part.text(
                 r"At test time no unit is dropped and nothing is scaled: $\tilde{h} = h$. The factor "
                 r"$\frac{1}{q}$ applied in training already matches the expected activation, "
-                r"$\mathbb{E}[\tilde{h}] = h$ (part (a)). In PyTorch, model.eval() makes "
+                r"$\mathbb{E}[\tilde{h}] = h$ (part (a)). In PyTorch, evaluation mode (model.eval) makes "
                 r"torch.nn.Dropout the identity."
             )
         else:

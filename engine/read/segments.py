@@ -29,7 +29,6 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from engine.errors import UsageError
 from engine.read.layout import (  # noqa: F401 - match_header and table_rows_as_chains are read here
     Header, Questions, match_header, problem_from_title, sheet_letters, sheet_questions, table_rows_as_chains,
 )
@@ -139,19 +138,9 @@ def read_submission(path: str | Path, sheet: str) -> Submission:
     Raises UsageError when the file cannot be read (missing, a directory,
     no permission) or the sheet is unknown."""
     sheet_questions(sheet)  # an unknown sheet: UsageError before the file is read
-    p = Path(path)
-    try:
-        with open(p, "rb") as fh:
-            data = fh.read(MAX_BYTES + 1)
-    except IsADirectoryError:
-        raise UsageError(f"{path}: is a directory, not a submission file") from None
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such file") from None
-    except PermissionError:
-        raise UsageError(f"{path}: permission denied") from None
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-    return parse_submission(data, sheet, str(path))
+    from engine.read.inputs import read_bytes  # the one bounded read: opened once, regular files only
+
+    return parse_submission(read_bytes(str(path), MAX_BYTES), sheet, str(path))
 
 
 def parse_submission(data: bytes | str, sheet: str, path: str = "<text>",
