@@ -23,7 +23,7 @@ import sympy as sp
 
 from engine.math.latex import to_latex
 from engine.model.display import product_sum, times
-from engine.model.checking import Alias, Checking, Mistake
+from engine.model.checking import Conventions, Alias, Checking, Mistake
 from engine.model.problem import Parameter, Problem, Solution, Tex
 
 #: Pooling window and stride (2 x 2, stride 2).
@@ -501,6 +501,7 @@ def solve(sol: Solution) -> None:
 
 CHECKING = Checking(
     title_words=r"max-?pool|leaky ?relu|prelu|\bcnn\b|convolutional network",
+    conventions=Conventions(same={"Y": "y"}),  # the output y, often written Y by hand
     aliases=(
         Alias("cnn.loss", names=(r"L", r"L\(.*\)", r"loss", r"E"), parts=("a",), kind="symbolic"),
         Alias("cnn.U", names=(r"U",), parts=("b",), kind="numeric"),

@@ -269,8 +269,8 @@ CHECKING = Checking(
     title_words=r"delta rule|sigmoid unit|vanishing gradient",
     aliases=(
         Alias("delta_rule.dTSS_do", names=(r"dTSS/do_?1?", r"dE/do_?1?", r"d\(?TSS\)?/do_?\(?1\)?"), parts=("a",)),
-        Alias("delta_rule.do_dnet", names=(r"do_?1?/dnet_?1?", r"do_?1?/dnet_?\(?1\)?"), parts=("a",)),
-        Alias("delta_rule.dnet_dw", names=(r"dnet_?1?/dw_?(?:j1|1j|j|\(j,?1\))?",), parts=("a",)),
+        Alias("delta_rule.do_dnet", names=(r"do_?1?/dnet_?1?", r"do_?1?/dnet_?\(?1\)?", r"do_?1?/dz_?1?"), parts=("a",)),
+        Alias("delta_rule.dnet_dw", names=(r"d(?:net|z)_?1?/dw_?(?:j1|1j|j|\(j,?1\))?",), parts=("a",)),
         Alias("delta_rule.delta_w", names=(r"Delta ?w_?(?:j1|1j|j|\(j,?1\))?",), parts=("a",), kind="symbolic"),
         Alias("delta_rule.o", names=(r"o_?1?", r"o_?\(1\)", r"sigma\(net_?1?\)"), parts=("b",), kind="numeric",
               scope="part"),

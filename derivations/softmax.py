@@ -24,7 +24,7 @@ from typing import Any, Mapping, Sequence
 import sympy as sp
 
 from engine.math import numbers
-from engine.model.checking import Alias, Checking
+from engine.model.checking import Alias, Checking, Conventions
 from engine.model.problem import Parameter, Part, Problem, Solution, Tex
 
 #: Largest finite float64, (2 - 2^-52) 2^1023; exp(z) overflows above log of it.
@@ -361,6 +361,9 @@ def _equiv_definitions(params: Mapping[str, Any]) -> dict:
 
 CHECKING = Checking(
     title_words=r"soft-?max|cross-?entropy",
+    # handwriting drops the subscript (Py, zy) and confuses the case (P, Z)
+    conventions=Conventions(words=("Py", "py", "Zy", "zy"),
+                            same={"Py": "p_y", "py": "p_y", "Zy": "z_y", "zy": "z_y", "P": "p", "Z": "z"}),
     aliases=(
         Alias("softmax.shift_invariance", names=(r"softmax\(z-c.*\)_?i?", r"softmax_?i?\(z-c.*\)", r"p_?i?\(z-c.*\)"),
               parts=("a",)),

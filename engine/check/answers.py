@@ -108,6 +108,14 @@ def task_answer(sheet: str, info: ClaimInfo) -> tuple[str, str | None]:
         c = _symbolic_answer(pm, expected, info)
     if c.verdict == "equal":
         return "correct", None
+    if closed and info.used and not info.parsed.closed and info.value is not None:
+        # a formula in names (dL/dV = dL/dy W) is judged as a formula: the student's own
+        # values of those names are judged where the student wrote them
+        own = evaluate_parsed(pm, info.parsed, "problem", {}, part=info.part)
+        if not isinstance(own, str) and compare_parsed(pm, exp, own, Parsed("", True), info.parsed,
+                                                       "equal").verdict == "equal":
+            names = ", ".join(sorted(k.lstrip("@") for k in info.used))
+            return "correct", f"right as a formula in {names}; the student's own values of them are judged where written"
     if closed and written is not None and not isinstance(exp.number, list) and float32.matches(written.text, exp.number):
         return "correct", "right to float32 precision (a float32 printout)"
     second = _second_opinion(a, info)
@@ -240,6 +248,8 @@ def task_by_value(sheet: str, pid: str, missing: list[str], candidates: list[tup
         exp = evaluate_parsed(pm, Parsed("", True, expr=a.value), "problem", {})
         if isinstance(exp, str) or exp.number is None:
             continue
+        if not isinstance(exp.number, list) and exp.number == int(exp.number) and abs(exp.number) < 10:
+            continue  # 0, 1, 2 are everywhere on a page: not a distinctive value
         ordered = sorted(candidates, key=lambda c: (c[2] != a.part, -c[0]))
         for k, element, part, parsed, value in ordered:
             if k in taken or value.number is None and not isinstance(value.expr, sp.MatrixBase):

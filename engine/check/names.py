@@ -97,9 +97,12 @@ def match_words(words: str, problem: str | None, problems: tuple[str, ...] | Non
 def name_matches(chain: Chain, problems: tuple[str, ...] | None = None) -> list[NameMatch]:
     """Answer ids a chain names, by the leading name elements (math) and by
     the prose that announces it. Leading elements are those before the first
-    element that is not a name (``y = N_6 = 1272.6`` names both f and v6).
+    element that is not a name (``y = N_6 = 1272.6`` names both f and v6);
+    a name right after a first element that names nothing names too
+    (``-\\log p_y = L = ...``).
     A recurrence's start value (``starting with r = 1``) names nothing."""
     found: list[NameMatch] = []
+    skipped = False
     if chain.start_value:
         return found
     for idx, element in enumerate(chain.elements[:-1] if len(chain.elements) > 1 else []):
@@ -115,10 +118,13 @@ def name_matches(chain: Chain, problems: tuple[str, ...] | None = None) -> list[
         if not is_name(element.source):
             # an expression on the left names a quantity only as the first
             # element and only through an alias (``\frac{\hat m_2}{\sqrt{\hat v_2}+\epsilon}``)
-            if idx == 0 or idx == 1 and chain.elements[0].is_text:
+            if idx == 0 or idx == 1 and (chain.elements[0].is_text or skipped):
                 for alias, index in match_name(key, chain.problem, chain.part, problems):
                     in_part = not alias.parts or chain.part in alias.parts or chain.part is None
                     found.append(NameMatch(alias, idx, 3 if in_part else 2, index))
+            if idx == 0 and not found and len(chain.elements) > 2:
+                skipped = True  # ``-\log p_y = L = ...``, or OCR debris before the name: the name after it names
+                continue
             break
         for alias, index in match_name(key, chain.problem, chain.part, problems):
             in_part = not alias.parts or chain.part in alias.parts or chain.part is None
@@ -132,14 +138,18 @@ def name_matches(chain: Chain, problems: tuple[str, ...] | None = None) -> list[
 def prefer_part(found: list[NameMatch], part: str | None, words: str = "") -> list[NameMatch]:
     """Of the answers one element names, those asked in the chain's part
     when there are any (``w_{t+1}`` in part (a) is the update rule, not the
-    AdamW update of part (e)); of those, the ones whose words the prose
+    AdamW update of part (e)), and one of another part of the other kind
+    (a formula beside the values); of those, the ones whose words the prose
     around the chain uses ("decoupled weight decay" for AdamW)."""
     out = []
     low = words.lower()
     for element in sorted({m.element for m in found}):
         mine = [m for m in found if m.element == element]
         if part is not None:
-            mine = [m for m in mine if not m.alias.parts or part in m.alias.parts] or mine
+            here = [m for m in mine if not m.alias.parts or part in m.alias.parts]
+            kinds = {m.alias.kind for m in here}  # Delta w = <formula> = <values>: both, by their kinds
+            mine = here + [m for m in mine if m not in here and m.alias.kind in ("symbolic", "numeric")
+                           and kinds <= {"symbolic", "numeric"} - {m.alias.kind}] if here else mine
         worded = {m.alias.answer_id for m in mine if m.alias.words}
         if len(worded) > 1:
             said = [m for m in mine if any(re.search(w, low) for w in m.alias.words)]

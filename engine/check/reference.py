@@ -122,7 +122,7 @@ def problem_math(problem: Any, solution: Any) -> ProblemMath:
     """The :class:`ProblemMath` of a solved problem (trusted objects only)."""
     checking = problem.checking
     conv = checking.conventions
-    pm = ProblemMath(problem.id, small=tuple(conv.small), notation=dict(conv.notation),
+    pm = ProblemMath(problem.id, small=tuple(conv.small), notation=dict(conv.notation), same=dict(conv.same),
                      index_letters=frozenset(conv.index_letters), functions=frozenset(checking.functions))
     if checking.definitions is not None:  # those keyed by an expression as read (dL/dy_i, a sum of them)
         pm.written = {k: v for k, v in checking.definitions(solution.params).items() if not isinstance(k, sp.Symbol)}

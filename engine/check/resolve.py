@@ -97,7 +97,8 @@ class ProblemMath:
     definition (for partials); assumptions: key -> sympy assumptions;
     domain: key -> sampling interval; small: keys set to 0 for ``\\approx``;
     notation: student key -> problem key (``beta`` -> ``beta_1``), used when
-    the student never writes the problem key; index_letters: letters whose
+    the student never writes the problem key; same: student key -> problem
+    key used even where the student also writes the latter; index_letters: letters whose
     superscripts are indices; functions: names applied as functions;
     written: an expression as the reader reads it (a derivative, a sum) ->
     the question's name for it (dL/dy_i is the upstream gradient g_i), put
@@ -113,6 +114,7 @@ class ProblemMath:
     domain: dict[str, tuple[float, float]] = field(default_factory=dict)
     small: tuple[str, ...] = ()
     notation: dict[str, str] = field(default_factory=dict)
+    same: dict[str, str] = field(default_factory=dict)
     index_letters: frozenset = frozenset()
     functions: frozenset = frozenset()
     symbols: frozenset = frozenset()
@@ -394,6 +396,11 @@ def resolve(pm: ProblemMath, expr: Any, mode: str, env: Mapping[str, StudentValu
         _refuse_matrix_products(expr, {k for k, v in givens.items() if isinstance(v, sp.MatrixBase)},
                                 lambda s: not isinstance(s, sp.Dummy) and not pm.known(s.name))
         expr = _replace_matrices(expr, givens)
+        if isinstance(expr, sp.MatrixBase):  # dL/dy * W with W given: resolve it entry by entry
+            entries = resolve(pm, expr.xreplace({d: v for d, (v, _) in uncertain.items()}), mode, env, literals,
+                              part, small_zero, keep_givens)
+            return Evaluated(entries.expr, entries.number, entries.error, tuple(sorted(used | set(entries.used))),
+                             entries.unknown)
     unknown = tuple(sorted(s.name for s in expr.free_symbols
                            if isinstance(s, sp.Symbol) and not isinstance(s, sp.Dummy) and not pm.known(s.name)))
     free = [s for s in expr.free_symbols if s not in uncertain]

@@ -274,6 +274,8 @@ def _claimed_element(chain: align.Chain, parsed: list, alias: Alias, name_elemen
         return hits[-1] if hits else None
     if alias.avoid:
         candidates = [i for i in candidates if not re.search(alias.avoid, chain.elements[i].source)]
+    if alias.kind == "symbolic":  # Delta w = -eta (t - o) o (1 - o) x = [-0.06, -0.03]: the formula
+        candidates = [i for i in candidates if parsed[i] is not None and parsed[i].ok and parsed[i].symbolic] or candidates
     exact = [i for i in candidates if chain.elements[i].relation == "equal"]
     # the last element before the first \approx (the value meant exactly)
     before_approx = []

@@ -85,7 +85,7 @@ def task_plan(data: bytes, sheet: str, path: str) -> Plan:
                 r"\\" + re.escape(target.split("_")[0]) + r"\s*_", text)
             if not target_written:
                 active[student] = target
-        notation[pid] = active
+        notation[pid] = {**active, **pm.same}
     prose_parts: dict[tuple[str, str], list[int]] = {}
     for p in sub.prose:
         if p.problem and p.part and len(re.findall(r"[A-Za-z]{2,}", p.text)) >= 3:

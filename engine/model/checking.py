@@ -117,12 +117,16 @@ class Conventions:
     index_letters: letters whose superscripts are indices (Adam's ``m^t``);
     words: multi-letter names read as one symbol (``net``, ``TSS``);
     notation: a letter a student may use -> the question's name for it, when
-        the student never writes the latter (``beta`` for ``beta_1``)."""
+        the student never writes the latter (``beta`` for ``beta_1``);
+    same: a letter that always means the question's name, even beside it: the
+        other case of a letter that handwriting and OCR confuse, where the
+        question has no quantity of that name (``Y`` for the output ``y``)."""
 
     small: tuple[str, ...] = ()
     index_letters: tuple[str, ...] = ()
     words: tuple[str, ...] = ()
     notation: Mapping[str, str] = field(default_factory=dict)
+    same: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -426,6 +426,9 @@ PROSE_CLAIM = re.compile(
 )
 
 
+_LAST_VALUE = re.compile(r"\s*[-+*/×]\s*[-+*/×\s\d.,()]{0,160}?=\s*(?P<last>[-+]?\d[\d.,]*)(?![\w.])")
+
+
 def prose_chains(prose: list[Prose]) -> list[Chain]:
     """Claims written in words, as two-element chains [words, value]."""
     chains = []
@@ -437,6 +440,10 @@ def prose_chains(prose: list[Prose]) -> list[Chain]:
                 value = "(" + ", ".join(v.strip() for v in m.group("vector").split(",")) + ")"
             else:
                 value = m.group("value").strip().rstrip(".,")
+                # "Total = 14714688 + 123633664 = 138348352": the sum's result is the claim
+                last = _LAST_VALUE.match(p.text, m.end(), min(len(p.text), m.end() + 200))
+                if last:
+                    value = last.group("last").rstrip(".,")
                 value = re.sub(r"\s*[x×X*]\s*", r" \\times ", value)
                 value = value.replace("%", r"\%")
             lhs = m.group("lhs").strip()

@@ -61,9 +61,14 @@ _DELTA_FRAC = re.compile(r"\\frac\s*\{\s*\\delta(?![A-Za-z])(?P<num>(?:[^{}$]|\{
                          r"\s*\{\s*\\delta(?![A-Za-z])(?P<den>(?:[^{}$]|\{[^{}$]{0,20}\}){1,40})\}")
 
 
+#: ``14 714 688``: digits grouped in threes by spaces, in an equation (a number, not a row of three)
+_SPACE_GROUPED = re.compile(r"(?<![\d.,])\d{1,3}(?: \d{3})+(?![\d.,]|\s\d)")
+
+
 def rewrite(text: str) -> str:
     """``text`` with plain-text math as inline LaTeX, line for line (see the module)."""
     lines = text.split("\n")
+    _open_printout_fences(lines)
     in_fence = False
     plain = []
     for k, line in enumerate(lines):
@@ -83,7 +88,7 @@ def rewrite(text: str) -> str:
     _printouts(lines, plain_set, done)
     for k in plain:
         if k not in done and "=" in lines[k]:
-            lines[k] = equation_line(lines[k])
+            lines[k] = equation_line(_SPACE_GROUPED.sub(lambda m: m.group(0).replace(" ", ""), lines[k]))
     return "\n".join(lines)
 
 
@@ -176,6 +181,32 @@ def in_fence_lines(lines: list[str]) -> set[int]:
     return out
 
 
+def _open_printout_fences(lines: list[str]) -> None:
+    """A fenced block that holds a program's printout (``>>> print(y)`` over
+    ``tensor(38.9949, ...)``) is opened: its fences and its other code lines
+    become blank lines (the line numbers stay), its prompt and printout lines
+    are read as the plain text they are (:func:`_printouts`)."""
+    fenced = sorted(in_fence_lines(lines))
+    blocks, start = [], None
+    for k in fenced:
+        if _FENCE.match(lines[k]):
+            if start is None:
+                start = k
+            else:
+                blocks.append((start, k))
+                start = None
+    for first, last in blocks:
+        keep = set()
+        for k in range(first + 1, last):
+            asked = _PRINT.fullmatch(lines[k])
+            if asked and lines[k].lstrip().startswith(">>>") and k + 1 < last and _TENSOR.fullmatch(lines[k + 1]):
+                keep |= {k, k + 1}
+        if keep:
+            for k in range(first, last + 1):
+                if k not in keep:
+                    lines[k] = ""
+
+
 def _tables(lines: list[str], fenced: set[int]) -> None:
     """A Markdown table of numbers whose corner cell names it (``| U | col 1 | col 2 |`` over
     ``| row 1 | 8 | 6 |``): the matrix, as ``$U = \\begin{bmatrix}...$`` on the header's line.
@@ -233,9 +264,17 @@ def _printouts(lines: list[str], plain: set[int], done: set[int]) -> None:
 def equation_line(line: str) -> str:
     """One plain-text line with its equations as inline math: ``b) o = 0.5 , Delta w = ...``
     becomes ``b) $o = 0.5$ , $\\Delta w = ...$``; a line with no equation is returned as it is."""
-    out = []
-    for k, statement in enumerate(re.split(r"(\s[,;]\s|\s(?:and|so|hence|thus|then)\s)", line)):
-        out.append(statement if k % 2 else _statement(statement))
+    out, depth, start = [], 0, 0
+    for m in re.finditer(r"[([{]|[)\]}]|\s[,;]\s|\s(?:and|so|hence|thus|then)\s|\s(?:->|=>)\s", line):
+        token = m.group(0)
+        if token in "([{":
+            depth += 1
+        elif token in ")]}":
+            depth = max(0, depth - 1)
+        elif depth == 0:  # ``( 0.0625 , 0.03125 )`` is one tuple, not two statements
+            out += [_statement(line[start:m.start()]), token]
+            start = m.end()
+    out.append(_statement(line[start:]))
     return "".join(out)
 
 
@@ -269,7 +308,7 @@ def _statement(text: str) -> str:
 def _split_name(lead: str) -> tuple[str, str | None]:
     """The words before the equation's left side, and the left side as LaTeX (a name,
     a derivative, or an expression when the words end with ``:``)."""
-    m = re.search(r"(?:" + _DERIV.pattern + r"|(?<![\w.'])(?:Delta\s)?" + _NAME + r"(?:\([^()]{0,20}\))?)\s*$", lead)
+    m = re.search(r"(?:" + _DERIV.pattern + r"|(?<![\w.'])(?:[Dd]elta\s)?" + _NAME + r"(?:\([^()]{0,20}\))?)\s*$", lead)
     if m and not re.search(r"(?:\bx|[-+*/^(])\s*$", lead[:m.start()]):   # not "3 x 3 x C_in x C_out ="
         latex = to_latex(m.group(0))
         if latex is not None:
@@ -283,7 +322,7 @@ def _split_name(lead: str) -> tuple[str, str | None]:
 
 
 #: Words that continue an expression in words: what follows them is not a tail to drop.
-_CONTINUES = re.compile(r"\s*\(?\s*(?:sum|over|of|times|plus|minus|divided|squared|where|for)\b", re.IGNORECASE)
+_CONTINUES = re.compile(r"\s*\(?\s*(?:sum|over|of|times|plus|minus|divided|squared|where|for)(?:\b|_)", re.IGNORECASE)
 
 
 def _trim_tail(piece: str) -> str:
@@ -388,7 +427,7 @@ def _name(token: str) -> str | None:
     """A plain-text name as LaTeX: ``v2`` -> ``v_{2}``, ``v-1`` -> ``v_{-1}``, ``eta`` -> ``\\eta``,
     ``net1`` -> ``net_{1}``, ``W_ij`` -> ``W_{ij}``; None for a word that is not a name."""
     token = token.strip()
-    if token.startswith("Delta "):
+    if token.startswith(("Delta ", "delta ")):   # ``delta w``: the update, as Delta w
         rest = _name(token[6:])
         return None if rest is None else r"\Delta " + rest
     m = re.fullmatch(r"(?P<base>[A-Za-z]+)(?P<num>-1|\d{1,2})?(?:_\{?(?P<sub>[A-Za-z0-9]{1,4})\}?)?(?P<prime>'?)"

@@ -483,10 +483,13 @@ class _Segmenter:
             self.part = header.part
             self.problem = problem
         else:
-            if self.question is None and self.problem is None:
-                by_title = problem_from_title(text, self.titles)
-                if by_title:
-                    self.problem = by_title
+            by_title = problem_from_title(text, self.titles)
+            restart = self.part is not None and header.part is not None and header.part <= self.part
+            if by_title and (self.problem is None or restart and by_title != self.problem):
+                # ``(a) Definition of softmax`` after question 1's parts starts the softmax question
+                self.problem = by_title
+                if self.question is not None:
+                    self.question = str(self.questions.index(by_title) + 1)
             self.part = header.part
         self.sub.segments.append(Segment(self.question, self.part, self.problem, line, header.title))
         self.context = []
