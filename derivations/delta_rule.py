@@ -277,7 +277,7 @@ CHECKING = Checking(
         Alias("delta_rule.delta_w_values", names=(r"Delta ?w", r"Delta ?w_?(?:j1|\(j,?1\))"), parts=("b",), kind="numeric"),
         Alias("delta_rule.delta_w_values", names=(r"Delta ?w_\(?(?P<i>\d),?1\)?",), parts=("b",), kind="numeric"),
         Alias("delta_rule.sigmoid_grad_max", names=(r"max.*", r"sigma'\(0\)", r"sigma'_?max"),
-              words=(r"maximum", r"\bmax\b"), parts=("c",), kind="numeric"),
+              words=(r"maximum", r"\bmax\b", r"\b(?:largest|biggest|highest|greatest|peak)\b"), parts=("c",), kind="numeric"),
     ),
     conventions=Conventions(notation={"E": "TSS"}, words=("net", "TSS", "out")),
     functions={"sigma": SIGMOID},

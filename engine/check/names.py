@@ -129,10 +129,17 @@ def name_matches(chain: Chain, problems: tuple[str, ...] | None = None) -> list[
         for alias, index in match_name(key, chain.problem, chain.part, problems):
             in_part = not alias.parts or chain.part in alias.parts or chain.part is None
             found.append(NameMatch(alias, idx, 3 if in_part else 2, index))
-    if not found and chain.words and chain.origin == "math":
+    if not found and chain.words and chain.origin == "math" and not _condition(chain):
         for alias in match_words(chain.words, chain.problem, problems)[:1]:
             found.append(NameMatch(alias, 0, 2 if chain.words_strong else 1))
     return prefer_part(found, chain.part, f"{chain.words} {chain.context}")
+
+
+def _condition(chain: Chain) -> bool:
+    """``... is largest at $z = 0$``: a variable set by a condition, not the quantity the words name."""
+    first = chain.elements[0]
+    return not first.is_text and is_name(first.source) and bool(
+        re.search(r"\b(?:at|for|when|with|where|if|on|as|of)\s*$", chain.words.lower()))
 
 
 def prefer_part(found: list[NameMatch], part: str | None, words: str = "") -> list[NameMatch]:

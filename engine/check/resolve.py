@@ -361,8 +361,10 @@ def resolve(pm: ProblemMath, expr: Any, mode: str, env: Mapping[str, StudentValu
     student_dummies: dict[str, sp.Dummy] = {}
     for _ in range(MAX_ROUNDS):
         mapping = {}
+        # z in z_i of a sum over i: a vector the student gave z is not put into the sum's index
+        labels = {ix.base.label for ix in expr.atoms(sp.Indexed)} if isinstance(expr, sp.Basic) else set()
         for s in expr.free_symbols:
-            if not isinstance(s, sp.Symbol) or isinstance(s, sp.Dummy):
+            if not isinstance(s, sp.Symbol) or isinstance(s, sp.Dummy) or s in labels:
                 continue
             key = s.name
             if mode == "student" and key in env and not (isinstance(env[key].value, sp.Basic)

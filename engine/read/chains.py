@@ -421,18 +421,23 @@ def _naming_words(row: MathRow, first_src: str, has_relation: bool) -> tuple[str
 PROSE_CLAIM = re.compile(
     # the words may hold a colon: "Ratio conv : fc = 0.119" is one claim (the leftmost), not "fc = 0.119"
     r"(?P<lhs>[A-Za-z#][^=\n]{0,80}?)\s*(?:=|:|\bis\b|\bare\b|\bequals?\b)\s*"
-    r"(?:(?P<value>[-+]?\d[\d.,]*(?:\s*(?:[x×X*]|\\times)\s*[-+]?\d[\d.,]*)*(?:\s*%)?)(?![\w.])"
+    r"(?:(?P<value>[-+]?\d[\d.,]*(?:\s*(?:[x×X*]|\\times)\s*[-+]?\d[\d.,]*)*(?:\s*%)?)(?![\w./])"
     r"|(?:tensor\s*\(\s*)?[\[(](?P<vector>\s*[-+]?\d[\d.]*(?:\s*,\s*[-+]?\d[\d.]*){1,30}\s*)[\])])"
 )
 
 
+_CONDITION = re.compile(r"\b(?:at|for|when|with|if|where)\s+[A-Za-z](?:_\{?\w{1,3}\}?)?$")
+_PRONOUN = re.compile(r"(?:(?:where|which|and|so|then)\s+)?(?:it|this|that|which|its value)", re.IGNORECASE)
 _LAST_VALUE = re.compile(r"\s*[-+*/×]\s*[-+*/×\s\d.,()]{0,160}?=\s*(?P<last>[-+]?\d[\d.,]*)(?![\w.])")
 
 
 def prose_chains(prose: list[Prose]) -> list[Chain]:
     """Claims written in words, as two-element chains [words, value]."""
     chains = []
+    said: dict[int, str] = {}  # the line's text before this run (math between runs left out)
     for p in prose:
+        before = said.get(p.line, "")
+        said[p.line] = f"{before} {p.text}"[-400:]
         if p.text.lstrip().startswith("|"):
             continue  # a table row: per-layer numbers, not the answers
         for m in PROSE_CLAIM.finditer(p.text[:2000]):
@@ -447,13 +452,23 @@ def prose_chains(prose: list[Prose]) -> list[Chain]:
                 value = re.sub(r"\s*[x×X*]\s*", r" \\times ", value)
                 value = value.replace("%", r"\%")
             lhs = m.group("lhs").strip()
-            chain = Chain([Element("", "", p.line, text_name=lhs), Element(value, "equal", p.line)],
-                          p.problem, p.part, p.question, p.line, words=lhs, words_strong=True, origin="prose")
+            if _CONDITION.search(lhs) and "=" in m.group(0)[len(m.group("lhs")):]:
+                continue  # "largest at z = 0": z is set by a condition; it is not the quantity named
+            words = _words(lhs, f"{before} {p.text[:m.start()]}")
+            chain = Chain([Element("", "", p.line, text_name=words), Element(value, "equal", p.line)],
+                          p.problem, p.part, p.question, p.line, words=words, words_strong=True, origin="prose")
             chains.append(chain)
         for lhs, value, relation in worded.claims(p.text):
-            chains.append(Chain([Element("", "", p.line, text_name=lhs), Element(value, relation, p.line)],
-                                p.problem, p.part, p.question, p.line, words=lhs, words_strong=True, origin="prose"))
+            words = _words(lhs, f"{before} {p.text[:max(0, p.text.find(lhs))]}")
+            chains.append(Chain([Element("", "", p.line, text_name=words), Element(value, relation, p.line)],
+                                p.problem, p.part, p.question, p.line, words=words, words_strong=True, origin="prose"))
     return chains
+
+
+def _words(lhs: str, said_before: str) -> str:
+    """The words naming a prose claim: its left side, or for a pronoun ("where it is
+    1/4") the clause before it as well ("the derivative is largest at z = 0")."""
+    return f"{said_before[-160:]} {lhs}" if _PRONOUN.fullmatch(lhs) else lhs
 
 
 def key_of(source: str) -> str:

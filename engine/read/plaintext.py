@@ -38,12 +38,12 @@ WORDS = {
     "Delta": r"\Delta", "pi": r"\pi",
 }
 #: A plain-text quantity name: ``v2``, ``v-1``, ``o1``, ``net1``, ``W_ij``, ``x.grad``, ``sigma'``.
-_NAME = r"(?:[A-Za-z][A-Za-z]{0,6}(?:-1(?![\d.)])|\d{1,2})?(?:_\{?[A-Za-z0-9]{1,4}\}?)?'?(?:\.grad)?)"
+_NAME = r"(?:[A-Za-z][A-Za-z]{0,6}(?:-1(?![\d.)])|\d{1,2})?(?:_\{?(?:-1|[A-Za-z0-9]{1,4})\}?)?'?(?:\.grad)?)"
 #: A plain-text derivative: ``dL/dV``, ``dTSS/do1``, ``d o1 / d net1``.
 _DERIV = re.compile(r"\bd\s?(?P<num>" + _NAME + r")\s?/\s?d\s?(?P<den>" + _NAME + r")(?![A-Za-z0-9])")
 _NUMBER = r"[-+]?\d+(?:[.,]\d+)?"
 _TOKEN = re.compile(
-    r"(?P<space>\s+)|(?P<deriv>d\s?" + _NAME + r"\s?/\s?d\s?" + _NAME + r"(?![A-Za-z0-9]))"
+    r"(?P<dot>\s+\.(?=\s))|(?P<space>\s+)|(?P<deriv>d\s?" + _NAME + r"\s?/\s?d\s?" + _NAME + r"(?![A-Za-z0-9]))"
     r"|(?P<number>\d+(?:\.\d+)?)|(?P<name>" + _NAME + r"(?![A-Za-z0-9]))|(?P<op>\*\*|[-+*/^()\[\],|'!%])"
 )
 #: A row of a plain-text matrix: 2 to 8 numbers separated by tabs or spaces (nothing else).
@@ -53,7 +53,7 @@ _JUNK = re.compile(r"[ \t\-.,:;_~*]*")
 #: The name in words beside a matrix: ``dL/dV``, else a lone letter (``the matrix U``, OCR ``moth's U``).
 _LONE_LETTER = re.compile(r"(?<![A-Za-z'’])[A-Za-z](?:_\{?[A-Za-z0-9]{1,3}\}?)?(?![A-Za-z])")
 _FENCE = re.compile(r"[ \t]*```")
-_TENSOR = re.compile(r"[ \t]*(?:tensor\()?(?P<value>\[[-+\d., \t\[\]]{1,400}\]|[-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?)"
+_TENSOR = re.compile(r"[ \t]*(?:tensor\(|array\()?(?P<value>\[[-+\d., \t\[\]]{1,400}\]|[-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?)"
                      r"(?:,\s*(?:grad_fn|dtype|requires_grad)[^)]{0,80})?\)?[ \t]*")
 _PRINT = re.compile(r"[ \t]*(?:>>>[ \t]*)?(?:print\((?P<p>[A-Za-z_][\w.]{0,20})\)|(?P<bare>[A-Za-z_][\w.]{0,20}))[ \t]*")
 #: ``\frac{\delta X}{\delta Y}``: \delta written for \partial (both places, so a \delta quantity is left alone).
@@ -83,7 +83,9 @@ def rewrite(text: str) -> str:
     _other_class(lines)
     plain_set = set(plain)
     done: set[int] = set()
-    _tables(lines, in_fence_lines(lines))
+    fenced = in_fence_lines(lines)
+    _tables(lines, fenced)
+    _trace_rows(lines, fenced)
     _matrices(lines, plain_set, done)
     _printouts(lines, plain_set, done)
     for k in plain:
@@ -198,8 +200,7 @@ def _open_printout_fences(lines: list[str]) -> None:
     for first, last in blocks:
         keep = set()
         for k in range(first + 1, last):
-            asked = _PRINT.fullmatch(lines[k])
-            if asked and lines[k].lstrip().startswith(">>>") and k + 1 < last and _TENSOR.fullmatch(lines[k + 1]):
+            if lines[k].lstrip().startswith(">>>") and k + 1 < last and _TENSOR.fullmatch(lines[k + 1]):
                 keep |= {k, k + 1}
         if keep:
             for k in range(first, last + 1):
@@ -222,6 +223,9 @@ def _tables(lines: list[str], fenced: set[int]) -> None:
         header = [c.strip() for c in lines[k].strip().strip("|").split("|")]
         body = [[c.strip() for c in lines[r].strip().strip("|").split("|")] for r in range(k + 2, end)]
         name = _name(header[0]) if header and header[0] else None
+        corner = _DERIV.fullmatch(header[0]) if header and header[0] and name is None else None
+        if corner:  # | dL/dX | c1 | c2 |
+            name = _derivative(corner.group("num"), corner.group("den"))
         if body and all(len(r) == len(header) for r in body) and not all(re.fullmatch(_NUMBER, r[0]) for r in body):
             body = [r[1:] for r in body]     # row labels
         numeric = body and all(re.fullmatch(_NUMBER, c) for r in body for c in r) and 1 <= len(body[0]) <= MAX_COLS \
@@ -234,17 +238,35 @@ def _tables(lines: list[str], fenced: set[int]) -> None:
         k = end
 
 
+def _trace_rows(lines: list[str], fenced: set[int]) -> None:
+    """A row of an evaluation trace in plain text, ``| v_2 | ln v_0 | 1.10 |`` (name,
+    definition, value) or ``| vbar3 | 16.4 |``: the chain ``$$v_{2} = \\ln v_{0} = 1.10$$``
+    (the rows with math cells are :func:`engine.read.layout.table_rows_as_chains`)."""
+    for k, line in enumerate(lines):
+        if k in fenced or "$" in line or not _TABLE_LINE.fullmatch(line) or _SEPARATOR.fullmatch(line):
+            continue
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if not 2 <= len(cells) <= 3 or "=" in line or not re.fullmatch(_NUMBER, cells[-1]):
+            continue
+        name = _name(cells[0])
+        middle = [to_latex(c) for c in cells[1:-1]]
+        if name is None or any(m is None for m in middle):
+            continue
+        lines[k] = "$$" + " = ".join([name, *middle, cells[-1]]) + "$$"
+
+
 # --------------------------------------------------------------------------- program output
 
 
 def _printouts(lines: list[str], plain: set[int], done: set[int]) -> None:
     """``>>> print(y)`` then ``tensor(38.9949, grad_fn=<MeanBackward0>)``: ``$y = 38.9949$``."""
     for k in sorted(plain):
-        if k == 0 or k - 1 not in plain or not lines[k].lstrip().startswith(("tensor(", "[", "-", "0", "1", "2", "3",
+        if k == 0 or k - 1 not in plain or not lines[k].lstrip().startswith(("tensor(", "array(", "[", "-", "0", "1", "2", "3",
                                                                                 "4", "5", "6", "7", "8", "9")):
             continue
         asked = _PRINT.fullmatch(lines[k - 1])
-        if not asked or not (asked.group("p") or lines[k - 1].lstrip().startswith(">>>")):
+        prompt = lines[k - 1].lstrip().startswith(">>>")
+        if not (asked and asked.group("p") or prompt):
             continue
         shown = _TENSOR.fullmatch(lines[k])
         if not shown:
@@ -254,7 +276,9 @@ def _printouts(lines: list[str], plain: set[int], done: set[int]) -> None:
             value = shown.group("value")
         if value is None:
             continue
-        lines[k] = f"${_name(asked.group('p') or asked.group('bare'))} = {value}$"
+        name = _name(asked.group("p") or asked.group("bare")) if asked else None
+        # ``>>> e / e.sum()`` prints an unnamed value: the words around it, or its value, align it
+        lines[k] = f"${name} = {value}$" if name else f"${value}$"
         done.add(k)
 
 
@@ -333,7 +357,7 @@ def _trim_tail(piece: str) -> str:
     for n in range(len(words), 0, -1):
         head = " ".join(words[:n])
         rest = piece[len(head):]
-        if not head.strip() or rest.strip() and (_CONTINUES.match(rest) or not re.match(r"\s*\(?\s*[A-Za-z]{3,}", rest)
+        if not head.strip() or rest.strip() and (_CONTINUES.match(rest) or not re.match(r"\s*(?:\(\s*[A-Za-z]{2,}\s|\(?\s*[A-Za-z]{3,})", rest)
                                                  and rest.strip(" \t:.,;")):
             continue
         if to_latex(head.rstrip(" \t:.,;")) is not None:
@@ -370,14 +394,20 @@ def to_latex(text: str) -> str | None:
         kind, token = m.lastgroup, m.group(0)
         if kind == "space":
             continue
+        if kind == "dot":  # ``vbar6 . v4``: a product
+            out.append(r"\cdot")
+            previous = "op"
+            continue
         if kind == "deriv":
             d = _DERIV.fullmatch(token)
             if not d:
                 return None
             piece = _derivative(d.group("num"), d.group("den"))
         elif kind == "name":
-            if token == "x" and previous in ("number", "close") and re.match(r"\s*[\d(]", text[pos:]):
-                piece, kind = r"\times", "op"      # 8 x 1, (1 - 0.5) x 0.5
+            spaced = text[m.start() - 1:m.start()] == " " and text[pos:pos + 1] == " "
+            if token == "x" and (previous in ("number", "close") and re.match(r"\s*[\d(]", text[pos:])
+                                 or previous == "name" and spaced and re.match(r"\s*[\w(]", text[pos:])):
+                piece, kind = r"\times", "op"      # 8 x 1, (1 - 0.5) x 0.5, v4 x v5
             else:
                 piece = _name(token)
                 if piece is None:
@@ -390,8 +420,8 @@ def to_latex(text: str) -> str | None:
         out.append(piece)
         previous = kind
     latex = " ".join(out)
-    if not re.search(r"[\dA-Za-z]", latex) or _unbalanced(text):
-        return None
+    if not re.search(r"[\dA-Za-z]", latex) or _unbalanced(text) or re.search(r"(?:[-+/^]|\\cdot|\\times)$", latex):
+        return None  # words, or an expression cut at an operator (``-z_y + log sum ...``)
     return _group_exponents(latex)
 
 
@@ -427,10 +457,13 @@ def _name(token: str) -> str | None:
     """A plain-text name as LaTeX: ``v2`` -> ``v_{2}``, ``v-1`` -> ``v_{-1}``, ``eta`` -> ``\\eta``,
     ``net1`` -> ``net_{1}``, ``W_ij`` -> ``W_{ij}``; None for a word that is not a name."""
     token = token.strip()
+    bar = re.fullmatch(r"(?P<b>[A-Za-z])_?bar_?(?P<n>-1|\d{1,2})|(?P<b2>[A-Za-z])_?(?P<n2>-1|\d{1,2})_?bar", token)
+    if bar:  # ``vbar5``, ``vbar-1``, ``v5bar``: the adjoint \bar{v}_5
+        return rf"\bar{{{bar.group('b') or bar.group('b2')}}}_{{{bar.group('n') or bar.group('n2')}}}"
     if token.startswith(("Delta ", "delta ")):   # ``delta w``: the update, as Delta w
         rest = _name(token[6:])
         return None if rest is None else r"\Delta " + rest
-    m = re.fullmatch(r"(?P<base>[A-Za-z]+)(?P<num>-1|\d{1,2})?(?:_\{?(?P<sub>[A-Za-z0-9]{1,4})\}?)?(?P<prime>'?)"
+    m = re.fullmatch(r"(?P<base>[A-Za-z]+)(?P<num>-1|\d{1,2})?(?:_\{?(?P<sub>-1|[A-Za-z0-9]{1,4})\}?)?(?P<prime>'?)"
                      r"(?P<grad>\.grad)?(?P<call>\([^()]{0,20}\))?", token)
     if not m:
         return None

@@ -507,6 +507,7 @@ class _Segmenter:
         first = True
         for row_offset, row in split_rows(content):
             line = self.line_of(offset + row_offset)
+            row = unbox_relation(row)
             if first:
                 header = match_header(row, self.letters)
                 start_of_line = not before.strip()
@@ -526,6 +527,24 @@ class _Segmenter:
             first = False
             self.saw_prose = False
         self.context = []
+
+
+_WHOLE_BOX = re.compile(r"\s*\\(?:boxed|fbox|underline)\s*\{(?P<inner>.*)\}\s*", re.S)
+
+
+def unbox_relation(row: str) -> str:
+    """``\\boxed{\\frac{\\partial f}{\\partial x} = 48.8}``: a box around a whole
+    relation marks the answer; the relation is read without it (a box around
+    one side stays, :mod:`engine.read.text` drops it there)."""
+    m = _WHOLE_BOX.fullmatch(row)
+    if not m or "=" not in m.group("inner"):
+        return row
+    depth = 0
+    for ch in m.group("inner"):
+        depth += {"{": 1, "}": -1}.get(ch, 0)
+        if depth < 0:
+            return row  # ``\boxed{a} = \boxed{b}``: two boxes, not one
+    return m.group("inner") if depth == 0 else row
 
 
 def _blank_struck(text: str) -> str:

@@ -441,6 +441,10 @@ def _clean(text: str, flip: bool) -> tuple[str, tuple[CommaReading, ...]]:
     text = _strip_alignment(text)
     text, readings = resolve_commas(text, flip_ambiguous=flip)
     text = _numbers(text)
+    # ``3(4)``, ``(3)(4)``: a product (the grammar reads a number before a bracketed number as a sum)
+    text = re.sub(r"(?<=[\d)])\s*\((?=\s*[-+]?\s*\d)", r" \\cdot (", text)
+    # ``1/2 (y - t)^2`` is half of (y - t)^2 (the grammar would divide by the product)
+    text = re.sub(r"(?<![\w.}^_])(\d{1,6})\s*/\s*(\d{1,6})(?![\d.,])(?=\s+[^\s+\-=<>)\]}]|\s*\()", r"\\frac{\1}{\2}", text)
     text = re.sub(r"\s+", " ", text).strip()
     text = re.sub(r"^[\s,;:]+|(?:[\s.,;:]|\\\\)+$", "", text)
     return text, readings
