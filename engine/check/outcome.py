@@ -27,6 +27,22 @@ def entry(a, verdict: str, claimed: str | None, line: int | None, diagnosis: str
             "diagnosis": diagnosis, "mistakes": list(mistakes)}
 
 
+def unread_in_part(a, chains: list[Chain], parsed: list[list[Any]], claimed: set[int]) -> dict | None:
+    """An answer no claim names, in a part whose work could not all be read:
+    "unparsed" with the first unread line of the part (math no claim took),
+    not "missing" (issue 10: "missing" means nothing in the part plausibly
+    claims it); None when every line of the part was read."""
+    for k, chain in enumerate(chains):
+        if k in claimed or chain.problem != a.problem or chain.part != a.part:
+            continue
+        for i, element in enumerate(chain.elements):
+            p = parsed[k][i] if k < len(parsed) and i < len(parsed[k]) else None
+            if not element.is_text and p is not None and not p.ok:
+                return entry(a, "unparsed", None, element.line,
+                             f"no readable claim of it: part ({a.part}) has work that could not be read "
+                             f"(line {element.line}: {p.reason})")
+    return None
+
 
 def steps_of(chains: list[Chain], results: list[Any], parsed: list[list[Any]], chain_errors: dict[int, str]
              ) -> list[dict]:

@@ -35,7 +35,7 @@ from typing import Any, Callable
 from engine.read import chains as align
 from engine.model.checking import Alias
 from engine.check.notices import notices
-from engine.check.outcome import entry, failed_report, report_of, steps_of
+from engine.check.outcome import entry, failed_report, report_of, steps_of, unread_in_part
 from engine.errors import UsageError
 
 #: CPU-time limits (seconds) of the tasks (engine.sandbox: CPU time, so the
@@ -393,7 +393,8 @@ def _answers(runner: _Runner, state: _State, ref, claims: dict[str, _Claim], she
             out[answer_id] = _text_answer(state, a, claim)
             continue
         if claim is None:
-            out[answer_id] = entry(a, "missing", None, None, None)
+            out[answer_id] = unread_in_part(a, state.plan.chains, state.parsed, {c.chain for c in claims.values()}) \
+                or entry(a, "missing", None, None, None)
             continue
         chain = state.plan.chains[claim.chain]
         source = chain.elements[claim.element].source
