@@ -126,7 +126,10 @@ def name_matches(chain: Chain, problems: tuple[str, ...] | None = None) -> list[
                 skipped = True  # ``-\log p_y = L = ...``, or OCR debris before the name: the name after it names
                 continue
             break
-        for alias, index in match_name(key, chain.problem, chain.part, problems):
+        named = match_name(key, chain.problem, chain.part, problems)
+        if not named and re.fullmatch(r"\\(?:text|mathrm|textrm|operatorname)\s*\{[A-Za-z ]{3,30}\}", element.source.strip()):
+            named = [(alias, None) for alias in match_words(key, chain.problem, problems)[:1]]  # \text{total}
+        for alias, index in named:
             in_part = not alias.parts or chain.part in alias.parts or chain.part is None
             found.append(NameMatch(alias, idx, 3 if in_part else 2, index))
     if not found and chain.words and chain.origin == "math" and not _condition(chain):

@@ -23,7 +23,7 @@ Every function here works on strings only; nothing is evaluated.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from engine.read import prose as worded
 from engine.read.segments import MathRow, Prose
@@ -428,7 +428,7 @@ PROSE_CLAIM = re.compile(
 
 _CONDITION = re.compile(r"\b(?:at|for|when|with|if|where)\s+[A-Za-z](?:_\{?\w{1,3}\}?)?$")
 _PRONOUN = re.compile(r"(?:(?:where|which|and|so|then)\s+)?(?:it|this|that|which|its value)", re.IGNORECASE)
-_LAST_VALUE = re.compile(r"\s*[-+*/×]\s*[-+*/×\s\d.,()]{0,160}?=\s*(?P<last>[-+]?\d[\d.,]*)(?![\w.])")
+_LAST_VALUE = re.compile(r"\s*[-+*/×]\s*[-+*/×\s\d.,()…]{0,160}?=\s*(?P<last>[-+]?\d[\d.,]*)(?![\w.])")
 
 
 def prose_chains(prose: list[Prose]) -> list[Chain]:
@@ -436,10 +436,11 @@ def prose_chains(prose: list[Prose]) -> list[Chain]:
     chains = []
     said: dict[int, str] = {}  # the line's text before this run (math between runs left out)
     for p in prose:
-        before = said.get(p.line, "")
-        said[p.line] = f"{before} {p.text}"[-400:]
         if p.text.lstrip().startswith("|"):
             continue  # a table row: per-layer numbers, not the answers
+        p = replace(p, text=re.sub(r"\*\*|__", "", p.text))   # **212 x 212**: emphasis, not maths
+        before = said.get(p.line, "")
+        said[p.line] = f"{before} {p.text}"[-400:]
         for m in PROSE_CLAIM.finditer(p.text[:2000]):
             if m.group("vector"):  # x.grad = tensor([0.97, 0.0, 2.02, 95.45]): a vector
                 value = "(" + ", ".join(v.strip() for v in m.group("vector").split(",")) + ")"

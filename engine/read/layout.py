@@ -20,7 +20,7 @@ from typing import Sequence
 #: split in every way before failing (catastrophic backtracking).
 #: A question header at the start of a line (after Markdown decoration):
 #: ``1.``, ``1)``, ``Q3``, ``Question 2:``, ``A3``, ``3 Receptive Field``,
-#: ``3.(a)``, ``2a)``, ``Question 01``. Group ``q``: the number; ``part``: a part letter right after it.
+#: ``3.(a)``, ``2a)``, ``2(c)``, ``Question 01``. Group ``q``: the number; ``part``: a part letter right after it.
 _QUESTION_HEADER = (
     r"""^(?:\#{1,6}[ \t]*|\*\*|__|[ \t])*+            # markdown heading / bold
     (?:(?:Q|Question|Problem|Exercise|Aufgabe|Task|Ex\.?|Nr\.?)[ \t]*0?   # Question 01
@@ -28,6 +28,7 @@ _QUESTION_HEADER = (
     (?P<q>[1-9])
     (?:
         (?P<part3>[a-h])\)(?=[ \t]|$)             # 2a)
+      | \((?P<part4>[a-h])\)                      # 2(c)
       |
         [ \t]*[.):][ \t]*(?:\((?P<part1>[a-h])\)|(?P<part1b>[a-h])\))?(?![\d.,])
       | [ \t]+\((?P<part2>[a-h])\)
@@ -93,7 +94,7 @@ def match_header(text: str, letters: str | None = None) -> Header | None:
     m = question_header.match(text) or keyword
     if m:
         part = None
-        for g in ("part1", "part1b", "part2", "part3"):
+        for g in ("part1", "part1b", "part2", "part3", "part4"):
             if g in m.groupdict() and m.group(g):
                 part = m.group(g)
         rest = text[m.end():]

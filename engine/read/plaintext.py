@@ -35,10 +35,14 @@ WORDS = {
     "log": r"\log", "ln": r"\ln", "exp": r"\exp", "sqrt": r"\sqrt", "tanh": r"\tanh", "max": r"\max",
     "sigma": r"\sigma", "alpha": r"\alpha", "beta": r"\beta", "gamma": r"\gamma", "eta": r"\eta",
     "lambda": r"\lambda", "epsilon": r"\epsilon", "theta": r"\theta", "mu": r"\mu", "delta": r"\delta",
-    "Delta": r"\Delta", "pi": r"\pi",
+    "Delta": r"\Delta", "pi": r"\pi", "sigmoid": r"\sigma",
 }
+#: Unicode a plain-text line may hold, as the plain text the readers below know.
+_UNICODE = {"σ": "sigma", "·": " * ", "⋅": " * ", "−": "-", "–": "-", "×": " x ", "Δ": "Delta ", "∂": "d",
+            "η": "eta", "α": "alpha", "β": "beta", "ε": "epsilon", "λ": "lambda", "μ": "mu", "Σ": "sum ",
+            "∑": "sum ", "√": "sqrt", "’": "'", "′": "'"}
 #: A plain-text quantity name: ``v2``, ``v-1``, ``o1``, ``net1``, ``W_ij``, ``x.grad``, ``sigma'``.
-_NAME = r"(?:[A-Za-z][A-Za-z]{0,6}(?:-1(?![\d.)])|\d{1,2})?(?:_\{?(?:-1|[A-Za-z0-9]{1,4})\}?)?'?(?:\.grad)?)"
+_NAME = r"(?:[A-Za-z][A-Za-z]{0,6}(?:-1(?![\d.)])|\d{1,2})?(?:_\{?(?:-1|[A-Za-z0-9]{1,4}'?)\}?)?'?(?:\.grad)?)"
 #: A plain-text derivative: ``dL/dV``, ``dTSS/do1``, ``d o1 / d net1``.
 _DERIV = re.compile(r"\bd\s?(?P<num>" + _NAME + r")\s?/\s?d\s?(?P<den>" + _NAME + r")(?![A-Za-z0-9])")
 _NUMBER = r"[-+]?\d+(?:[.,]\d+)?"
@@ -90,6 +94,9 @@ def rewrite(text: str) -> str:
     _printouts(lines, plain_set, done)
     for k in plain:
         if k not in done and "=" in lines[k]:
+            if any(ch in lines[k] for ch in _UNICODE):
+                lines[k] = "".join(_UNICODE.get(ch, ch) for ch in lines[k])
+            lines[k] = re.sub(r"\*\*(?=\S)|(?<=\S)\*\*|\b__|__\b", "", lines[k])   # **1 - p_y**: emphasis
             lines[k] = equation_line(_SPACE_GROUPED.sub(lambda m: m.group(0).replace(" ", ""), lines[k]))
     return "\n".join(lines)
 
@@ -121,6 +128,10 @@ def _matrices(lines: list[str], plain: set[int], done: set[int]) -> None:
         k = rows[-1] + 1
 
 
+_VALUED = re.compile(r"(?:d\s?" + _NAME + r"\s?/\s?d\s?" + _NAME + r"|\b" + _NAME + r")\s*=\s*[-+]?\d[\d.,]*(?![\w.])")
+_ASSIGNED = re.compile(r"(?:^|[,;:(]\s*|\s)(?P<name>[A-Za-z](?:_\{?\w{1,3}\}?)?)\s*=\s*(?=[A-Za-z\\])")
+
+
 def _matrix_name(lines: list[str], first: int, last: int) -> str:
     """The name the words beside a matrix give it: a line after it starting with ``:``
     (``: values of the matrix U``), else the line before ending with ``:`` or ``=``."""
@@ -136,9 +147,14 @@ def _matrix_name(lines: list[str], first: int, last: int) -> str:
     if before >= 0 and re.search(r"(?:=|:|\bso|\bis)[ \t]*$", lines[before]):
         candidates.append(re.sub(r"(?:=|:|\bso|\bis)[ \t]*$", "", lines[before]))
     for words in candidates:
-        words = words[:MAX_LINE]
-        m = _DERIV.search(words)
-        if m:
+        # a name the words give a value (``dL/dy = 2``, ``slope alpha = 0.1``) is not the matrix's
+        words = _VALUED.sub(" ", words[:MAX_LINE])
+        assigned = _ASSIGNED.search(words)     # ``V = LeakyReLU(U) :``: the name on the left
+        if assigned:
+            return _name(assigned.group("name"))
+        derivatives = list(_DERIV.finditer(words))
+        if derivatives:
+            m = derivatives[-1]
             return _derivative(m.group("num"), m.group("den"))
         letters = [x.group(0) for x in _LONE_LETTER.finditer(words)
                    if x.group(0).lower() not in ("a", "i", "s")]
@@ -379,6 +395,8 @@ def to_latex(text: str) -> str | None:
     if listed is not None:
         return listed
     text = re.sub(r"(?<=\d)\s?%", r"\\%", text)
+    if _top_level_comma(text):
+        return None  # ``2,  dL/dU``: a list of things, not one expression (a vector has brackets)
     out = []
     pos = 0
     previous = ""
@@ -403,6 +421,8 @@ def to_latex(text: str) -> str | None:
             if not d:
                 return None
             piece = _derivative(d.group("num"), d.group("den"))
+        elif kind == "name" and re.fullmatch(r"sum_\{?[A-Za-z]\}?", token):
+            piece = rf"\sum_{{{token[4:].strip('{}')}}}"    # sum_j exp(z_j)
         elif kind == "name":
             spaced = text[m.start() - 1:m.start()] == " " and text[pos:pos + 1] == " "
             if token == "x" and (previous in ("number", "close") and re.match(r"\s*[\d(]", text[pos:])
@@ -423,6 +443,15 @@ def to_latex(text: str) -> str | None:
     if not re.search(r"[\dA-Za-z]", latex) or _unbalanced(text) or re.search(r"(?:[-+/^]|\\cdot|\\times)$", latex):
         return None  # words, or an expression cut at an operator (``-z_y + log sum ...``)
     return _group_exponents(latex)
+
+
+def _top_level_comma(text: str) -> bool:
+    depth = 0
+    for k, ch in enumerate(text):
+        depth += {"(": 1, "[": 1, "{": 1, ")": -1, "]": -1, "}": -1}.get(ch, 0)
+        if ch in ",;" and depth == 0 and text[k + 1:k + 2].isspace():
+            return True
+    return False
 
 
 def _unbalanced(text: str) -> bool:
@@ -463,7 +492,7 @@ def _name(token: str) -> str | None:
     if token.startswith(("Delta ", "delta ")):   # ``delta w``: the update, as Delta w
         rest = _name(token[6:])
         return None if rest is None else r"\Delta " + rest
-    m = re.fullmatch(r"(?P<base>[A-Za-z]+)(?P<num>-1|\d{1,2})?(?:_\{?(?P<sub>-1|[A-Za-z0-9]{1,4})\}?)?(?P<prime>'?)"
+    m = re.fullmatch(r"(?P<base>[A-Za-z]+)(?P<num>-1|\d{1,2})?(?:_\{?(?P<sub>-1|[A-Za-z0-9]{1,4}'?)\}?)?(?P<prime>'?)"
                      r"(?P<grad>\.grad)?(?P<call>\([^()]{0,20}\))?", token)
     if not m:
         return None
