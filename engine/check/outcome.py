@@ -29,12 +29,12 @@ def entry(a, verdict: str, claimed: str | None, line: int | None, diagnosis: str
 
 def unread_in_part(a, chains: list[Chain], parsed: list[list[Any]], claimed: set[int]) -> dict | None:
     """An answer no claim names, in a part whose work could not all be read:
-    "unparsed" with the first unread line of the part (math no claim took),
+    "unparsed" with the first unread line of the part (a relation no claim took),
     not "missing" (issue 10: "missing" means nothing in the part plausibly
     claims it); None when every line of the part was read."""
     for k, chain in enumerate(chains):
-        if k in claimed or chain.problem != a.problem or chain.part != a.part:
-            continue
+        if k in claimed or chain.problem != a.problem or chain.part != a.part or len(chain.elements) < 2:
+            continue  # (a lone unread fragment is no claim: ``$\\input{...}$`` junk)
         for i, element in enumerate(chain.elements):
             p = parsed[k][i] if k < len(parsed) and i < len(parsed[k]) else None
             if not element.is_text and p is not None and not p.ok:

@@ -274,8 +274,9 @@ def _claimed_element(chain: align.Chain, parsed: list, alias: Alias, name_elemen
         return hits[-1] if hits else None
     if alias.avoid:
         candidates = [i for i in candidates if not re.search(alias.avoid, chain.elements[i].source)]
-    if alias.kind == "symbolic":  # Delta w = -eta (t - o) o (1 - o) x = [-0.06, -0.03]: the formula
-        candidates = [i for i in candidates if parsed[i] is not None and parsed[i].ok and parsed[i].symbolic] or candidates
+    if alias.kind in ("symbolic", "numeric"):  # Delta w = <formula> = [-0.06, -0.03]; df/dx = \bar v_0 ~ 130.2
+        want = "symbolic" if alias.kind == "symbolic" else "closed"
+        candidates = [i for i in candidates if parsed[i] is not None and parsed[i].ok and getattr(parsed[i], want)] or candidates
     exact = [i for i in candidates if chain.elements[i].relation == "equal"]
     # the last element before the first \approx (the value meant exactly)
     before_approx = []

@@ -24,6 +24,7 @@ there (``sigma'(z) = ... is largest at z = 0`` claims nothing about
 from __future__ import annotations
 
 import re
+from typing import Callable
 
 #: Longest line rewritten (longer ones are left to the prose reader).
 MAX_LINE = 400
@@ -92,6 +93,14 @@ def rewrite(text: str) -> str:
     _trace_rows(lines, fenced)
     _matrices(lines, plain_set, done)
     _printouts(lines, plain_set, done)
+    display = False   # inside a $$ ... $$ (or \\[ ... \\]) block over several lines
+    for k, line in enumerate(lines):   # LaTeX outside $ (OCR dropped the dollars): ``\\partial f/\\partial c = -2c``
+        opened = display
+        display ^= (line.count("$$") + line.count("\\[") + line.count("\\]")) % 2 == 1
+        if not opened and k not in plain_set and "$" not in line and "\\" in line and "=" in line and "&" not in line \
+                and len(line) <= MAX_LINE and not line.lstrip().startswith("|") and "\\begin" not in line \
+                and "\\end" not in line and k not in fenced:
+            lines[k] = equation_line(line, bare_latex_statement)
     for k in plain:
         if k not in done and "=" in lines[k]:
             if any(ch in lines[k] for ch in _UNICODE):
@@ -153,8 +162,9 @@ def _matrix_name(lines: list[str], first: int, last: int) -> str:
         if assigned:
             return _name(assigned.group("name"))
         derivatives = list(_DERIV.finditer(words))
-        if derivatives:
-            m = derivatives[-1]
+        if derivatives:   # the one being defined (``dL/dV = dL/dy * W :``), else the last one
+            defined = [d for d in derivatives if re.match(r"\s*=", words[d.end():])]
+            m = defined[0] if defined else derivatives[-1]
             return _derivative(m.group("num"), m.group("den"))
         letters = [x.group(0) for x in _LONE_LETTER.finditer(words)
                    if x.group(0).lower() not in ("a", "i", "s")]
@@ -301,9 +311,12 @@ def _printouts(lines: list[str], plain: set[int], done: set[int]) -> None:
 # --------------------------------------------------------------------------- equations
 
 
-def equation_line(line: str) -> str:
+def equation_line(line: str, statement: Callable[[str], str] | None = None) -> str:
     """One plain-text line with its equations as inline math: ``b) o = 0.5 , Delta w = ...``
-    becomes ``b) $o = 0.5$ , $\\Delta w = ...$``; a line with no equation is returned as it is."""
+    becomes ``b) $o = 0.5$ , $\\Delta w = ...$``; a line with no equation is returned as it is.
+    ``statement`` reads one statement (default: plain text; :func:`bare_latex_statement` for
+    LaTeX written outside ``$``)."""
+    statement = statement or _statement
     out, depth, start = [], 0, 0
     for m in re.finditer(r"[([{]|[)\]}]|\s[,;]\s|\s(?:and|so|hence|thus|then)\s|\s(?:->|=>)\s", line):
         token = m.group(0)
@@ -312,10 +325,40 @@ def equation_line(line: str) -> str:
         elif token in ")]}":
             depth = max(0, depth - 1)
         elif depth == 0:  # ``( 0.0625 , 0.03125 )`` is one tuple, not two statements
-            out += [_statement(line[start:m.start()]), token]
+            out += [statement(line[start:m.start()]), token]
             start = m.end()
-    out.append(_statement(line[start:]))
+    out.append(statement(line[start:]))
     return "".join(out)
+
+
+#: Words a LaTeX line outside ``$`` may hold inside its maths.
+_MATH_WORDS = {"exp", "ln", "log", "sin", "cos", "tanh", "max", "min", "sum", "sigma", "sqrt", "frac"}
+_TEX_TOKEN = re.compile(r"\\[A-Za-z]+|[A-Za-z]+(?:_\{[^{}]{0,12}\}|_\w{1,6})?|\S")   # P_conv: one name
+
+
+def bare_latex_statement(text: str) -> str:
+    """``so f'(x) = 2 u u'`` with LaTeX outside ``$`` (OCR drops the dollars): the
+    equation, from the maths before its first ``=`` to the first plain word after it,
+    as inline math (``so $f'(x) = 2 u u'$``); the words around stay text."""
+    eq = re.search(r"(?<![<>=!\\])=(?!=)", text)
+    if not eq or eq.start() == 0:
+        return text
+    before, after = text[:eq.start()], text[eq.start():]
+    start = len(before)
+    for t in reversed(list(_TEX_TOKEN.finditer(before))):
+        if re.fullmatch(r"[A-Za-z]{2,}", t.group(0)) and t.group(0) not in _MATH_WORDS:
+            break
+        start = t.start()
+    end = len(after)
+    for t in _TEX_TOKEN.finditer(after):
+        if t.group(0) == ":" or re.fullmatch(r"[A-Za-z]{2,}", t.group(0)) and t.group(0) not in _MATH_WORDS:
+            end = t.start()
+            break
+    lhs, rhs = before[start:].strip(), after[:end].rstrip(" \t,;:.")
+    if not lhs or not re.search(r"[\w}]", rhs[1:]) or _unbalanced(lhs) or _unbalanced(rhs) \
+            or lhs.count("{") != lhs.count("}") or rhs.count("{") != rhs.count("}"):
+        return text
+    return f"{before[:start]}${lhs} {rhs}${after[end:]}"
 
 
 def _statement(text: str) -> str:

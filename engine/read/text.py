@@ -386,7 +386,9 @@ def _shift_percent(m: re.Match) -> str:
 
 
 def _numbers(text: str) -> str:
-    """Percent, e-notation, ``3x3``, ``.5``, ``5.`` written the parser's way."""
+    """Percent, e-notation, ``3x3``, ``.5``, ``5.``, digits grouped by spaces (``138\\,357\\,544``,
+    the ``\\,`` already a space) written the parser's way."""
+    text = re.sub(r"(?<![\w.,])\d{1,3}(?: \d{3})+(?![\w.,]|\s\d)", lambda m: m.group(0).replace(" ", ""), text)
     text = re.sub(r"(?<![\w.])(\d+(?:\.\d+)?)\s*\\?%", _shift_percent, text)
     text = re.sub(r"\\%", r" \\cdot \\frac{1}{100} ", text)
     text = re.sub(r"(?<![\w.])(\d+(?:\.\d+)?)[eE]([+-]?\d+)(?![\w.])", r"\1 \\times 10^{\2}", text)
@@ -428,6 +430,14 @@ def clean(text: str, *, flip_ambiguous_commas: bool = False) -> str:
     return _clean(text, flip_ambiguous_commas)[0]
 
 
+#: ``1.38x108``: scientific notation whose caret OCR lost (a mantissa 1 <= m < 10 with decimals).
+_LOST_CARET = re.compile(r"(?<![\d.,])([1-9]\.\d+)\s*(?:\\times|\\cdot|x|×)\s*10(\d{1,2})(?![\d.,^])")
+#: ``\partial f/\partial c``: a derivative written inline, read as the fraction it is.
+_NAME_TEX = r"[A-Za-z](?:_\{[A-Za-z0-9,\-]{1,6}\}|_[A-Za-z0-9])?"
+_INLINE_PARTIAL = re.compile(r"\\partial\s*(?P<num>" + _NAME_TEX + r")\s*/\s*\\partial\s*(?P<den>" + _NAME_TEX
+                             + r")(?![A-Za-z0-9_{])")
+
+
 def _clean(text: str, flip: bool) -> tuple[str, tuple[CommaReading, ...]]:
     _check_text(text)
     for char, latex in UNICODE.items():
@@ -438,6 +448,9 @@ def _clean(text: str, flip: bool) -> tuple[str, tuple[CommaReading, ...]]:
     text = re.sub(r"\$+|\\\[|\\\]|\\\(|\\\)", " ", text)
     text = _BARE_FUNCTION.sub(_bare_function, text)
     text = _rewrite_commands(text)
+    text = re.sub(r"(?<![A-Za-z\\])([A-Za-z])_([A-Za-z]{2,6})(?![A-Za-z{(])", r"\1_{\2}", text)   # P_fc: P_{fc}
+    text = _LOST_CARET.sub(r"\1 \\times 10^{\2}", text)   # 1.38x108: OCR of 1.38 x 10^8
+    text = _INLINE_PARTIAL.sub(r"\\frac{\\partial \g<num>}{\\partial \g<den>}", text)   # \partial f/\partial c
     text = _strip_alignment(text)
     text, readings = resolve_commas(text, flip_ambiguous=flip)
     text = _numbers(text)
