@@ -421,7 +421,7 @@ def _naming_words(row: MathRow, first_src: str, has_relation: bool) -> tuple[str
 PROSE_CLAIM = re.compile(
     # the words may hold a colon: "Ratio conv : fc = 0.119" is one claim (the leftmost), not "fc = 0.119"
     r"(?P<lhs>[A-Za-z#][^=\n]{0,80}?)\s*(?:=|:|\bis\b|\bare\b|\bequals?\b)\s*"
-    r"(?:(?P<value>[-+]?\d[\d.,]*(?:\s*(?:[x×X*]|\\times)\s*[-+]?\d[\d.,]*)*(?:\s*%)?)(?![\w./])"
+    r"(?:(?P<value>[-+]?\d[\d.,]*(?:[eE][-+]?\d{1,3})?(?:\s*(?:[x×X*]|\\times)\s*[-+]?\d[\d.,]*)*(?:\s*%)?)(?![\w./])"
     r"|(?:tensor\s*\(\s*)?[\[(](?P<vector>\s*[-+]?\d[\d.]*(?:\s*,\s*[-+]?\d[\d.]*){1,30}\s*)[\])])"
 )
 

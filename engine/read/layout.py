@@ -23,7 +23,8 @@ from typing import Sequence
 #: ``3.(a)``, ``2a)``, ``2(c)``, ``Question 01``. Group ``q``: the number; ``part``: a part letter right after it.
 _QUESTION_HEADER = (
     r"""^(?:\#{1,6}[ \t]*|\*\*|__|[ \t])*+            # markdown heading / bold
-    (?:(?:Q|Question|Problem|Exercise|Aufgabe|Task|Ex\.?|Nr\.?)[ \t]*0?   # Question 01
+    (?:(?:(?:Solution|Sol\.?|Answer|Ans\.?)[ \t]*(?:to[ \t]+)?(?:Q(?:uestion)?\.?[ \t]*)?   # Solution to Q.2, Ans 2
+         |Q\.?|Question|Problem|Exercise|Aufgabe|Task|Ex\.?|Nr\.?)[ \t]*0?   # Q.2, Question 01
         |(?P<sheet>[@SHEETS@])(?=\d))?
     (?P<q>[1-9])
     (?:
@@ -38,7 +39,7 @@ _QUESTION_HEADER = (
 )
 #: A question header written with its keyword (``Q3``, ``Question 3``) may
 #: stand anywhere on its own short line; the bare forms need the line start.
-_KEYWORD_HEADER = (r"^(?:\#{1,6}[ \t]*|\*\*|__|[ \t])*+(?:(?:Q|Question|Problem|Exercise|Task|Aufgabe)[ \t]*0?"
+_KEYWORD_HEADER = (r"^(?:\#{1,6}[ \t]*|\*\*|__|[ \t])*+(?:(?:(?:Solution|Sol\.?|Answer|Ans\.?)[ \t]*(?:to[ \t]+)?(?:Q(?:uestion)?\.?[ \t]*)?|Q\.?|Question|Problem|Exercise|Task|Aufgabe)[ \t]*0?"
                    r"|[@SHEETS@](?=\d)|[@SHEETS@][ \t]+(?=[1-9][.)]))"
                    r"(?P<q>[1-9])\b(?:\*\*|__)?")
 
@@ -79,6 +80,10 @@ class Header:
     title: str = ""
 
 
+_ROMAN_HEADER = re.compile(r"^(?:\#{1,6}[ \t]*|\*\*|__|[ \t])*+(III|II|IV|I)\.[ \t]")
+_ROMAN_NUMBERS = {"I": 1, "II": 2, "III": 3, "IV": 4}
+
+
 def match_header(text: str, letters: str | None = None) -> Header | None:
     """The question/part header at the start of ``text``, or None.
 
@@ -89,6 +94,10 @@ def match_header(text: str, letters: str | None = None) -> Header | None:
     >>> match_header("3 x 3 x 64 + 1") is None
     True
     """
+    roman = _ROMAN_HEADER.match(text)
+    if roman:  # ``II.  delta rule``: question 2 (the header's length counted in the text as written)
+        header = match_header(text[:roman.start(1)] + str(_ROMAN_NUMBERS[roman.group(1)]) + text[roman.end(1):], letters)
+        return header and Header(header.question, header.part, header.length + len(roman.group(1)) - 1, header.title)
     question_header, keyword_header = header_patterns(sheet_letters() if letters is None else letters)
     keyword = keyword_header.match(text)
     m = question_header.match(text) or keyword

@@ -26,6 +26,8 @@ from __future__ import annotations
 import re
 from typing import Callable
 
+from engine.read.barelatex import bare_latex_statement, unbalanced
+
 #: Longest line rewritten (longer ones are left to the prose reader).
 MAX_LINE = 400
 #: Largest plain-text matrix read (rows, columns).
@@ -36,11 +38,11 @@ WORDS = {
     "log": r"\log", "ln": r"\ln", "exp": r"\exp", "sqrt": r"\sqrt", "tanh": r"\tanh", "max": r"\max",
     "sigma": r"\sigma", "alpha": r"\alpha", "beta": r"\beta", "gamma": r"\gamma", "eta": r"\eta",
     "lambda": r"\lambda", "epsilon": r"\epsilon", "theta": r"\theta", "mu": r"\mu", "delta": r"\delta",
-    "Delta": r"\Delta", "pi": r"\pi", "sigmoid": r"\sigma",
+    "Delta": r"\Delta", "pi": r"\pi", "sigmoid": r"\sigma", "eps": r"\epsilon",
 }
 #: Unicode a plain-text line may hold, as the plain text the readers below know.
 _UNICODE = {"σ": "sigma", "·": " * ", "⋅": " * ", "−": "-", "–": "-", "×": " x ", "Δ": "Delta ", "∂": "d",
-            "η": "eta", "α": "alpha", "β": "beta", "ε": "epsilon", "λ": "lambda", "μ": "mu", "Σ": "sum ",
+            "η": "eta", "α": "alpha", "β": "beta", "ε": "epsilon", "λ": "lambda", "μ": "mu", "Σ": "sum ", "δ": "delta ",
             "∑": "sum ", "√": "sqrt", "’": "'", "′": "'"}
 #: A plain-text quantity name: ``v2``, ``v-1``, ``o1``, ``net1``, ``W_ij``, ``x.grad``, ``sigma'``.
 _NAME = r"(?:[A-Za-z][A-Za-z]{0,6}(?:-1(?![\d.)])|\d{1,2})?(?:_\{?(?:-1|[A-Za-z0-9]{1,4}'?)\}?)?'?(?:\.grad)?)"
@@ -49,7 +51,7 @@ _DERIV = re.compile(r"\bd\s?(?P<num>" + _NAME + r")\s?/\s?d\s?(?P<den>" + _NAME 
 _NUMBER = r"[-+]?\d+(?:[.,]\d+)?"
 _TOKEN = re.compile(
     r"(?P<dot>\s+\.(?=\s))|(?P<space>\s+)|(?P<deriv>d\s?" + _NAME + r"\s?/\s?d\s?" + _NAME + r"(?![A-Za-z0-9]))"
-    r"|(?P<number>\d+(?:\.\d+)?)|(?P<name>" + _NAME + r"(?![A-Za-z0-9]))|(?P<op>\*\*|[-+*/^()\[\],|'!%])"
+    r"|(?P<sci>\d+(?:\.\d+)?[eE][-+]?\d{1,3}(?![\w.]))|(?P<number>\d+(?:\.\d+)?)|(?P<name>" + _NAME + r"(?![A-Za-z0-9]))|(?P<op>\*\*|[-+*/^()\[\],|'!%])"
 )
 #: A row of a plain-text matrix: 2 to 8 numbers separated by tabs or spaces (nothing else).
 _MATRIX_ROW = re.compile(r"[ \t]*(?:[-+]?\d+(?:\.\d+)?[ \t]+){1,7}[-+]?\d+(?:\.\d+)?[ \t]*")
@@ -101,8 +103,15 @@ def rewrite(text: str) -> str:
                 and len(line) <= MAX_LINE and not line.lstrip().startswith("|") and "\\begin" not in line \
                 and "\\end" not in line and k not in fenced:
             lines[k] = equation_line(line, bare_latex_statement)
+    for k in plain:   # ``= (0.99, 0, 2.12, 96.0)``: the line before goes on
+        rest = re.fullmatch(r"\s*=\s*(\S.*)", lines[k]) if k not in done else None
+        latex = to_latex(_trim_tail(rest.group(1))) if rest else None
+        if latex is not None:
+            lines[k] = f"$= {latex}$"
+            done.add(k)
     for k in plain:
         if k not in done and "=" in lines[k]:
+            lines[k] = re.sub(r"[δ∂](\w+)\s*/\s*[δ∂](\w+)", r"d\1/d\2", lines[k])   # δTSS/δo1: dTSS/do1
             if any(ch in lines[k] for ch in _UNICODE):
                 lines[k] = "".join(_UNICODE.get(ch, ch) for ch in lines[k])
             lines[k] = re.sub(r"\*\*(?=\S)|(?<=\S)\*\*|\b__|__\b", "", lines[k])   # **1 - p_y**: emphasis
@@ -331,34 +340,6 @@ def equation_line(line: str, statement: Callable[[str], str] | None = None) -> s
     return "".join(out)
 
 
-#: Words a LaTeX line outside ``$`` may hold inside its maths.
-_MATH_WORDS = {"exp", "ln", "log", "sin", "cos", "tanh", "max", "min", "sum", "sigma", "sqrt", "frac"}
-_TEX_TOKEN = re.compile(r"\\[A-Za-z]+|[A-Za-z]+(?:_\{[^{}]{0,12}\}|_\w{1,6})?|\S")   # P_conv: one name
-
-
-def bare_latex_statement(text: str) -> str:
-    """``so f'(x) = 2 u u'`` with LaTeX outside ``$`` (OCR drops the dollars): the
-    equation, from the maths before its first ``=`` to the first plain word after it,
-    as inline math (``so $f'(x) = 2 u u'$``); the words around stay text."""
-    eq = re.search(r"(?<![<>=!\\])=(?!=)", text)
-    if not eq or eq.start() == 0:
-        return text
-    before, after = text[:eq.start()], text[eq.start():]
-    start = len(before)
-    for t in reversed(list(_TEX_TOKEN.finditer(before))):
-        if re.fullmatch(r"[A-Za-z]{2,}", t.group(0)) and t.group(0) not in _MATH_WORDS:
-            break
-        start = t.start()
-    end = len(after)
-    for t in _TEX_TOKEN.finditer(after):
-        if t.group(0) == ":" or re.fullmatch(r"[A-Za-z]{2,}", t.group(0)) and t.group(0) not in _MATH_WORDS:
-            end = t.start()
-            break
-    lhs, rhs = before[start:].strip(), after[:end].rstrip(" \t,;:.")
-    if not lhs or not re.search(r"[\w}]", rhs[1:]) or _unbalanced(lhs) or _unbalanced(rhs) \
-            or lhs.count("{") != lhs.count("}") or rhs.count("{") != rhs.count("}"):
-        return text
-    return f"{before[:start]}${lhs} {rhs}${after[end:]}"
 
 
 def _statement(text: str) -> str:
@@ -455,6 +436,9 @@ def to_latex(text: str) -> str | None:
         kind, token = m.lastgroup, m.group(0)
         if kind == "space":
             continue
+        if kind == "sci":  # 1.23642856e8
+            mantissa, _, power = token.lower().partition("e")
+            token, kind = rf"{mantissa} \times 10^{{{int(power)}}}", "number"
         if kind == "dot":  # ``vbar6 . v4``: a product
             out.append(r"\cdot")
             previous = "op"
@@ -464,7 +448,7 @@ def to_latex(text: str) -> str | None:
             if not d:
                 return None
             piece = _derivative(d.group("num"), d.group("den"))
-        elif kind == "name" and re.fullmatch(r"sum_\{?[A-Za-z]\}?", token):
+        elif kind == "name" and re.fullmatch(r"sum_\{?[A-Za-z]{1,3}\}?", token):
             piece = rf"\sum_{{{token[4:].strip('{}')}}}"    # sum_j exp(z_j)
         elif kind == "name":
             spaced = text[m.start() - 1:m.start()] == " " and text[pos:pos + 1] == " "
@@ -483,7 +467,7 @@ def to_latex(text: str) -> str | None:
         out.append(piece)
         previous = kind
     latex = " ".join(out)
-    if not re.search(r"[\dA-Za-z]", latex) or _unbalanced(text) or re.search(r"(?:[-+/^]|\\cdot|\\times)$", latex):
+    if not re.search(r"[\dA-Za-z]", latex) or unbalanced(text) or re.search(r"(?:[-+/^]|\\cdot|\\times)$", latex):
         return None  # words, or an expression cut at an operator (``-z_y + log sum ...``)
     return _group_exponents(latex)
 
@@ -495,15 +479,6 @@ def _top_level_comma(text: str) -> bool:
         if ch in ",;" and depth == 0 and text[k + 1:k + 2].isspace():
             return True
     return False
-
-
-def _unbalanced(text: str) -> bool:
-    depth = 0
-    for ch in text:
-        depth += {"(": 1, "[": 1, ")": -1, "]": -1}.get(ch, 0)
-        if depth < 0:
-            return True
-    return depth != 0
 
 
 def _group_exponents(latex: str) -> str:
@@ -529,9 +504,12 @@ def _name(token: str) -> str | None:
     """A plain-text name as LaTeX: ``v2`` -> ``v_{2}``, ``v-1`` -> ``v_{-1}``, ``eta`` -> ``\\eta``,
     ``net1`` -> ``net_{1}``, ``W_ij`` -> ``W_{ij}``; None for a word that is not a name."""
     token = token.strip()
-    bar = re.fullmatch(r"(?P<b>[A-Za-z])_?bar_?(?P<n>-1|\d{1,2})|(?P<b2>[A-Za-z])_?(?P<n2>-1|\d{1,2})_?bar", token)
-    if bar:  # ``vbar5``, ``vbar-1``, ``v5bar``: the adjoint \bar{v}_5
-        return rf"\bar{{{bar.group('b') or bar.group('b2')}}}_{{{bar.group('n') or bar.group('n2')}}}"
+    accent = re.fullmatch(r"(?P<b>[A-Za-z])_?(?P<a>bar|hat|tilde)(?:_?(?P<n>-1|\d{1,2}|[a-z]))?"
+                          r"|(?P<b2>[A-Za-z])_?(?P<n2>-1|\d{1,2})_?(?P<a2>bar|hat|tilde)", token)
+    if accent:  # ``vbar5``, ``vbar-1``, ``v5bar``, ``mhat1``, ``m_hat_1``, ``xhat``: \bar{v}_5, \hat{m}_1
+        sub = accent.group("n") or accent.group("n2")
+        return rf"\{accent.group('a') or accent.group('a2')}{{{accent.group('b') or accent.group('b2')}}}" \
+            + (f"_{{{sub}}}" if sub else "")
     if token.startswith(("Delta ", "delta ")):   # ``delta w``: the update, as Delta w
         rest = _name(token[6:])
         return None if rest is None else r"\Delta " + rest
@@ -542,8 +520,11 @@ def _name(token: str) -> str | None:
     base = m.group("base")
     if base in WORDS:
         base = WORDS[base]
-    elif len(base) > 3 or len(base) > 1 and base.lower() not in ("net", "tss", "rf", "fov") and not m.group("num"):
+    elif len(base) > 6 or len(base) > 3 and not m.group("num") \
+            or len(base) > 1 and base.lower() not in ("net", "tss", "rf", "fov") and not m.group("num"):
         return None
+    elif len(base) > 3:  # ``step1``, ``loss2``: a word numbered is a name
+        base = rf"\mathrm{{{base}}}"
     sub = m.group("num") or m.group("sub")
     latex = base + (f"_{{{sub}}}" if sub else "") + m.group("prime")
     if m.group("grad"):

@@ -434,7 +434,7 @@ def clean(text: str, *, flip_ambiguous_commas: bool = False) -> str:
 _LOST_CARET = re.compile(r"(?<![\d.,])([1-9]\.\d+)\s*(?:\\times|\\cdot|x|×)\s*10(\d{1,2})(?![\d.,^])")
 #: ``\partial f/\partial c``: a derivative written inline, read as the fraction it is.
 _NAME_TEX = r"[A-Za-z](?:_\{[A-Za-z0-9,\-]{1,6}\}|_[A-Za-z0-9])?"
-_INLINE_PARTIAL = re.compile(r"\\partial\s*(?P<num>" + _NAME_TEX + r")\s*/\s*\\partial\s*(?P<den>" + _NAME_TEX
+_INLINE_PARTIAL = re.compile(r"\\(?:partial|delta)\s*(?P<num>" + _NAME_TEX + r")\s*/\s*\\(?:partial|delta)\s*(?P<den>" + _NAME_TEX
                              + r")(?![A-Za-z0-9_{])")
 
 
