@@ -21,7 +21,7 @@ import sympy as sp
 
 from engine.math import numbers
 from engine.math.numbers import python_literal
-from engine.model.checking import Alias, Checking, Mistake
+from engine.model.checking import Conventions, Alias, Checking, Mistake
 from engine.model.problem import Parameter, Problem, Solution, Tex
 
 x_i = sp.Symbol("x_i", real=True)
@@ -224,6 +224,7 @@ def _equiv_domain() -> dict:
 
 CHECKING = Checking(
     title_words=r"autograd|pytorch|torch|backward\(\)",
+    conventions=Conventions(same={"Y": "y"}),  # the output y, often written Y by hand
     aliases=(
         Alias("autograd.dy_dx_symbolic", names=(r"dy/dx(?:_i)?", r"dy_?/dx_i", r"dy/dx_\(?i\)?"), parts=("a",),
               kind="symbolic"),

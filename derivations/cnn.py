@@ -499,6 +499,11 @@ def solve(sol: Solution) -> None:
 
 # --------------------------------------------------------------------------- checking
 
+
+def _pytorch_default_slope(params):
+    """The slope a student takes from ``torch.nn.LeakyReLU()``'s default (0.01), when the sheet's differs."""
+    return {"slope": sp.Rational(1, 100)} if sp.nsimplify(params["slope"]) != sp.Rational(1, 100) else None
+
 CHECKING = Checking(
     title_words=r"max-?pool|leaky ?relu|prelu|\bcnn\b|convolutional network",
     conventions=Conventions(same={"Y": "y"}),  # the output y, often written Y by hand
@@ -523,6 +528,8 @@ CHECKING = Checking(
                 choices={"forward_slope": "zero", "backward_slope": "zero"}),
         Mistake("slope_not_in_backward", "the LeakyReLU slope left out of the backward pass",
                 choices={"backward_slope": "one"}),
+        Mistake("slope_pytorch_default", "LeakyReLU slope 0.01 (PyTorch's default negative_slope) instead of the given one",
+                overrides=_pytorch_default_slope),
         Mistake("pool_gradient_spread", "the pooling gradient spread over the window instead of routed to the maximum",
                 choices={"pool_gradient": "mean"}),
     ),

@@ -363,7 +363,7 @@ CHECKING = Checking(
               words_not=_ONE_LAYER),
         Alias("vgg16.params_conv", names=(r"(?:P|N|n|\#)_?\(?(?:conv|CONV)\)?",),
               words=(r"conv",), parts=("b",), kind="numeric", words_not=_ONE_LAYER),
-        Alias("vgg16.receptive_field", names=(r"r", r"r_?(?:out|final|\d+|L|pool5|5)", r"RF", r"FOV", r"receptivefield"),
+        Alias("vgg16.receptive_field", names=(r"r", r"r_?(?:out|final|[1-9]\d*|L|pool5|5)", r"RF", r"FOV", r"receptivefield"),
               words=(r"receptive", r"\bfov\b", r"field of view", r"\brf\b"), parts=("a",), kind="numeric",
               transform="square_size"),
     ),

@@ -146,6 +146,9 @@ def resolve_key(pm: ProblemMath, key: str, notation: Mapping[str, str] | None = 
     preferred; a name still ambiguous stays itself."""
     if notation and key in notation:
         key = notation[key]
+    elif pm.same and "_" in key and key.split("_", 1)[0] in pm.same:   # P_y: p_y (a letter always read as another)
+        base, sub = key.split("_", 1)
+        key = f"{pm.same[base]}_{sub}"
     if key in pm.givens:
         return key
     found: dict[str, tuple] = {}
@@ -347,12 +350,13 @@ def resolve(pm: ProblemMath, expr: Any, mode: str, env: Mapping[str, StudentValu
     uncertain: dict[sp.Dummy, tuple[Any, Fraction]] = {}
     used: set[str] = set()
     folded = Fraction(0)  # relative rounding of decimals the parser folded away (9/1.099 -> 9000/1099)
+    folding = expr
     if literals:
         repl = {}
         for atom, half in literals.items():
-            if half and expr.has(atom):
+            if half and (expr.has(atom) or expr.has(-atom)):   # 10 x (-0.005): the literal negated
                 d = sp.Dummy("lit")
-                repl[atom] = d
+                repl.update({atom: d} if expr.has(atom) else {-atom: -d})
                 uncertain[d] = (atom, half)
             elif half and atom != 0:
                 folded += half / abs(Fraction(int(atom.p), int(atom.q)))
@@ -418,8 +422,13 @@ def resolve(pm: ProblemMath, expr: Any, mode: str, env: Mapping[str, StudentValu
                     break
                 error += abs(slope) * mpmath.mpf(half.numerator) / half.denominator
         if number is not None and folded:
-            # first order for products and quotients of the folded decimals
-            error += abs(number) * mpmath.mpf(folded.numerator) / folded.denominator
+            # first order for products and quotients of the folded decimals; in a sum, a folded
+            # decimal sits in a term that is not a whole number (8 + 12 - 1/20: 10 x 0.005), and
+            # only that term carries its rounding (never the whole 19.93)
+            scale = abs(number)
+            if isinstance(folding, sp.Add) and all(t.is_Number for t in folding.args):
+                scale = max((abs(number_of(t)) for t in folding.args if not t.is_Integer), default=0)
+            error += scale * mpmath.mpf(folded.numerator) / folded.denominator
     plain = expr.xreplace({d: v for d, (v, _) in uncertain.items()})
     return Evaluated(plain, number, error, tuple(sorted(used)), unknown)
 

@@ -28,6 +28,7 @@ from engine.read import chains as align
 from engine.check import names as naming
 from engine.model.checking import Alias
 from engine.check import compare as cm
+from engine.check import rounding
 from engine.check.compare import Comparison, Evaluated, ProblemMath, StudentValue, Undecided
 from engine.math.numbers import short_decimal
 from engine.check.parsed import Parsed, task_parse  # noqa: F401 - task_parse is a task of this stage
@@ -147,11 +148,15 @@ def evaluate_parsed(pm: ProblemMath, p: Parsed, mode: str, env: dict, part: str 
     if p.expr is None:
         return "nothing to evaluate"
     try:
-        return cm.resolve(pm, p.expr, mode, env, p.literals, part, small_zero, keep_givens)
+        value = cm.resolve(pm, p.expr, mode, env, p.literals, part, small_zero, keep_givens)
     except Undecided as exc:
         return str(exc)
     except cm.SYMPY_FAILURES as exc:
         return f"{_quote(p.source)} could not be evaluated: {cm.failure_reason(exc)}"
+    own = rounding.propagated(p.source) if isinstance(value.number, mpmath.mpf) and p.source else None
+    if own is not None:   # plain arithmetic: the rounding of its own decimals, term by term (issue 10)
+        value.error = mpmath.mpf(own.numerator) / own.denominator
+    return value
 
 
 def compare_parsed(pm: ProblemMath, a: Evaluated, b: Evaluated, pa: Parsed, pb: Parsed,

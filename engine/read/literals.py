@@ -100,7 +100,7 @@ def literal_grid(text: str) -> tuple[tuple[WrittenNumber, ...], ...] | None:
     give one row of two. None when any entry is not a plain number."""
     cleaned = clean(text)
     m = re.fullmatch(r"\\begin\{([pbBvV]?matrix|smallmatrix)\}(.*)\\end\{\1\}", cleaned, re.S)
-    if m and m.group(1) not in ("vmatrix", "Vmatrix"):
+    if m:
         rows = [[c for c in row.split("&")] for row in m.group(2).split("\\\\") if row.strip()]
     elif re.fullmatch(r"[(\[].*[)\]]", cleaned, re.S) and cleaned.count("(") + cleaned.count("[") == 1:
         rows = [cleaned[1:-1].split(",")]

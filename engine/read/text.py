@@ -448,6 +448,9 @@ def _clean(text: str, flip: bool) -> tuple[str, tuple[CommaReading, ...]]:
     text = re.sub(r"\$+|\\\[|\\\]|\\\(|\\\)", " ", text)
     text = _BARE_FUNCTION.sub(_bare_function, text)
     text = _rewrite_commands(text)
+    # |..| drawn by hand around a matrix comes out of OCR as vmatrix: the course's matrices
+    # are gradients and activations, never determinants (a determinant is written \det)
+    text = re.sub(r"\\(begin|end)\{[vV]matrix\}", r"\\\1{bmatrix}", text)
     text = re.sub(r"(?<![A-Za-z\\])([A-Za-z])_([A-Za-z]{2,6})(?![A-Za-z{(])", r"\1_{\2}", text)   # P_fc: P_{fc}
     text = _LOST_CARET.sub(r"\1 \\times 10^{\2}", text)   # 1.38x108: OCR of 1.38 x 10^8
     text = _INLINE_PARTIAL.sub(r"\\frac{\\partial \g<num>}{\\partial \g<den>}", text)   # \partial f/\partial c
