@@ -80,8 +80,14 @@ needs_tex = pytest.mark.skipif(not shutil.which("latexmk") or not shutil.which("
     (r"\frac{\partial (x^2)}{\partial x}", r"\frac{\partial \left(x^{2}\right)}{\partial x}"),
     (r"(8 \times 1) + (6 \times 2) + (-2.05) \times (10)", r"8 \cdot 1 + 6 \cdot 2 - 2.05 \cdot 10"),
     (r"(3 \times 3 + 1) \times 64", r"\left(3 \cdot 3 + 1\right) \cdot 64"),
+    # sums as written: not expanded, not collected, not reordered
+    (r"2(a+b)", r"2 \left(a + b\right)"),
+    (r"x + x", r"x + x"),
+    (r"N_{-1} + N_3", r"N_{-1} + N_{3}"),
+    (r"a - (b - c)", r"a - \left(b - c\right)"),
+    (r"\frac{a}{y - t}", r"\frac{a}{y - t}"),
 ])
-def test_math_latex_keeps_numbers_as_written(source, expected):
+def test_math_latex_keeps_numbers_and_sums_as_written(source, expected):
     tex = math_latex(parse.parse_latex(source), source)
     assert tex == expected
     # every decimal written is typeset with its digits (the reference: the source itself)

@@ -229,9 +229,12 @@ class _ReadPrinter(CoursePrinter):
         return super()._deal_with_super_sub(_STYLED_NAME.sub(r"\\\1{", string), style=style)
 
     def _as_ordered_terms(self, expr, order=None):
-        # arithmetic of numbers alone keeps the order written: (8 \times 1) + (6 \times 2) + (-2.05)(10)
-        return list(expr.args) if isinstance(expr, sp.Add) and _closed_number(expr) else \
-            super()._as_ordered_terms(expr, order=order)
+        # a sum the parser left as written keeps its order (N_{-1} + N_3; (8 \times 1) + (6 \times 2)), the
+        # O-term last; one in sympy's own order is printed in the course's (y - t, not -t + y)
+        if isinstance(expr, sp.Add) and expr.args != sp.Add(*expr.args).args:
+            terms = list(expr.args)
+            return [t for t in terms if not isinstance(t, sp.Order)] + [t for t in terms if isinstance(t, sp.Order)]
+        return super()._as_ordered_terms(expr, order=order)
 
     def _print(self, expr, **kwargs):
         # the parser's Partial prints itself (its _latex) without brackets: ours puts them in
@@ -268,14 +271,18 @@ def _closed_number(e: sp.Basic) -> bool:
 
 def _tidy(e: sp.Basic, depth: int = 0) -> sp.Basic:
     """``e`` (unevaluated as the parser left it) rebuilt bottom-up with
-    sympy's evaluation (``\\bar{v}_3 (-1) v_1 \\frac{1}{v_2^2}`` becomes
-    ``-\\frac{\\bar{v}_3 v_1}{v_2^2}``), except arithmetic of numbers alone,
-    kept as written (``(3 \\cdot 3 \\cdot 3 + 1) \\cdot 64``, ``1 \\cdot 38.8``).
-    A node that cannot be rebuilt is kept as it is."""
+    sympy's evaluation of products and powers (``\\bar{v}_3 (-1) v_1
+    \\frac{1}{v_2^2}`` becomes ``-\\frac{\\bar{v}_3 v_1}{v_2^2}``), except sums,
+    a number times a sum, and arithmetic of numbers alone, kept as written
+    (``N_{-1} + N_3``, ``2 (a + b)``, ``(3 \\cdot 3 \\cdot 3 + 1) \\cdot 64``,
+    ``1 \\cdot 38.8``). A node that cannot be rebuilt is kept as it is."""
     if not e.args or depth > 200 or _closed_number(e):
         return e
     args = tuple(_tidy(a, depth + 1) for a in e.args)
     try:
+        if isinstance(e, sp.Add) or (isinstance(e, sp.Mul) and any(a.is_Number for a in args)
+                                     and any(isinstance(a, sp.Add) for a in args)):
+            return e.func(*args, evaluate=False)  # sums as written: no 2(a + b) -> 2a + 2b, no x + x -> 2x
         return e.func(*args)
     except _PRINT_FAILURES:
         return e
