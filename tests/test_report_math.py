@@ -78,6 +78,7 @@ needs_tex = pytest.mark.skipif(not shutil.which("latexmk") or not shutil.which("
     (r"\frac{a}{1-\beta}", r"\frac{a}{1 - \beta}"),
     (r"\bar{v}_3 \times \left(-\frac{v_1}{v_2^2} \right)", r"- \frac{\bar{v}_3 v_{1}}{v_{2}^{2}}"),
     (r"\frac{\partial (x^2)}{\partial x}", r"\frac{\partial \left(x^{2}\right)}{\partial x}"),
+    (r"\frac{df}{dx}", r"\frac{d f}{d x}"),  # d as written, not \partial
     (r"(8 \times 1) + (6 \times 2) + (-2.05) \times (10)", r"8 \cdot 1 + 6 \cdot 2 - 2.05 \cdot 10"),
     (r"(3 \times 3 + 1) \times 64", r"\left(3 \cdot 3 + 1\right) \cdot 64"),
     # sums as written: not expanded, not collected, not reordered

@@ -225,6 +225,10 @@ class _ReadPrinter(CoursePrinter):
     parser's names of accented symbols get their command back; every name
     still passes :func:`engine.math.texnames.safe_name` (CoursePrinter)."""
 
+    def __init__(self, d: str = r"\partial"):
+        super().__init__()
+        self.d = d  # how the element writes a derivative: \partial, or d (\frac{df}{dx})
+
     def _deal_with_super_sub(self, string: str, style="plain") -> str:
         return super()._deal_with_super_sub(_STYLED_NAME.sub(r"\\\1{", string), style=style)
 
@@ -250,9 +254,10 @@ class _ReadPrinter(CoursePrinter):
             tex = self._print(e)
             return tex if e.is_Symbol or e.is_Number or isinstance(e, sp.Indexed) else rf"\left({tex}\right)"
 
+        d = self.d
         order = f"^{{{len(wrt)}}}" if len(wrt) > 1 else ""
-        bottom = " ".join(rf"\partial {part(v)}" for v in wrt)
-        return rf"\frac{{\partial{order} {part(top)}}}{{{bottom}}}"
+        bottom = " ".join(rf"{d} {part(v)}" for v in wrt)
+        return rf"\frac{{{d}{order} {part(top)}}}{{{bottom}}}"
 
     def _print_Pow(self, expr):
         # 10^{-8} as written, not \frac{1}{100000000}
@@ -262,7 +267,7 @@ class _ReadPrinter(CoursePrinter):
         return super()._print_Pow(expr)
 
 
-_READ_PRINTER = _ReadPrinter()
+_READ_PRINTERS = {d: _ReadPrinter(d) for d in (r"\partial", "d")}
 
 
 def _closed_number(e: sp.Basic) -> bool:
@@ -315,7 +320,8 @@ def math_latex(expr: Any, source: str) -> str | None:
         if decimals:
             with sp.evaluate(False):
                 expr = expr.xreplace(decimals)
-        tex = _READ_PRINTER.doprint(expr)
+        printer = _READ_PRINTERS[r"\partial" if r"\partial" in source else "d"]
+        tex = printer.doprint(expr)
     except _PRINT_FAILURES:
         return None
     tex = _BRACKET_NUMBER.sub(r"\1 \\cdot ", tex)
