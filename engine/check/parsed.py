@@ -19,13 +19,14 @@ from fractions import Fraction
 from typing import Any
 
 import sympy as sp
+from sympy.polys.polyerrors import BasePolynomialError
 
 from engine.check import compare as cm
 from engine.read import chains as align
 from engine.check.compare import ProblemMath
 from engine.check.reference import math_of, protect_words, words_of
 from engine.math.written import WrittenNumber
-from engine.errors import TooLarge
+from engine.errors import DeriveError, TooLarge
 from engine.math.latex import CoursePrinter
 from engine.math.limits import check_size
 from engine.math.texnames import ACCENTS, FONTS
@@ -215,9 +216,10 @@ _POWER_OF_TEN = re.compile(r"(?<![\d.])10\s*\^\s*\{?\s*(-?\d{1,3})\s*\}?")
 _BRACKET_NUMBER = re.compile(r"(\\right[)\]|])\s*(?=\d)")
 #: A command inside a text-mode group of a name (``\\text{\\Pi}``).
 _TEXT_COMMAND = re.compile(r"\\(?:text|textrm|mbox)\s*\{[^{}]*\\")
-#: What printing may raise on an odd expression: the element is then shown as its source.
+#: What printing may raise on an odd expression: the element is then shown as its source (typesetting
+#: never changes how an element is read).
 _PRINT_FAILURES = (ArithmeticError, LookupError, AttributeError, TypeError, ValueError, RecursionError,
-                   NotImplementedError, sp.PolynomialError)
+                   NotImplementedError, BasePolynomialError, DeriveError)
 
 
 class _ReadPrinter(CoursePrinter):
