@@ -132,11 +132,13 @@ def test_report_schema(sidecar, pool):
     assert ids == list(sheet_ref(expected["sheet"]).answers)  # every id once, in sheet order
     for a in report["answers"]:
         assert set(a) == {"id", "verdict", "claimed", "expected", "line", "diagnosis", "mistakes", "points", "max_points",
-                          "credit"}
+                          "credit", "math"}
         assert a["verdict"] in check.ANSWER_VERDICTS
+        assert a["math"] is None or (isinstance(a["math"], str) and a["claimed"])  # the claim as read (issue 13)
         assert (a["claimed"] is None) == (a["verdict"] == "missing" and a["line"] is None) or a["verdict"] != "missing"
     for s in report["steps"]:
-        assert set(s) == {"line", "source", "verdict", "detail"}
+        assert set(s) == {"line", "source", "verdict", "detail", "math"}
+        assert s["math"] is None or isinstance(s["math"], str)
         assert s["verdict"] in check.STEP_VERDICTS
         assert isinstance(s["line"], int) and s["detail"]
     assert report["summary"]["answers"] == {v: sum(a["verdict"] == v for a in report["answers"])

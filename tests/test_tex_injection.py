@@ -148,6 +148,8 @@ def test_check_every_format(tmp_path):
         if fmt == "json":  # the student's lines are quoted as plain text; LaTeX fields are ours
             expected = [a.get("expected") or "" for a in json.loads(out)["answers"]]
             assert not dangerous(" ".join(map(str, expected)))
+            read = [x["math"] or "" for x in json.loads(out)["answers"] + json.loads(out)["steps"]]
+            assert not dangerous(" ".join(read))  # the lines as read: our printer's LaTeX
             continue
         if fmt == "text":  # a terminal shows the student's lines as written: one line each
             assert "hat{\\input/etc/passwd\\relax}" in out

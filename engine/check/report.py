@@ -6,7 +6,12 @@ text is never typeset as LaTeX: it is escaped (``escape_latex`` in a
 typewriter font, a code span in Markdown), so ``\\input{/etc/hostname}`` or
 ``\\write18{...}`` in a submission are printed, not run; PDFs are built with
 ``latexmk -no-shell-escape`` (:mod:`engine.render.pdf`). Expected values are our own
-LaTeX (sympy's printer), shown as math.
+LaTeX (sympy's printer), shown as math. What the checker read, the LaTeX
+report typesets from the report's ``"math"`` (our printer's LaTeX of the
+parsed element, made in the worker: :func:`engine.check.parsed.math_latex`)
+and ``"_line_math"`` (:func:`engine.check.outcome.line_math`), after one more
+check against the whitelist of :func:`engine.render.escape.safe_math`; where
+nothing was read, the escaped source stays.
 
 The Markdown and LaTeX reports go through the templates
 ``templates/report.md.j2`` and ``templates/report.tex.j2`` (which extends
@@ -51,6 +56,7 @@ class NoteView:
     expected: str = ""
     expected_is_math: bool = True
     claimed: str = ""
+    math: str = ""  # the step as read, our LaTeX ("" when not read: the claimed text is shown)
 
 
 @dataclass
@@ -61,6 +67,7 @@ class LineView:
     mark: str
     mark_tex: str
     notes: list[NoteView] = field(default_factory=list)
+    math: str = ""  # the line as read, our LaTeX ("" when not all read: the text is shown)
 
 
 @dataclass
@@ -75,6 +82,7 @@ class AnswerRow:
     line: str
     diagnosis: str
     points: str = ""
+    math: str = ""  # the claimed element as read, our LaTeX ("" when not read)
 
 
 @dataclass
@@ -99,6 +107,24 @@ def _clip(text: str, limit: int = MAX_LINE) -> str:
     return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
+#: Longest LaTeX of a student's line typeset in a report (characters).
+MAX_MATH = 8000
+
+
+def _read_math(tex: Any) -> str:
+    """``tex`` (a report's ``"math"``: our printer's LaTeX of what was read)
+    as it may be typeset: only when it passes the whitelist of
+    :func:`engine.render.escape.safe_math` and holds no dangerous control
+    sequence (:func:`engine.math.texnames.dangerous`), else "" (the escaped
+    source is shown). A second guard: the LaTeX is ours already."""
+    from engine.math.texnames import dangerous
+    from engine.render.escape import safe_math
+
+    if not isinstance(tex, str) or not tex or len(tex) > MAX_MATH or dangerous(tex):
+        return ""
+    return safe_math(tex) or ""
+
+
 def _points(answer: dict) -> str:
     """``"0.5/1 pt"`` of a graded answer (engine.check.grading), or ""."""
     if answer.get("points") is None or answer.get("max_points") is None:
@@ -118,7 +144,8 @@ def view(report: dict, lines: list[str] | None = None) -> ReportView:
             text = step["detail"]
         m = MARKS[step["verdict"]]
         notes.setdefault(step["line"], []).append(NoteView("step", step["verdict"], m[0], m[1], text,
-                                                           claimed=_clip(step["source"], 160)))
+                                                           claimed=_clip(step["source"], 160),
+                                                           math=_read_math(step.get("math"))))
     rows = []
     text_answers = set(report.get("_text_answers", ()))
     for a in report["answers"]:
@@ -126,12 +153,13 @@ def view(report: dict, lines: list[str] | None = None) -> ReportView:
         expected_math = a["id"] not in text_answers
         rows.append(AnswerRow(a["id"], a["verdict"], m[0], m[1], _clip(a["claimed"] or "", 160), a["expected"] or "",
                               expected_math, str(a["line"]) if a["line"] else "", a["diagnosis"] or "",
-                              _points(a)))
+                              _points(a), _read_math(a.get("math"))))
         if a["line"]:
             notes.setdefault(a["line"], []).append(NoteView(
                 "answer", a["verdict"], m[0], m[1], a["diagnosis"] or "", a["id"], a["expected"] or "",
                 expected_math, a["claimed"] or ""))
     line_views = []
+    read = report.get("_line_math") or {}
     for number, text in enumerate(lines, start=1):
         here = notes.get(number, [])
         if not text.strip() and not here:
@@ -139,7 +167,8 @@ def view(report: dict, lines: list[str] | None = None) -> ReportView:
         verdicts = {n.verdict for n in here}
         verdict = next((v for v in LINE_PRIORITY if v in verdicts), "")
         m = MARKS[verdict]
-        line_views.append(LineView(number, _clip(text), verdict, m[0], m[1], here))
+        line_views.append(LineView(number, _clip(text), verdict, m[0], m[1], here,
+                                   _read_math(read.get(number, read.get(str(number))))))
     return ReportView(
         title=f"Check of {summary['submission']}", sheet=report["sheet"], submission=summary["submission"],
         score=summary.get("score_text") or str(summary["score"]), answer_counts=list(summary["answers"].items()),
@@ -288,14 +317,29 @@ def render_markdown(report: dict, lines: list[str] | None = None) -> str:
     return visible(_render("report.md.j2", report=view(report, lines)))
 
 
-def render_latex(report: dict, lines: list[str] | None = None) -> str:
-    """The report as a standalone LaTeX document (``templates/report.tex.j2``)."""
+def render_latex(report: dict, lines: list[str] | None = None, math: bool = True) -> str:
+    """The report as a standalone LaTeX document (``templates/report.tex.j2``);
+    ``math=False``: every student line as its escaped source, nothing typeset."""
     v = view(report, lines)
+    if not math:
+        for line in v.lines:
+            line.math = ""
+            for n in line.notes:
+                n.math = ""
+        for a in v.answers:
+            a.math = ""
     return _render("report.tex.j2", report=v, doc=v)
 
 
 def render_pdf(report: dict, output: str, lines: list[str] | None = None):
-    """Compile the LaTeX report to ``output`` (latexmk -no-shell-escape)."""
+    """Compile the LaTeX report to ``output`` (latexmk -no-shell-escape).
+    Should the typeset student lines not compile, the report is built again
+    with every student line as its escaped source. Raises BuildFailed
+    (engine.errors) when that fails too."""
+    from engine.errors import BuildFailed
     from engine.render.pdf import build_pdf
 
-    return build_pdf(render_latex(report, lines), output, name="check")
+    try:
+        return build_pdf(render_latex(report, lines), output, name="check")
+    except BuildFailed:
+        return build_pdf(render_latex(report, lines, math=False), output, name="check")

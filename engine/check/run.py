@@ -35,7 +35,7 @@ from typing import Any, Callable
 from engine.read import chains as align
 from engine.model.checking import Alias
 from engine.check.notices import notices
-from engine.check.outcome import entry, failed_report, report_of, steps_of, unread_in_part
+from engine.check.outcome import entry, failed_report, report_of, steps_of, unread_in_part, with_math
 from engine.errors import UsageError
 
 #: CPU-time limits (seconds) of the tasks (engine.sandbox: CPU time, so the
@@ -172,7 +172,7 @@ def _check(runner: _Runner, data: bytes, sheet: str, path: str) -> dict:
     _claims_by_value(runner, state, ref, claims, sheet)
     answers = _answers(runner, state, ref, claims, sheet)
     steps = steps_of(state.plan.chains, state.results, state.parsed, state.chain_errors)
-    return report_of(ref, sheet, path, state.plan, answers, steps)
+    return with_math(report_of(ref, sheet, path, state.plan, answers, steps), state, claims)
 
 
 #: Most chain elements read in one submission (a real one has a few hundred).
