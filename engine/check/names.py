@@ -42,6 +42,20 @@ def same_quantity() -> dict[str, str]:
     return out
 
 
+def _same_letters() -> dict[str, dict[str, str]]:
+    """Problem id -> its letters that always mean another name (``Conventions.same``: Y for y)."""
+    from engine.model import catalog
+
+    problems = catalog.available()
+    key = tuple(id(p) for p in problems)
+    if key not in _SAME:
+        _SAME[key] = {p.id: dict(p.checking.conventions.same) for p in problems}
+    return _SAME[key]
+
+
+_SAME: dict[tuple[int, ...], dict[str, dict[str, str]]] = {}
+
+
 def owner_of_aliases() -> dict[str, str]:
     """Answer id of an alias -> the problem whose alias it is."""
     return {a.answer_id: pid for pid, aliases in aliases_by_problem().items() for a in aliases}
@@ -67,9 +81,12 @@ def match_name(key: str, problem: str | None, part: str | None,
     for pid, aliases in aliases_by_problem().items():
         if problem is not None and pid != problem or problem is None and problems and pid not in problems:
             continue
+        same = _same_letters().get(pid, {})
+        base = re.match(r"[A-Za-z]+", key)
+        mapped = same[base.group(0)] + key[base.end():] if base and base.group(0) in same else key  # Y for y
         for alias in aliases:
             for pattern in alias.names:
-                m = re.fullmatch(pattern, key)
+                m = re.fullmatch(pattern, key) or mapped != key and re.fullmatch(pattern, mapped)
                 if m:
                     index = alias.entry
                     if "i" in m.groupdict():
