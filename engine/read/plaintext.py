@@ -42,7 +42,7 @@ WORDS = {
 }
 #: Unicode a plain-text line may hold, as the plain text the readers below know.
 _UNICODE = {"σ": "sigma", "·": " * ", "⋅": " * ", "−": "-", "–": "-", "×": " x ", "Δ": "Delta ", "∂": "d",
-            "η": "eta", "α": "alpha", "β": "beta", "ε": "epsilon", "λ": "lambda", "μ": "mu", "Σ": "sum ", "δ": "delta ",
+            "η": "eta", "α": "alpha", "β": "beta", "ε": "epsilon", "λ": "lambda", "μ": "mu", "Σ": "sum ", "δ": "delta ", "→": " -> ", "⇒": " => ",
             "∑": "sum ", "√": "sqrt", "’": "'", "′": "'"}
 #: A plain-text quantity name: ``v2``, ``v-1``, ``o1``, ``net1``, ``W_ij``, ``x.grad``, ``sigma'``.
 _NAME = r"(?:[A-Za-z][A-Za-z]{0,6}(?:-1(?![\d.)])|\d{1,2})?(?:_\{?(?:-1|[A-Za-z0-9]{1,4}'?)\}?)?'?(?:\.grad)?)"
@@ -190,14 +190,15 @@ OTHER_CLASS_LINES = 3
 
 def _other_class(lines: list[str]) -> None:
     """``k`` declared as a class other than ``y`` (``for a class $k \\neq y$``) is the sheet's
-    ``y'``: its subscripts (``z_k``, ``p_{k}``) are written ``_{y'}`` on that line and the next few."""
+    ``y'``: its subscripts (``z_k``, ``p_{k}``) are written ``_{y'}`` on that line (before the
+    declaration too) and the next few."""
     for k, line in enumerate(lines):
         m = _OTHER_CLASS.search(line[:MAX_LINE])
         if not m:
             continue
         letter = m.group("letter")
         pattern = re.compile(r"_(?:\{\s*" + letter + r"\s*\}|" + letter + r"(?![A-Za-z0-9]))")
-        lines[k] = line[:m.end()] + pattern.sub("_{y'}", line[m.end():])
+        lines[k] = pattern.sub("_{y'}", line)   # the whole line: ``... = p_k \quad (k \neq y)`` too
         for j in range(k + 1, min(len(lines), k + 1 + OTHER_CLASS_LINES)):
             lines[j] = pattern.sub("_{y'}", lines[j])
 
@@ -510,6 +511,9 @@ def _name(token: str) -> str | None:
         sub = accent.group("n") or accent.group("n2")
         return rf"\{accent.group('a') or accent.group('a2')}{{{accent.group('b') or accent.group('b2')}}}" \
             + (f"_{{{sub}}}" if sub else "")
+    glued = re.fullmatch(r"(?P<b>[A-Za-z])(?P<sub>[ijk]{1,2}\d{0,2}|\d[ijk])", token)
+    if glued and token not in WORDS:  # ``xj``, ``wj1``, ``wij``, ``w1j``: an index glued to its letter
+        return f"{glued.group('b')}_{{{glued.group('sub')}}}"
     if token.startswith(("Delta ", "delta ")):   # ``delta w``: the update, as Delta w
         rest = _name(token[6:])
         return None if rest is None else r"\Delta " + rest
