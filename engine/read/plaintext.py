@@ -42,16 +42,16 @@ WORDS = {
 }
 #: Unicode a plain-text line may hold, as the plain text the readers below know.
 _UNICODE = {"σ": "sigma", "·": " * ", "⋅": " * ", "−": "-", "–": "-", "×": " x ", "Δ": "Delta ", "∂": "d",
-            "η": "eta", "α": "alpha", "β": "beta", "ε": "epsilon", "λ": "lambda", "μ": "mu", "Σ": "sum ", "δ": "delta ", "→": " -> ", "⇒": " => ",
+            "η": "eta", "α": "alpha", "β": "beta", "ε": "epsilon", "λ": "lambda", "μ": "mu", "Σ": "sum", "δ": "delta ", "→": " -> ", "⇒": " => ",
             "∑": "sum ", "√": "sqrt", "’": "'", "′": "'"}
 #: A plain-text quantity name: ``v2``, ``v-1``, ``o1``, ``net1``, ``W_ij``, ``x.grad``, ``sigma'``.
-_NAME = r"(?:[A-Za-z][A-Za-z]{0,6}(?:-1(?![\d.)])|\d{1,2})?(?:_\{?(?:-1|[A-Za-z0-9]{1,4}'?)\}?)?'?(?:\.grad)?)"
+_NAME = r"(?:[A-Za-z][A-Za-z]{0,6}(?:-1(?![\d.)])|\d{1,2})?(?:_(?:\{(?:-1|[A-Za-z0-9]{1,4}'?)\}|-1|[A-Za-z0-9]{1,4}'?))?'?(?:\.grad)?)"
 #: A plain-text derivative: ``dL/dV``, ``dTSS/do1``, ``d o1 / d net1``.
 _DERIV = re.compile(r"\bd\s?(?P<num>" + _NAME + r")\s?/\s?d\s?(?P<den>" + _NAME + r")(?![A-Za-z0-9])")
 _NUMBER = r"[-+]?\d+(?:[.,]\d+)?"
 _TOKEN = re.compile(
     r"(?P<dot>\s+\.(?=\s))|(?P<space>\s+)|(?P<deriv>d\s?" + _NAME + r"\s?/\s?d\s?" + _NAME + r"(?![A-Za-z0-9]))"
-    r"|(?P<sci>\d+(?:\.\d+)?[eE][-+]?\d{1,3}(?![\w.]))|(?P<number>\d+(?:\.\d+)?)|(?P<name>" + _NAME + r"(?![A-Za-z0-9]))|(?P<op>\*\*|[-+*/^()\[\],|'!%])"
+    r"|(?P<sci>\d+(?:\.\d+)?[eE][-+]?\d{1,3}(?![\w.]))|(?P<number>\d+(?:\.\d+)?)|(?P<name>" + _NAME + r"(?![A-Za-z0-9]))|(?P<op>\*\*|[-+*/^()\[\]{},|'!%])"
 )
 #: A row of a plain-text matrix: 2 to 8 numbers separated by tabs or spaces (nothing else).
 _MATRIX_ROW = re.compile(r"[ \t]*(?:[-+]?\d+(?:\.\d+)?[ \t]+){1,7}[-+]?\d+(?:\.\d+)?[ \t]*")
@@ -344,30 +344,31 @@ def equation_line(line: str, statement: Callable[[str], str] | None = None) -> s
 
 
 def _statement(text: str) -> str:
-    pieces = re.split(r"(?<![<>=!])=(?!=)", text)
+    parts = re.split(r"(?<![<>=!])(=(?!=)|≈|\s~\s)", text)
+    pieces, relations = parts[0::2], [r.strip() for r in parts[1::2]]
     if len(pieces) < 2:
         return text
     head, name = _split_name(pieces[0].rstrip())
     if name is None:
         return text
-    latex, used = [name], 0
+    final = to_latex(_trim_tail(pieces[-1]))
+    ends_in_number = final is not None and re.fullmatch(r"-?\s?[\d.]+", final) is not None
+    latex, used = name, 0
     for k, piece in enumerate(pieces[1:], start=1):
         last = k == len(pieces) - 1
-        converted = to_latex(_trim_tail(piece) if last else piece)
+        converted = final if last else to_latex(piece)
         if converted is None:
-            if re.match(r"\s*sum\b", piece) and not last:
+            if not last and (re.search(r"\bsum\b", piece) or ends_in_number):
                 used = k
-                continue  # "= sum over U<0 of dL/dV_ij U_ij =": a sum in words, then its terms
+                continue  # "= 1/4 sum_i c_i = ... = 38.99": a middle in words; the value it ends in
             break
-        latex.append(converted)
+        latex += (r" \approx " if relations[k - 1] != "=" else " = ") + converted
         used = k
-    if len(latex) < 2:
+    if used == 0 or latex == name:
         return text
-    if used == len(pieces) - 1:
-        tail = _tail_of(pieces[-1])
-    else:
-        tail = "=" + "=".join(pieces[used + 1:])
-    return f"{head}${' = '.join(latex)}${tail}"
+    tail = _tail_of(pieces[-1]) if used == len(pieces) - 1 else "".join(
+        relations[j - 1] + pieces[j] for j in range(used + 1, len(pieces)))
+    return f"{head}${latex}${tail}"
 
 
 def _split_name(lead: str) -> tuple[str, str | None]:
@@ -378,8 +379,8 @@ def _split_name(lead: str) -> tuple[str, str | None]:
         latex = to_latex(m.group(0))
         if latex is not None:
             return lead[:m.start()], latex
-    colon = lead.rfind(":")
-    if colon >= 0 and re.search(r"\d\s*(?:[-+*/^]|x\s)", lead[colon + 1:]):
+    colon = max(lead.rfind(":"), lead.rfind(" is ") + 3 if " is " in lead else -1)   # "the coefficient is (..)/(..) ="
+    if colon >= 0 and re.search(r"[\d)]\s*(?:[-+*/^]|x\s)", lead[colon + 1:]):
         latex = to_latex(lead[colon + 1:])
         if latex is not None:
             return lead[:colon + 1] + " ", latex
@@ -517,7 +518,7 @@ def _name(token: str) -> str | None:
     if token.startswith(("Delta ", "delta ")):   # ``delta w``: the update, as Delta w
         rest = _name(token[6:])
         return None if rest is None else r"\Delta " + rest
-    m = re.fullmatch(r"(?P<base>[A-Za-z]+)(?P<num>-1|\d{1,2})?(?:_\{?(?P<sub>-1|[A-Za-z0-9]{1,4}'?)\}?)?(?P<prime>'?)"
+    m = re.fullmatch(r"(?P<base>[A-Za-z]+)(?P<num>-1|\d{1,2})?(?:_(?P<open>\{)?(?P<sub>-1|[A-Za-z0-9]{1,4}'?)(?(open)\}))?(?P<prime>'?)"
                      r"(?P<grad>\.grad)?(?P<call>\([^()]{0,20}\))?", token)
     if not m:
         return None
