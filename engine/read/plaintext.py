@@ -358,7 +358,7 @@ def _statement(text: str) -> str:
         last = k == len(pieces) - 1
         converted = final if last else to_latex(piece)
         if converted is None:
-            if not last and (re.search(r"\bsum\b", piece) or ends_in_number):
+            if not last and (re.search(r"\bsum\b", piece) or ends_in_number and not re.search(r"[A-Za-z]{3,}", piece)):
                 used = k
                 continue  # "= 1/4 sum_i c_i = ... = 38.99": a middle in words; the value it ends in
             break
