@@ -18,17 +18,23 @@ from engine.read.chains import Chain, is_name, quantity_key
 
 def aliases_by_problem() -> dict[str, tuple[Alias, ...]]:
     """Problem id -> its aliases, strongest first, in catalog order."""
+    return _by_problem()[0]
+
+
+def _by_problem() -> tuple[dict[str, tuple[Alias, ...]], dict[str, dict[str, str]]]:
+    """(aliases, ``Conventions.same`` letters) by problem id, built once per catalog."""
     from engine.model import catalog
 
     problems = catalog.available()
     key = tuple(id(p) for p in problems)
-    if key not in _ALIASES:
-        _ALIASES[key] = {p.id: tuple(p.checking.aliases) for p in problems}
-    return _ALIASES[key]
+    if key not in _BY_CATALOG:
+        _BY_CATALOG[key] = ({p.id: tuple(p.checking.aliases) for p in problems},
+                            {p.id: dict(p.checking.conventions.same) for p in problems})
+    return _BY_CATALOG[key]
 
 
-#: Catalog (identities of its problems) -> aliases by problem.
-_ALIASES: dict[tuple[int, ...], dict[str, tuple[Alias, ...]]] = {}
+#: Catalog (identities of its problems) -> (aliases, same letters) by problem.
+_BY_CATALOG: dict[tuple[int, ...], tuple[dict, dict]] = {}
 
 
 def same_quantity() -> dict[str, str]:
@@ -40,20 +46,6 @@ def same_quantity() -> dict[str, str]:
     for problem in catalog.available():
         out.update(problem.checking.same_quantity)
     return out
-
-
-def _same_letters() -> dict[str, dict[str, str]]:
-    """Problem id -> its letters that always mean another name (``Conventions.same``: Y for y)."""
-    from engine.model import catalog
-
-    problems = catalog.available()
-    key = tuple(id(p) for p in problems)
-    if key not in _SAME:
-        _SAME[key] = {p.id: dict(p.checking.conventions.same) for p in problems}
-    return _SAME[key]
-
-
-_SAME: dict[tuple[int, ...], dict[str, dict[str, str]]] = {}
 
 
 def owner_of_aliases() -> dict[str, str]:
@@ -81,7 +73,7 @@ def match_name(key: str, problem: str | None, part: str | None,
     for pid, aliases in aliases_by_problem().items():
         if problem is not None and pid != problem or problem is None and problems and pid not in problems:
             continue
-        same = _same_letters().get(pid, {})
+        same = _by_problem()[1].get(pid, {})
         base = re.match(r"[A-Za-z]+", key)
         mapped = same[base.group(0)] + key[base.end():] if base and base.group(0) in same else key  # Y for y
         for alias in aliases:
